@@ -1,0 +1,215 @@
+"""The catalogue's only settings module.
+
+Everything a deployment changes comes from environment variables, read by the helpers below, which
+raise ImproperlyConfigured naming the variable when a value is unusable. With no variable set the
+catalogue runs on an embedded SQLite file under var/ with DEBUG off.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name, default=""):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/true/yes/on or 0/false/no/off, not {raw!r}"
+    )
+
+
+def env_int(name, default, minimum=0):
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_list(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise ImproperlyConfigured(f"{name} is set but names no value; unset it or list values")
+    return items
+
+
+def database_from_url(name, url):
+    """Turn DATABASE_URL (or a replica URL) into a DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme in ("postgres", "postgresql", "pgsql"):
+        if not parts.path.strip("/"):
+            raise ImproperlyConfigured(
+                f"{name} must name a database: postgres://user@host:5432/name"
+            )
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} has an invalid port: {url!r}") from None
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000, minimum=0)
+        db = {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")),
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(port or ""),
+            "CONN_HEALTH_CHECKS": True,
+            # One slow query must not hold a worker: PostgreSQL cancels it after this long.
+            "OPTIONS": {**options, "options": f"-c statement_timeout={statement_timeout}"},
+            "TEST": {"NAME": env_str("DATABASE_TEST_NAME") or None},
+        }
+        if env_bool("DATABASE_POOL", True):
+            db["OPTIONS"]["pool"] = {
+                "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
+                "max_size": env_int("DATABASE_POOL_MAX", 4, minimum=1),
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
+            }
+        else:
+            db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+        return db
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if not path:
+            raise ImproperlyConfigured(f"{name} must give a file: sqlite:///absolute/path.sqlite3")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    raise ImproperlyConfigured(
+        f"{name} must start with postgres:// or sqlite:///, not {parts.scheme or url!r}"
+    )
+
+
+# --- environment -----------------------------------------------------------------------------
+
+CATALOGUE_ENV = env_str("CATALOGUE_ENV", "local")
+if CATALOGUE_ENV not in ("local", "production"):
+    raise ImproperlyConfigured(
+        f"CATALOGUE_ENV must be 'local' or 'production', not {CATALOGUE_ENV!r}"
+    )
+PRODUCTION = CATALOGUE_ENV == "production"
+
+DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when CATALOGUE_ENV=production")
+
+_LOCAL_SECRET_KEY = "local-only-not-secret-the-catalogue-sets-no-cookies"
+SECRET_KEY = env_str("SECRET_KEY") or _LOCAL_SECRET_KEY
+if PRODUCTION and (SECRET_KEY == _LOCAL_SECRET_KEY or len(SECRET_KEY) < 50):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set to a random value of at least 50 characters when "
+        "CATALOGUE_ENV=production"
+    )
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+# --- applications ----------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django_filters",
+    "programmes",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "catalogue.urls"
+WSGI_APPLICATION = "catalogue.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "programmes.context_processors.catalogue",
+            ],
+        },
+    },
+]
+
+# --- database --------------------------------------------------------------------------------
+
+_database_url = env_str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": database_from_url("DATABASE_URL", _database_url)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "catalogue.sqlite3",
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- internationalisation --------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+# --- static files ----------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+FIXTURES_DIR = BASE_DIR / "fixtures"
+PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
+MAX_PAGE_SIZE = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+}

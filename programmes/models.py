@@ -1,0 +1,724 @@
+"""The catalogue's records and the source passages that every one of them cites.
+
+Fixtures bypass save() and full_clean(), so each invariant is also a named database constraint;
+`load_catalogue` then runs full_clean() on every object as a second line.
+"""
+
+import hashlib
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.urls import reverse
+
+from .querysets import (
+    AwardQuerySet,
+    CityQuerySet,
+    FundedProjectQuerySet,
+    MilestoneQuerySet,
+    PartnerQuerySet,
+    PassageQuerySet,
+    PersonQuerySet,
+    ProgrammeQuerySet,
+    SourceQuerySet,
+)
+
+CONTEXT_CHARS = 32
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
+    DECADE = "decade", "decade"
+    UNKNOWN = "unknown", "not stated"
+
+
+class DatedMixin(models.Model):
+    """A date as the source states it, plus the calendar span the catalogue reads it as.
+
+    `date` is the first day of the span (day, month, year or decade); `date_as_stated` keeps the
+    source's words ("At the end of 1993"). An undated event has precision "unknown" and no date.
+    """
+
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    date_as_stated = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def year(self):
+        return self.date.year if self.date else None
+
+    @property
+    def date_display(self):
+        if self.date is None:
+            return "undated"
+        d = self.date
+        return {
+            DatePrecision.DAY: d.strftime("%-d %B %Y"),
+            DatePrecision.MONTH: d.strftime("%B %Y"),
+            DatePrecision.YEAR: str(d.year),
+            DatePrecision.DECADE: f"{d.year}s",
+        }.get(self.date_precision, str(d))
+
+    @property
+    def date_end(self):
+        """The last day of the span `date` stands for."""
+        import calendar
+        import datetime
+
+        d = self.date
+        if d is None:
+            return None
+        if self.date_precision == DatePrecision.MONTH:
+            return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+        if self.date_precision == DatePrecision.YEAR:
+            return datetime.date(d.year, 12, 31)
+        if self.date_precision == DatePrecision.DECADE:
+            return datetime.date(d.year + 9, 12, 31)
+        return d
+
+    def clean_date(self):
+        if (self.date is None) != (self.date_precision == DatePrecision.UNKNOWN):
+            raise ValidationError(
+                {"date_precision": "a date needs a precision; 'unknown' precision needs no date"}
+            )
+
+    @staticmethod
+    def date_constraints(prefix):
+        return [
+            models.CheckConstraint(
+                name=f"{prefix}_date_matches_precision",
+                condition=(Q(date__isnull=True) & Q(date_precision="unknown"))
+                | (Q(date__isnull=False) & ~Q(date_precision="unknown")),
+                violation_error_message="a date needs a precision; 'unknown' needs no date",
+            ),
+        ]
+
+
+class InterpretationsMixin(models.Model):
+    """`interpretations` maps a field name to the catalogue's note on how it derived that value.
+
+    Anything the sources do not say in so many words (a sector code, an inferred date, an ISO
+    currency code, the split of one sentence into several records) is listed here, so pages label it.
+    """
+
+    interpretations = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean_interpretations(self):
+        if not isinstance(self.interpretations, dict):
+            raise ValidationError({"interpretations": "must be an object of field: note"})
+        names = {f.name for f in self._meta.get_fields()} | {"record"}
+        for key, note in self.interpretations.items():
+            if key not in names:
+                raise ValidationError(
+                    {"interpretations": f"names no field of this record: {key!r}"}
+                )
+            if not isinstance(note, str) or not note.strip():
+                raise ValidationError({"interpretations": f"note for {key!r} must be text"})
+
+    def interpretation(self, field):
+        return self.interpretations.get(field, "")
+
+
+# --- sources and passages ---------------------------------------------------------------------
+
+
+class Source(DatedMixin, models.Model):
+    class Kind(models.TextChoices):
+        SPEECH = "speech", "speech"
+        NEWS_ARTICLE = "news-article", "news article"
+        REPORT = "report", "report"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    filename = models.CharField(max_length=200, unique=True)
+    author = models.CharField(max_length=200, blank=True, help_text="speaker or author")
+    author_role = models.CharField(max_length=200, blank=True)
+    author_organisation = models.CharField(max_length=200, blank=True)
+    event = models.CharField(max_length=300, blank=True)
+    place = models.CharField(max_length=200, blank=True)
+    date_inferred = models.BooleanField(default=False)
+    date_inference = models.TextField(blank=True, help_text="why the date was inferred")
+    language = models.CharField(max_length=10, default="en")
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "slug"]
+        constraints = [
+            *DatedMixin.date_constraints("source"),
+            models.CheckConstraint(
+                name="source_inferred_date_has_reason",
+                condition=Q(date_inferred=False) | ~Q(date_inference=""),
+                violation_error_message="an inferred date must say why",
+            ),
+            models.CheckConstraint(
+                name="source_sha256_is_hex64", condition=Q(sha256__regex=r"^[0-9a-f]{64}$")
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("programmes:source-detail", args=[self.slug])
+
+    def clean(self):
+        self.clean_date()
+        actual = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        if actual != self.sha256:
+            raise ValidationError({"sha256": f"text hashes to {actual}, not {self.sha256}"})
+        if self.date_inferred and not self.date_inference.strip():
+            raise ValidationError({"date_inference": "an inferred date must say why"})
+
+    @property
+    def citation_label(self):
+        who = f"{self.author}, " if self.author else ""
+        return (
+            f"{who}“{self.title}”, {self.date_display}{' (inferred)' if self.date_inferred else ''}"
+        )
+
+
+class Passage(models.Model):
+    """A span of a source: a W3C Web Annotation TextPositionSelector plus TextQuoteSelector.
+
+    `start`/`end` count Unicode code points, end exclusive; `source.text[start:end] == quote`.
+    """
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="passages")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    prefix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
+    suffix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
+
+    objects = PassageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "start", "end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "start", "end"], name="passage_unique_span_per_source"
+            ),
+            models.CheckConstraint(name="passage_end_after_start", condition=Q(end__gt=F("start"))),
+            # The quote's length must be the span's length (code points on both databases).
+            models.CheckConstraint(
+                name="passage_quote_length_matches_span",
+                condition=Q(end=F("start") + Length("quote")),
+            ),
+        ]
+
+    def __str__(self):
+        short = self.quote if len(self.quote) <= 60 else self.quote[:57] + "…"
+        return f"“{short}” ({self.source.slug} {self.start}–{self.end})"
+
+    @property
+    def anchor(self):
+        return f"passage-{self.start}-{self.end}"
+
+    def get_absolute_url(self):
+        return f"{self.source.get_absolute_url()}#{self.anchor}"
+
+    def clean(self):
+        text = self.source.text
+        if text[self.start : self.end] != self.quote:
+            raise ValidationError({"quote": "is not the source's text at start:end"})
+        if self.prefix != text[max(0, self.start - CONTEXT_CHARS) : self.start]:
+            raise ValidationError({"prefix": "is not the 32 characters before the quote"})
+        if self.suffix != text[self.end : self.end + CONTEXT_CHARS]:
+            raise ValidationError({"suffix": "is not the 32 characters after the quote"})
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+class SectorCategory(models.Model):
+    code = models.CharField(max_length=3, primary_key=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "sector categories"
+        constraints = [
+            models.CheckConstraint(
+                name="sectorcategory_code_is_3_digits", condition=Q(code__regex=r"^[0-9]{3}$")
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def slug(self):
+        return self.code
+
+
+class Sector(models.Model):
+    """An OECD DAC CRS purpose code, the controlled vocabulary of funded projects' sectors."""
+
+    code = models.CharField(max_length=5, primary_key=True)
+    name = models.CharField(max_length=200)
+    category = models.ForeignKey(SectorCategory, on_delete=models.PROTECT, related_name="sectors")
+    status = models.CharField(max_length=10, default="active")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                name="sector_code_is_5_digits", condition=Q(code__regex=r"^[0-9]{5}$")
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def slug(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("programmes:project-list") + f"?sector={self.code}"
+
+
+# --- catalogued records -----------------------------------------------------------------------
+
+
+class CitedRecord(InterpretationsMixin, models.Model):
+    """What every catalogued record shares: a slug, its passages and its interpretations."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        abstract = True
+
+    url_name = ""
+
+    def get_absolute_url(self):
+        return reverse(f"programmes:{self.url_name}-detail", args=[self.slug])
+
+    def clean(self):
+        self.clean_interpretations()
+
+
+class City(CitedRecord):
+    name = models.CharField(max_length=120)
+    native_name = models.CharField(max_length=120, blank=True, help_text="name in its own script")
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    region = models.CharField(max_length=120, blank=True, help_text="province, prefecture, state")
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    passages = models.ManyToManyField(Passage, related_name="cities")
+
+    objects = CityQuerySet.as_manager()
+    url_name = "city"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+        constraints = [
+            models.CheckConstraint(
+                name="city_country_is_iso_alpha2", condition=Q(country__regex=r"^[A-Z]{2}$")
+            ),
+            models.CheckConstraint(
+                name="city_coordinates_in_range",
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (
+                    Q(latitude__gte=-90, latitude__lte=90)
+                    & Q(longitude__gte=-180, longitude__lte=180)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.native_name})" if self.native_name else self.name
+
+
+class Partner(CitedRecord):
+    class Kind(models.TextChoices):
+        NATIONAL_GOVERNMENT = "national-government", "national government"
+        REGIONAL_GOVERNMENT = "regional-government", "provincial/regional government"
+        MUNICIPAL_GOVERNMENT = "municipal-government", "municipal government"
+        GOVERNMENT_AGENCY = "government-agency", "government agency"
+        INTERNATIONAL_ORGANISATION = "international-organisation", "international organisation"
+        ASSOCIATION = "association", "association"
+        PARTY_BODY = "party-body", "party body"
+        WORKING_GROUP = "working-group", "working group"
+
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    city = models.ForeignKey(
+        City, null=True, blank=True, on_delete=models.PROTECT, related_name="partners"
+    )
+    passages = models.ManyToManyField(Passage, related_name="partners")
+
+    objects = PartnerQuerySet.as_manager()
+    url_name = "partner"
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="partner_country_is_iso_alpha2_or_blank",
+                condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class Person(CitedRecord):
+    """A named person in a source, with the role the source gives them."""
+
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    passages = models.ManyToManyField(Passage, related_name="people")
+
+    objects = PersonQuerySet.as_manager()
+    url_name = "person"
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    PROPOSER = "proposer", "proposer"
+    FUNDER = "funder", "funder"
+    IMPLEMENTER = "implementer", "implementer"
+    HOST = "host", "host"
+    BENEFICIARY = "beneficiary", "beneficiary"
+    RECOMMENDER = "recommender", "recommender"
+    PARTNER = "partner", "partner"
+    ISSUER = "issuer", "issuer"
+    APPROVER = "approver", "approver"
+    SUPPORTER = "supporter", "supporter"
+    PARTICIPANT = "participant", "participant"
+    VENUE = "venue", "meeting venue"
+    MODEL = "model", "model to learn from"
+
+
+class Programme(DatedMixin, CitedRecord):
+    """A cooperation programme or partnership; `date` is when it began, `end_*` when it ended."""
+
+    class Kind(models.TextChoices):
+        CITY_PARTNERSHIP = "city-partnership", "city-to-city partnership"
+        MODEL_ZONE = "model-zone", "environmental model zone"
+        LOAN_PROGRAMME = "loan-programme", "loan programme"
+        NETWORK = "network", "city network"
+        COOPERATION_PROGRAMME = "cooperation-programme", "cooperation programme"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "proposed"
+        ONGOING = "ongoing", "ongoing"
+        UNDER_CONSTRUCTION = "under-construction", "under construction"
+        COMPLETED = "completed", "completed"
+        UNKNOWN = "unknown", "not stated"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    summary = models.TextField()
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.UNKNOWN)
+    status_as_of = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    end_date_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    end_date_as_stated = models.CharField(max_length=200, blank=True)
+    total_investment = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    total_investment_currency = models.CharField(max_length=3, blank=True)
+    total_investment_as_stated = models.CharField(max_length=100, blank=True)
+    passages = models.ManyToManyField(Passage, related_name="programmes")
+
+    objects = ProgrammeQuerySet.as_manager()
+    url_name = "programme"
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            *DatedMixin.date_constraints("programme"),
+            models.CheckConstraint(
+                name="programme_investment_has_currency_and_wording",
+                condition=(
+                    Q(total_investment__isnull=True)
+                    & Q(total_investment_currency="")
+                    & Q(total_investment_as_stated="")
+                )
+                | (
+                    Q(total_investment__gt=0)
+                    & Q(total_investment_currency__regex=r"^[A-Z]{3}$")
+                    & ~Q(total_investment_as_stated="")
+                ),
+            ),
+            models.CheckConstraint(
+                name="programme_end_not_before_start",
+                condition=Q(end_date__isnull=True)
+                | Q(date__isnull=True)
+                | Q(end_date__gte=F("date")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.clean_date()
+
+
+class Participation(models.Model):
+    """A city or partner organisation taking part in a programme, in one role."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="participations"
+    )
+    city = models.ForeignKey(
+        City, null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
+    )
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    note = models.CharField(max_length=300, blank=True)
+    passages = models.ManyToManyField(Passage, related_name="participations")
+
+    class Meta:
+        ordering = ["programme", "role", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="participation_is_city_xor_partner",
+                condition=(Q(city__isnull=False) & Q(partner__isnull=True))
+                | (Q(city__isnull=True) & Q(partner__isnull=False)),
+                violation_error_message="a participant is either a city or a partner",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "city", "role"],
+                condition=Q(city__isnull=False),
+                name="participation_city_role_once",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "partner", "role"],
+                condition=Q(partner__isnull=False),
+                name="participation_partner_role_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} — {self.get_role_display()} — {self.programme}"
+
+    @property
+    def participant(self):
+        return self.city or self.partner
+
+    def get_absolute_url(self):
+        return self.programme.get_absolute_url()
+
+
+class Award(CitedRecord):
+    name = models.CharField(max_length=200)
+    conferred_by = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="awards_conferred"
+    )
+    recipient = models.ForeignKey(City, on_delete=models.PROTECT, related_name="awards")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year_as_stated = models.CharField(max_length=100, blank=True)
+    recommended_by = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="awards_recommended"
+    )
+    passages = models.ManyToManyField(Passage, related_name="awards")
+
+    objects = AwardQuerySet.as_manager()
+    url_name = "award"
+
+    class Meta:
+        ordering = ["year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="award_year_plausible",
+                condition=Q(year__isnull=True) | Q(year__gte=1900, year__lte=2100),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.year})" if self.year else self.name
+
+
+class FundedProject(CitedRecord):
+    class Instrument(models.TextChoices):
+        LOAN = "loan", "loan"
+        GRANT = "grant", "grant"
+        EQUIPMENT = "equipment", "equipment"
+        TECHNICAL_COOPERATION = "technical-cooperation", "technical cooperation"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "planned"
+        FUNDED = "funded", "funded"
+        UNDER_CONSTRUCTION = "under-construction", "under construction"
+        COMPLETED = "completed", "completed"
+        DELIVERED = "delivered", "delivered"
+        UNKNOWN = "unknown", "not stated"
+
+    title = models.CharField(max_length=300)
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="funded_projects"
+    )
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="funded_projects")
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="funded_projects")
+    funders = models.ManyToManyField(Partner, blank=True, related_name="funded_projects")
+    implementers = models.ManyToManyField(Partner, blank=True, related_name="implemented_projects")
+    instrument = models.CharField(max_length=30, choices=Instrument.choices)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
+    amount_as_stated = models.CharField(max_length=100, blank=True)
+    phase = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.UNKNOWN)
+    status_as_stated = models.CharField(max_length=300, blank=True)
+    status_date = models.DateField(null=True, blank=True, help_text="when the status was stated")
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    period_as_stated = models.CharField(max_length=200, blank=True)
+    passages = models.ManyToManyField(Passage, related_name="funded_projects")
+
+    objects = FundedProjectQuerySet.as_manager()
+    url_name = "project"
+
+    class Meta:
+        ordering = ["programme__name", "title"]
+        constraints = [
+            models.CheckConstraint(
+                name="fundedproject_amount_has_currency_and_wording",
+                condition=(Q(amount__isnull=True) & Q(currency="") & Q(amount_as_stated=""))
+                | (Q(amount__gt=0) & Q(currency__regex=r"^[A-Z]{3}$") & ~Q(amount_as_stated="")),
+                violation_error_message=(
+                    "an amount needs its ISO 4217 currency and the amount as stated"
+                ),
+            ),
+            models.CheckConstraint(
+                name="fundedproject_period_in_order",
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(end_year__gte=F("start_year")),
+            ),
+        ]
+        indexes = [
+            # The funded-project list filters by these and sorts by title within them.
+            models.Index(fields=["sector", "title"], name="project_sector_title_idx"),
+            models.Index(fields=["city", "title"], name="project_city_title_idx"),
+            models.Index(fields=["instrument", "title"], name="project_instrument_title_idx"),
+            models.Index(fields=["status", "title"], name="project_status_title_idx"),
+            models.Index(fields=["start_year"], name="project_start_year_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.amount is not None and self.amount <= Decimal(0):
+            raise ValidationError({"amount": "must be positive"})
+        if (self.amount is None) != (self.currency == "") or (self.amount is None) != (
+            self.amount_as_stated == ""
+        ):
+            raise ValidationError(
+                {"currency": "an amount needs its ISO 4217 currency and the amount as stated"}
+            )
+
+
+class Milestone(DatedMixin, CitedRecord):
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", "proposal"
+        STUDY = "study", "study"
+        VISIT = "visit", "visit"
+        SELECTION = "selection", "selection"
+        AWARD = "award", "award"
+        MEETING = "meeting", "meeting"
+        TARGET = "target", "target"
+        AGREEMENT = "agreement", "approval or agreement"
+        PUBLICATION = "publication", "publication"
+        INSPECTION = "inspection", "inspection or evaluation"
+        ESTABLISHMENT = "establishment", "establishment"
+        COMPLETION = "completion", "completion"
+        FUNDING = "funding", "funding"
+        START = "start", "start"
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    date_inferred = models.BooleanField(default=False)
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="milestones"
+    )
+    cities = models.ManyToManyField(City, blank=True, related_name="milestones")
+    partners = models.ManyToManyField(Partner, blank=True, related_name="milestones")
+    passages = models.ManyToManyField(Passage, related_name="milestones")
+
+    objects = MilestoneQuerySet.as_manager()
+    url_name = "milestone"
+
+    class Meta:
+        ordering = [F("date").asc(nulls_last=True), "title"]
+        constraints = [
+            *DatedMixin.date_constraints("milestone"),
+        ]
+        indexes = [
+            # The timeline sorts by date and filters by kind and year range.
+            models.Index(fields=["date", "title"], name="milestone_date_title_idx"),
+            models.Index(fields=["kind", "date"], name="milestone_kind_date_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_target(self):
+        return self.kind == self.Kind.TARGET
+
+    def clean(self):
+        super().clean()
+        self.clean_date()
+        if self.date_inferred and not self.interpretation("date"):
+            raise ValidationError({"interpretations": "an inferred date must say why under 'date'"})
+
+
+class CatalogueVersion(models.Model):
+    """One row per load: the hash of the fixtures that built the catalogue, and when."""
+
+    version = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField()
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-loaded_at", "-pk"]
+        get_latest_by = "loaded_at"
+
+    def __str__(self):
+        return f"{self.version[:12]} loaded {self.loaded_at:%Y-%m-%d %H:%M:%S}"
+
+    def get_absolute_url(self):
+        return reverse("programmes:home")
+
+
+CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone]

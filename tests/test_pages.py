@@ -1,0 +1,31 @@
+"""Every record has a page that shows it and its cited passages, linked to the source reader."""
+
+import pytest
+from django.utils.html import escape
+
+from programmes.models import CITED_MODELS, Source
+
+pytestmark = pytest.mark.django_db
+
+
+def _records():
+    return [r for model in CITED_MODELS for r in model.objects.prefetch_related("passages__source")]
+
+
+def test_every_record_page_shows_its_passages_linked_to_the_source(client):
+    records = _records()
+    assert len(records) > 60
+    for record in records:
+        response = client.get(record.get_absolute_url())
+        assert response.status_code == 200, record.get_absolute_url()
+        html = response.content.decode()
+        for passage in record.passages.all():
+            assert escape(passage.quote).replace("\n", "<br>") in html
+            assert f'href="{passage.get_absolute_url()}"' in html
+
+
+def test_every_source_page_anchors_every_passage(client):
+    for source in Source.objects.all():
+        html = client.get(source.get_absolute_url()).content.decode()
+        for passage in source.passages.all():
+            assert f'id="{passage.anchor}"' in html
