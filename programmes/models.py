@@ -107,7 +107,7 @@ class InterpretationsMixin(models.Model):
     """`interpretations` maps a field name to the catalogue's note on how it derived that value.
 
     Anything the sources do not say in so many words (a sector code, an inferred date, an ISO
-    currency code, the split of one sentence into several records) is listed here, so pages label it.
+    currency code, the split of one sentence into several records) is listed here, so pages say so.
     """
 
     interpretations = models.JSONField(default=dict, blank=True)
