@@ -22,4 +22,5 @@ urlpatterns = [
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone-detail"),
     path("sources/", views.source_list, name="source-list"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
+    path("search/", views.search, name="search"),
 ]
