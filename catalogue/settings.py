@@ -141,6 +141,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 304s and cached pages keyed to the catalogue version, before any view renders.
+    "programmes.caching.CatalogueCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -175,7 +177,46 @@ else:
         }
     }
 
+# Optional read replicas: the site only reads, so requests read from a replica and the loader
+# writes to the primary (catalogue/routers.py).
+_replica_urls = env_list("DATABASE_REPLICA_URLS", [])
+if _replica_urls:
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL to be postgres://")
+    for _n, _url in enumerate(_replica_urls, start=1):
+        _replica = database_from_url("DATABASE_REPLICA_URLS", _url)
+        if _replica["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS must list postgres:// URLs: {_url!r}"
+            )
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{_n}"] = _replica
+    DATABASE_ROUTERS = ["catalogue.routers.ReplicaRouter"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- caching ---------------------------------------------------------------------------------
+
+
+def cache_from_url(name, url):
+    """Unset: this process's memory. redis://host:port/db: one cache shared by every server."""
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    if urlsplit(url).scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"{name} must be unset (local memory) or start with redis:// or rediss://, not {url!r}"
+    )
+
+
+CACHES = {"default": cache_from_url("CACHE_URL", env_str("CACHE_URL"))}
+# Keys contain the catalogue version, so entries never go stale; the timeout only frees memory.
+CACHES["default"]["TIMEOUT"] = 24 * 3600
+CACHE_MAX_AGE = env_int("CACHE_MAX_AGE", 300, minimum=0)
+CACHE_PAGES = env_bool("CACHE_PAGES", True)
 
 # --- internationalisation --------------------------------------------------------------------
 
@@ -206,6 +247,10 @@ STORAGES = {
 FIXTURES_DIR = BASE_DIR / "fixtures"
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
 MAX_PAGE_SIZE = 500
+# Serves /_bench/ceiling/<bytes>/, the benchmark's bare view; never set in production.
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
+if PRODUCTION and BENCH_CEILING:
+    raise ImproperlyConfigured("BENCH_CEILING must be off when CATALOGUE_ENV=production")
 
 LOGGING = {
     "version": 1,

@@ -16,3 +16,10 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    # Tests change rows inside their transaction without reloading, so a page cached by an earlier
+    # test would hide the change; tests/test_caching.py turns the page cache on where it tests it.
+    settings.CACHE_PAGES = False

@@ -1,0 +1,205 @@
+"""HTTP caching keyed to the catalogue version: validators, 304s, the server-side page cache."""
+
+import datetime
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.utils import timezone
+from django.utils.http import http_date
+
+from programmes.models import CatalogueVersion, City, Source
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/cities/", "/cities/dalian/", "/projects/", "/sources/"]
+
+
+def source_pages():
+    return [s.get_absolute_url() for s in Source.objects.all()]
+
+
+@pytest.fixture
+def page_cache(settings):
+    """The page cache on, in a cache of its own so no earlier test's pages are in it."""
+    settings.CACHE_PAGES = True
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
+    return caches["default"]
+
+
+def new_version():
+    """What a reload leaves behind: a new CatalogueVersion row, a second later."""
+    latest = CatalogueVersion.objects.latest()
+    return CatalogueVersion.objects.create(
+        version="0" * 64,
+        loaded_at=latest.loaded_at + datetime.timedelta(seconds=1),
+        counts=latest.counts,
+    )
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_it_gives_every_page_an_etag_last_modified_and_public_max_age(client, url, settings):
+    settings.CACHE_MAX_AGE = 123
+    response = client.get(url)
+    assert response.status_code == 200
+    version = CatalogueVersion.objects.latest()
+    assert response["ETag"].startswith('"') and len(response["ETag"]) == 42
+    assert response["Last-Modified"] == http_date(version.loaded_at.timestamp())
+    assert response["Cache-Control"] == "public, max-age=123"
+
+
+def test_it_derives_the_etag_from_path_and_query_string(client):
+    etags = {client.get(url)["ETag"] for url in ["/cities/", "/projects/", "/projects/?page=1"]}
+    assert len(etags) == 3
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_it_answers_a_matching_if_none_match_with_an_empty_304_without_rendering(
+    client, url, django_assert_num_queries
+):
+    etag = client.get(url)["ETag"]
+    with django_assert_num_queries(1):  # the catalogue version, nothing else
+        response = client.get(url, headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_it_renders_again_when_if_none_match_names_another_version(client):
+    response = client.get("/cities/", headers={"if-none-match": '"not-this-version"'})
+    assert response.status_code == 200
+    assert response.content
+
+
+def test_it_answers_if_modified_since_the_load_with_304(client):
+    loaded_at = CatalogueVersion.objects.latest().loaded_at
+    response = client.get(
+        "/cities/", headers={"if-modified-since": http_date(loaded_at.timestamp())}
+    )
+    assert response.status_code == 304
+    before = http_date(loaded_at.timestamp() - 60)
+    assert client.get("/cities/", headers={"if-modified-since": before}).status_code == 200
+
+
+def test_reloading_the_catalogue_changes_every_etag(client):
+    before = {url: client.get(url)["ETag"] for url in PAGES}
+    call_command("load_catalogue", verbosity=0)
+    after = {url: client.get(url)["ETag"] for url in PAGES}
+    assert all(before[url] != after[url] for url in PAGES)
+    stale = client.get("/cities/", headers={"if-none-match": before["/cities/"]})
+    assert stale.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/cities/no-such-city/", "/no-such-page/"])
+def test_it_gives_errors_no_validators_and_only_brief_caching(client, url, page_cache):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert not response.has_header("ETag")
+    assert response["Cache-Control"] == "public, max-age=60"
+    client.get(url)
+    assert not [key for key in page_cache._cache if "catalogue-page" in key]
+
+
+def test_it_serves_a_cached_page_until_the_catalogue_version_changes(client, page_cache):
+    dalian = City.objects.get(slug="dalian")
+    first = client.get("/cities/dalian/")
+    assert first.status_code == 200 and b"Dalian" in first.content
+    # A change without a reload is not seen: the page comes from the cache, with its headers.
+    City.objects.filter(pk=dalian.pk).update(name="Renamed-without-reload")
+    cached = client.get("/cities/dalian/")
+    assert cached.content == first.content
+    assert cached["ETag"] == first["ETag"]
+    assert cached["Content-Type"] == first["Content-Type"]
+    # After a reload the cached page is never served again.
+    new_version()
+    fresh = client.get("/cities/dalian/")
+    assert b"Renamed-without-reload" in fresh.content
+    assert fresh["ETag"] != first["ETag"]
+
+
+def test_it_renders_every_request_when_the_page_cache_is_off(client, settings):
+    settings.CACHE_PAGES = False
+    client.get("/cities/dalian/")
+    City.objects.filter(slug="dalian").update(name="Renamed-while-uncached")
+    assert b"Renamed-while-uncached" in client.get("/cities/dalian/").content
+
+
+def test_a_cached_page_costs_one_query(client, page_cache, django_assert_num_queries):
+    client.get("/sources/")
+    with django_assert_num_queries(1):
+        response = client.get("/sources/")
+    assert response.status_code == 200
+
+
+def test_a_head_request_gets_the_cached_pages_headers_and_no_body(client, page_cache):
+    get = client.get("/cities/")
+    head = client.head("/cities/")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+    assert head["Content-Length"] == str(len(get.content))
+
+
+def test_it_never_stores_pages_for_requests_with_credentials(client, page_cache):
+    client.get("/cities/", headers={"authorization": "Basic dXNlcjpwYXNz"})
+    assert not [key for key in page_cache._cache if "catalogue-page" in key]
+
+
+def test_it_shares_pages_through_redis_when_cache_url_names_it(client, settings):
+    prefix = f"test-{uuid.uuid4()}"
+    settings.CACHE_PAGES = True
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    first = client.get("/cities/")
+    key = f"catalogue-page:{first['ETag'][1:-1]}"
+    try:
+        content, headers = caches["default"].get(key)
+        assert content == first.content
+        assert all(name.lower() != "set-cookie" for name, _ in headers)
+    finally:
+        caches["default"].delete(key)
+
+
+def test_it_keeps_serving_when_the_shared_cache_is_unreachable(client, settings):
+    settings.CACHE_PAGES = True
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    assert client.get("/cities/").status_code == 200
+
+
+def test_it_sets_no_cookie_on_any_page(client):
+    urls = PAGES + source_pages() + ["/cities/no-such-city/", "/search/?q=sewage"]
+    for url in urls:
+        response = client.get(url)
+        assert "Set-Cookie" not in response.headers, url
+        assert not response.cookies, url
+
+
+def test_it_leaves_requests_alone_before_the_first_load(client):
+    CatalogueVersion.objects.all().delete()
+    response = client.get("/cities/")
+    assert response.status_code == 200
+    assert not response.has_header("ETag")
+
+
+def test_it_takes_the_latest_load_as_the_version(client):
+    old = client.get("/cities/")["ETag"]
+    CatalogueVersion.objects.create(
+        version="1" * 64, loaded_at=timezone.now() - datetime.timedelta(days=3650), counts={}
+    )
+    assert client.get("/cities/")["ETag"] == old
