@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "programmes"
 
@@ -22,5 +22,6 @@ urlpatterns = [
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone-detail"),
     path("sources/", views.source_list, name="source-list"),
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
-    path("search/", views.search, name="search"),
+    path("search/", search_views.search_page, name="search"),
+    path("search.json", search_views.search_json, name="search-json"),
 ]

@@ -86,7 +86,3 @@ def source_detail(request, slug):
     return render(
         request, "programmes/source_detail.html", {"source": source, "passages": passages}
     )
-
-
-def search(request):
-    return render(request, "programmes/record_list.html", {"title": "Search", "records": []})

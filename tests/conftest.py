@@ -23,3 +23,13 @@ def _no_page_cache(settings):
     # Tests change rows inside their transaction without reloading, so a page cached by an earlier
     # test would hide the change; tests/test_caching.py turns the page cache on where it tests it.
     settings.CACHE_PAGES = False
+
+
+@pytest.fixture(autouse=True)
+def _skip_postgres_only(request):
+    # Tests marked `postgres` test PostgreSQL-only behaviour (e.g. stemming in search).
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL")

@@ -1,0 +1,440 @@
+"""Search over the catalogue's records and the text of its source documents.
+
+On PostgreSQL the match is full-text search with English stemming (`websearch_to_tsquery`, so
+"sewage plants" finds "sewage processing plant projects", quoted phrases are phrases and `-word`
+excludes); on SQLite every word or quoted phrase must occur, case-insensitively. Both return the
+same shape: groups of hits, one group per kind, each hit with an HTML snippet in which only the
+matched words are wrapped in `<mark>` and everything else is escaped.
+
+The number of queries is constant: one per record kind, one for passages, one for source
+paragraphs and one to link paragraph hits to a stored passage.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connection
+from django.db.models import Case, F, Func, Q, TextField, Value, When
+from django.db.models.functions import Length, NullIf
+from django.db.models.lookups import GreaterThan
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from .models import (
+    Award,
+    City,
+    FundedProject,
+    Milestone,
+    Partner,
+    Passage,
+    Person,
+    Programme,
+    Source,
+)
+
+MAX_QUERY_LENGTH = 200
+HITS_PER_GROUP = 20
+SNIPPET_CHARS = 240
+CONFIG = "english"
+ELLIPSIS = "…"
+# ts_headline marks matches with these; the text is escaped first, then they become <mark>.
+# Private-use code points never occur in the catalogue's verified source texts.
+START_SEL, STOP_SEL = "\ue000", "\ue001"
+FIELD_SEPARATOR = " · "
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    key: str
+    label: str
+    model: type
+    title_field: str
+    fields: tuple
+
+
+RECORD_KINDS = [
+    RecordKind("city", "Cities", City, "name", ("name", "native_name", "region")),
+    RecordKind("programme", "Programmes", Programme, "name", ("name", "summary")),
+    RecordKind(
+        "project", "Funded projects", FundedProject, "title", ("title", "phase", "status_as_stated")
+    ),
+    RecordKind("partner", "Partners", Partner, "name", ("name", "acronym")),
+    RecordKind("person", "People", Person, "name", ("name", "role")),
+    RecordKind("award", "Awards", Award, "name", ("name", "year_as_stated")),
+    RecordKind("milestone", "Milestones", Milestone, "title", ("title", "description")),
+]
+PASSAGES = ("passage", "Cited passages")
+PARAGRAPHS = ("paragraph", "Source documents")
+
+
+@dataclass
+class Hit:
+    title: str
+    url: str
+    snippet: str  # safe HTML
+    source_title: str = ""
+    source_url: str = ""
+
+
+@dataclass
+class Group:
+    kind: str
+    label: str
+    hits: list = field(default_factory=list)
+    truncated: bool = False  # more hits exist than HITS_PER_GROUP
+
+
+@dataclass
+class Results:
+    query: str
+    engine: str
+    groups: list
+
+    @property
+    def count(self):
+        return sum(len(g.hits) for g in self.groups)
+
+
+# --- query parsing (SQLite; PostgreSQL parses with websearch_to_tsquery) -----------------------
+
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def parse_terms(q):
+    """Words and "quoted phrases", lower-cased; a leading '-' or the word 'or' is dropped."""
+    terms = []
+    for phrase, word in _TERM.findall(q):
+        term = " ".join(phrase.split()) if phrase else word.strip('"').lstrip("-")
+        if term and term.lower() != "or" and term.lower() not in terms:
+            terms.append(term.lower())
+    return terms
+
+
+# --- snippets ----------------------------------------------------------------------------------
+
+
+def highlight(text, terms, limit=SNIPPET_CHARS):
+    """`text` escaped, each occurrence of a term wrapped in <mark>, cut to a window of `limit`
+    characters around the first match."""
+    spans = []
+    lowered = text.lower()
+    for term in terms:
+        start = lowered.find(term)
+        while start != -1:
+            spans.append((start, start + len(term)))
+            start = lowered.find(term, start + len(term))
+    merged = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    lo, hi = _window(text, merged[0][0] if merged else 0, limit)
+    out, pos = [], lo
+    for start, end in merged:
+        if end <= lo or start >= hi:
+            continue
+        start, end = max(start, lo), min(end, hi)
+        out.append(escape(text[pos:start]))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
+    out.append(escape(text[pos:hi]))
+    return mark_safe(_ellipsis(lo > 0) + "".join(out) + _ellipsis(hi < len(text)))
+
+
+def _window(text, first, limit):
+    if len(text) <= limit:
+        return 0, len(text)
+    lo = max(0, first - limit // 3)
+    if lo:
+        space = text.find(" ", lo, first)
+        lo = space + 1 if space != -1 else lo
+    hi = min(len(text), lo + limit)
+    if hi < len(text):
+        space = text.rfind(" ", lo, hi)
+        hi = space if space > first else hi
+    return lo, hi
+
+
+def _ellipsis(cut):
+    return ELLIPSIS if cut else ""
+
+
+def safe_headline(headline, text):
+    """A ts_headline result as safe HTML: escaped, its sentinels turned into <mark>, and an
+    ellipsis where the excerpt cuts the text."""
+    plain = headline.replace(START_SEL, "").replace(STOP_SEL, "").strip()
+    html = escape(headline.strip()).replace(START_SEL, "<mark>").replace(STOP_SEL, "</mark>")
+    cut_start = bool(plain) and not text.lstrip().startswith(plain[:40])
+    cut_end = bool(plain) and not text.rstrip().endswith(plain[-40:])
+    return mark_safe(_ellipsis(cut_start) + html + _ellipsis(cut_end))
+
+
+HEADLINE_OPTIONS = {"MaxWords": 35, "MinWords": 15, "MaxFragments": 2, "FragmentDelimiter": " … "}
+
+
+def _headline(expression, query):
+    """Short texts whole with every match marked; longer ones as excerpts around the matches."""
+    marks = {"config": CONFIG, "start_sel": START_SEL, "stop_sel": STOP_SEL}
+    return Case(
+        When(
+            GreaterThan(Length(expression), SNIPPET_CHARS),
+            then=SearchHeadline(
+                expression,
+                query,
+                max_words=HEADLINE_OPTIONS["MaxWords"],
+                min_words=HEADLINE_OPTIONS["MinWords"],
+                max_fragments=HEADLINE_OPTIONS["MaxFragments"],
+                fragment_delimiter=HEADLINE_OPTIONS["FragmentDelimiter"],
+                **marks,
+            ),
+        ),
+        default=SearchHeadline(expression, query, highlight_all=True, **marks),
+    )
+
+
+def _joined(fields):
+    """The searched fields as one text, empty ones left out (concat_ws skips NULLs)."""
+    return Func(
+        Value(FIELD_SEPARATOR),
+        *(NullIf(F(name), Value("")) for name in fields),
+        function="CONCAT_WS",
+        output_field=TextField(),
+    )
+
+
+def _joined_text(obj, fields):
+    return FIELD_SEPARATOR.join(str(v) for name in fields if (v := getattr(obj, name)))
+
+
+# --- the two engines ---------------------------------------------------------------------------
+
+
+class PostgresEngine:
+    name = "postgresql"
+
+    def __init__(self, q):
+        self.q = q
+        self.query = SearchQuery(q, search_type="websearch", config=CONFIG)
+        self.words = [w.strip('"').lstrip("-").lower() for w in q.split()]
+
+    def records(self, kind):
+        vector = SearchVector(*kind.fields, config=CONFIG)
+        rows = (
+            kind.model.objects.annotate(search=vector)
+            .filter(search=self.query)
+            .annotate(
+                rank=SearchRank(vector, self.query),
+                headline=_headline(_joined(kind.fields), self.query),
+            )
+            .order_by("-rank", kind.title_field)
+            .only("slug", *kind.fields)[: HITS_PER_GROUP + 1]
+        )
+        return [(r, safe_headline(r.headline, _joined_text(r, kind.fields))) for r in rows]
+
+    def passages(self):
+        vector = SearchVector("quote", config=CONFIG)
+        rows = (
+            Passage.objects.annotate(search=vector)
+            .filter(search=self.query)
+            .annotate(rank=SearchRank(vector, self.query), headline=_headline("quote", self.query))
+            .select_related("source")
+            .only("start", "end", "quote", "source__slug", "source__title")
+            .order_by("-rank", "source__date", "start")[: HITS_PER_GROUP + 1]
+        )
+        return [(p, safe_headline(p.headline, p.quote)) for p in rows]
+
+    def paragraphs(self):
+        """(source slug, source title, start, end, snippet) of each matching source paragraph."""
+        sql = f"""
+            WITH paragraph AS (
+                SELECT s.slug, s.title, s.date, p.n, p.text,
+                       coalesce(sum(char_length(p.text) + 1) OVER (
+                           PARTITION BY s.id ORDER BY p.n
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS start
+                FROM {Source._meta.db_table} s
+                CROSS JOIN LATERAL regexp_split_to_table(s.text, E'\\n')
+                    WITH ORDINALITY AS p(text, n)
+            ), query AS (SELECT websearch_to_tsquery(%(config)s, %(q)s) AS q)
+            SELECT paragraph.slug, paragraph.title, paragraph.start,
+                   paragraph.start + char_length(paragraph.text), paragraph.text,
+                   CASE WHEN char_length(paragraph.text) > %(short)s
+                        THEN ts_headline(%(config)s, paragraph.text, query.q, %(options)s)
+                        ELSE ts_headline(%(config)s, paragraph.text, query.q, %(whole)s) END
+            FROM paragraph, query
+            WHERE to_tsvector(%(config)s, paragraph.text) @@ query.q
+            ORDER BY ts_rank(to_tsvector(%(config)s, paragraph.text), query.q) DESC,
+                     paragraph.date, paragraph.slug, paragraph.start
+            LIMIT %(limit)s
+        """
+        options = ", ".join(
+            connection.ops.compose_sql(f"{name}=%s", [value])
+            for name, value in {
+                "StartSel": START_SEL,
+                "StopSel": STOP_SEL,
+                **HEADLINE_OPTIONS,
+            }.items()
+        )
+        whole = connection.ops.compose_sql(
+            "StartSel=%s, StopSel=%s, HighlightAll=true", [START_SEL, STOP_SEL]
+        )
+        params = {
+            "config": CONFIG,
+            "q": self.q,
+            "options": options,
+            "whole": whole,
+            "short": SNIPPET_CHARS,
+            "limit": HITS_PER_GROUP + 1,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [
+            (slug, title, start, end, safe_headline(headline, text))
+            for slug, title, start, end, text, headline in rows
+        ]
+
+
+class SimpleEngine:
+    """Every word or quoted phrase must occur (case-insensitive) somewhere in the searched text."""
+
+    name = "simple"
+
+    def __init__(self, q):
+        self.terms = parse_terms(q)
+        self.words = self.terms
+
+    def _matches(self, fields):
+        condition = Q()
+        for term in self.terms:
+            any_field = Q()
+            for name in fields:
+                any_field |= Q(**{f"{name}__icontains": term})
+            condition &= any_field
+        return condition
+
+    def records(self, kind):
+        if not self.terms:
+            return []
+        rows = (
+            kind.model.objects.filter(self._matches(kind.fields))
+            .only("slug", *kind.fields)
+            .order_by(kind.title_field)[: HITS_PER_GROUP + 1]
+        )
+        return [(r, highlight(_joined_text(r, kind.fields), self.terms)) for r in rows]
+
+    def passages(self):
+        if not self.terms:
+            return []
+        rows = (
+            Passage.objects.filter(self._matches(["quote"]))
+            .select_related("source")
+            .only("start", "end", "quote", "source__slug", "source__title")
+            .order_by("source__date", "start")[: HITS_PER_GROUP + 1]
+        )
+        return [(p, highlight(p.quote, self.terms)) for p in rows]
+
+    def paragraphs(self):
+        if not self.terms:
+            return []
+        found = []
+        sources = Source.objects.filter(self._matches(["text"])).only("slug", "title", "text")
+        for source in sources:
+            for start, end in paragraph_spans(source.text):
+                text = source.text[start:end].lower()
+                if all(term in text for term in self.terms):
+                    snippet = highlight(source.text[start:end], self.terms)
+                    found.append((source.slug, source.title, start, end, snippet))
+                    if len(found) > HITS_PER_GROUP:
+                        return found
+        return found
+
+
+def paragraph_spans(text):
+    """(start, end) of each non-blank line: a source's paragraphs."""
+    start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            yield start, start + len(line)
+        start += len(line) + 1
+
+
+def engine_for(q):
+    return PostgresEngine(q) if connection.vendor == "postgresql" else SimpleEngine(q)
+
+
+# --- the search --------------------------------------------------------------------------------
+
+
+def _capped(group, items):
+    group.truncated = len(items) > HITS_PER_GROUP
+    return items[:HITS_PER_GROUP]
+
+
+def search(q):
+    """Search the whole catalogue for `q` (at most MAX_QUERY_LENGTH characters, already checked)."""
+    engine = engine_for(q)
+    groups = []
+    for kind in RECORD_KINDS:
+        group = Group(kind.key, kind.label)
+        for record, snippet in _capped(group, engine.records(kind)):
+            title = str(getattr(record, kind.title_field))
+            group.hits.append(Hit(title, record.get_absolute_url(), snippet))
+        groups.append(group)
+
+    group = Group(*PASSAGES)
+    for passage, snippet in _capped(group, engine.passages()):
+        source = passage.source
+        group.hits.append(
+            Hit(
+                source.title,
+                passage.get_absolute_url(),
+                snippet,
+                source.title,
+                _source_url(source.slug),
+            )
+        )
+    groups.append(group)
+
+    group = Group(*PARAGRAPHS)
+    paragraphs = _capped(group, engine.paragraphs())
+    anchors = _nearest_passages(paragraphs, engine.words)
+    for n, (slug, title, _start, _end, snippet) in enumerate(paragraphs):
+        url = _source_url(slug) + (f"#{anchors[n]}" if anchors[n] else "")
+        group.hits.append(Hit(title, url, snippet, title, _source_url(slug)))
+    groups.append(group)
+    return Results(q, engine.name, [g for g in groups if g.hits])
+
+
+def _source_url(slug):
+    return reverse("programmes:source-detail", args=[slug])
+
+
+def _nearest_passages(paragraphs, words):
+    """For each paragraph hit, the anchor of a stored passage inside it (one naming a searched
+    word if there is one), or "" when the paragraph holds no cited passage."""
+    if not paragraphs:
+        return []
+    spans = Q()
+    for slug, _title, start, end, _snippet in paragraphs:
+        spans |= Q(source__slug=slug, start__lt=end, end__gt=start)
+    passages = list(
+        Passage.objects.filter(spans)
+        .annotate(source_slug=F("source__slug"))
+        .only("start", "end", "quote")
+        .order_by("start", "end")
+    )
+    anchors = []
+    for slug, _title, start, end, _snippet in paragraphs:
+        inside = [p for p in passages if p.source_slug == slug and p.start < end and p.end > start]
+        naming = [p for p in inside if any(w and w in p.quote.lower() for w in words)]
+        best = (naming or inside or [None])[0]
+        anchors.append(best.anchor if best else "")
+    return anchors

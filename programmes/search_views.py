@@ -1,0 +1,77 @@
+"""The search page and its JSON twin: one form checks `q`, `search.search` does the rest."""
+
+from django import forms
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from .errors import bad_request
+from .search import MAX_QUERY_LENGTH, search
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={
+            "max_length": f"a search of at most {MAX_QUERY_LENGTH} characters: words, "
+            '"quoted phrases", -excluded words'
+        },
+    )
+
+
+def _results(request):
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return None, bad_request(request, form.errors)
+    q = form.cleaned_data["q"]
+    return (q, search(q) if q else None), None
+
+
+def search_page(request):
+    found, error = _results(request)
+    if error:
+        return error
+    q, results = found
+    return render(
+        request,
+        "programmes/search.html",
+        {"search_query": q, "results": results},
+    )
+
+
+def search_json(request):
+    found, error = _results(request)
+    if error:
+        return error
+    q, results = found
+    url = request.build_absolute_uri
+    groups = results.groups if results else []
+    return JsonResponse(
+        {
+            "query": q,
+            "engine": results.engine if results else None,
+            "count": results.count if results else 0,
+            "groups": [
+                {
+                    "kind": g.kind,
+                    "label": g.label,
+                    "truncated": g.truncated,
+                    "results": [
+                        {
+                            "title": hit.title,
+                            "url": url(hit.url),
+                            "snippet": str(hit.snippet),
+                            "source": (
+                                {"title": hit.source_title, "url": url(hit.source_url)}
+                                if hit.source_url
+                                else None
+                            ),
+                        }
+                        for hit in g.hits
+                    ],
+                }
+                for g in groups
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,136 @@
+"""Search finds records and source passages, highlights only the matched words, escapes the rest."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from programmes.models import FundedProject, Passage
+from programmes.search import HITS_PER_GROUP, highlight, parse_terms, search
+
+pytestmark = pytest.mark.django_db
+
+SEWAGE_PROJECTS = ["sewage-processing-plant-1", "sewage-processing-plant-2"]
+
+
+def _group(results, kind):
+    return next((g for g in results.groups if g.kind == kind), None)
+
+
+def test_it_finds_both_sewage_plant_projects_and_the_passage_with_the_term_marked(client):
+    html = client.get(reverse("programmes:search"), {"q": "sewage"}).content.decode()
+    for slug in SEWAGE_PROJECTS:
+        assert FundedProject.objects.get(slug=slug).get_absolute_url() in html
+    passage = Passage.objects.get(quote="two sewage processing plant projects")
+    assert f'href="{passage.get_absolute_url()}"' in html
+    assert "<mark>sewage</mark>" in html.replace("<mark>Sewage</mark>", "<mark>sewage</mark>")
+
+
+def test_it_marks_the_matched_word_in_each_snippet():
+    results = search("sewage")
+    projects = _group(results, "project")
+    assert {h.url.rstrip("/").rsplit("/", 1)[-1] for h in projects.hits} >= set(SEWAGE_PROJECTS)
+    for group in results.groups:
+        for hit in group.hits:
+            assert "<mark>" in hit.snippet.lower(), (group.kind, hit.snippet)
+            assert "sewage</mark>" in hit.snippet.lower()
+
+
+@pytest.mark.postgres
+def test_it_finds_word_forms_on_postgresql():
+    """English stemming: "sewage plants" finds "two sewage processing plant projects"."""
+    results = search("sewage plants")
+    projects = _group(results, "project")
+    assert projects is not None
+    titles = [h.title for h in projects.hits]
+    assert "Sewage processing plant project (first of two)" in titles
+    passages = _group(results, "passage")
+    assert any("<mark>plant</mark>" in h.snippet for h in passages.hits)
+
+
+def test_a_quoted_phrase_matches_only_as_a_phrase():
+    phrase = search('"sewage processing"')
+    assert _group(phrase, "project") is not None
+    # Both words occur in the speech, never in this order.
+    assert search('"processing sewage"').groups == []
+
+
+def test_several_words_must_all_match():
+    both = search("sewage Shanghai")
+    passages = _group(both, "passage")
+    for hit in passages.hits if passages else []:
+        assert "shanghai" in hit.snippet.lower() and "sewage" in hit.snippet.lower()
+    assert _group(both, "project") is None
+
+
+def test_it_escapes_the_text_around_the_marks():
+    snippet = highlight("<b>sewage</b> & water", ["sewage"])
+    assert snippet == "&lt;b&gt;<mark>sewage</mark>&lt;/b&gt; &amp; water"
+
+
+def test_it_escapes_markup_in_the_query_and_finds_nothing(client):
+    response = client.get(reverse("programmes:search"), {"q": "<script>alert(1)</script>"})
+    assert response.status_code == 200
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_it_cuts_long_text_to_a_window_around_the_first_match():
+    text = "word " * 200 + "sewage " + "word " * 200
+    snippet = highlight(text, ["sewage"])
+    assert snippet.startswith("…") and snippet.endswith("…")
+    assert "<mark>sewage</mark>" in snippet
+    assert len(snippet) < 300
+
+
+def test_it_parses_words_and_quoted_phrases():
+    assert parse_terms('Sewage "processing  plant" -dust or water') == [
+        "sewage",
+        "processing plant",
+        "dust",
+        "water",
+    ]
+
+
+def test_paragraph_hits_link_to_a_cited_passage_in_the_source_reader():
+    paragraphs = _group(search("sewage"), "paragraph")
+    assert paragraphs.hits
+    for hit in paragraphs.hits:
+        assert hit.url.startswith(hit.source_url)
+    assert any("#passage-" in hit.url for hit in paragraphs.hits)
+
+
+def test_it_runs_a_constant_number_of_queries():
+    with CaptureQueriesContext(connection) as few:
+        search("sewage")
+    with CaptureQueriesContext(connection) as many:
+        search("Dalian")
+    assert len(few) == len(many) <= 10
+
+
+def test_it_caps_each_group():
+    for group in search("the").groups:
+        assert len(group.hits) <= HITS_PER_GROUP
+
+
+@pytest.mark.parametrize("url_name", ["programmes:search", "programmes:search-json"])
+def test_it_rejects_an_over_long_query_with_400(client, url_name):
+    response = client.get(reverse(url_name), {"q": "x" * 201})
+    assert response.status_code == 400
+    assert b"200 characters" in response.content
+
+
+def test_an_empty_query_shows_a_prompt(client):
+    response = client.get(reverse("programmes:search"), {"q": ""})
+    assert response.status_code == 200
+    assert b"Search the catalogue" in response.content
+    assert b"<mark>" not in response.content
+
+
+def test_the_json_twin_has_the_same_results(client):
+    data = client.get(reverse("programmes:search-json"), {"q": "sewage"}).json()
+    results = search("sewage")
+    assert data["count"] == results.count
+    assert [g["kind"] for g in data["groups"]] == [g.kind for g in results.groups]
+    projects = next(g for g in data["groups"] if g["kind"] == "project")
+    assert all(r["url"].startswith("http://testserver/projects/") for r in projects["results"])
+    assert all("<mark>" in r["snippet"] for r in projects["results"])
