@@ -1,0 +1,94 @@
+"""Turn Natural Earth's 1:110m land TopoJSON into the compact outlines the city map draws.
+
+The input is `land-110m.json` from the npm package world-atlas (version 2), a TopoJSON
+redistribution of Natural Earth's land polygons; Natural Earth is in the public domain. Get it
+with `npm pack world-atlas@2` and extract the tarball. The output, `programmes/data/land-110m.json`,
+keeps every polygon ring as a flat list of longitudes and latitudes in degrees, rounded to two
+decimals (about 1 km, far finer than the 1:110m source), so the map needs no tiles and no network.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+OUTPUT = Path(__file__).resolve().parents[2] / "data" / "land-110m.json"
+SOURCE_NOTE = (
+    "Natural Earth 1:110m land polygons (public domain, naturalearthdata.com), version 4.1.0, "
+    "from the TopoJSON redistribution in the npm package world-atlas 2 (ISC licence)"
+)
+
+
+def decode_arcs(topology):
+    """Absolute longitude/latitude points of every arc of a quantized TopoJSON topology."""
+    transform = topology.get("transform")
+    arcs = []
+    for arc in topology["arcs"]:
+        points, x, y = [], 0, 0
+        for dx, dy in arc:
+            if transform:
+                x, y = x + dx, y + dy
+                (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+                points.append((x * sx + tx, y * sy + ty))
+            else:
+                points.append((dx, dy))
+        arcs.append(points)
+    return arcs
+
+
+def ring_points(arcs, indexes):
+    """A ring from its arc indexes; ~i is arc i reversed, and joined arcs share an end point."""
+    ring = []
+    for index in indexes:
+        points = arcs[index] if index >= 0 else arcs[~index][::-1]
+        ring.extend(points[1:] if ring else points)
+    return ring
+
+
+def land_rings(topology, object_name="land"):
+    arcs = decode_arcs(topology)
+    rings = []
+    for geometry in topology["objects"][object_name]["geometries"]:
+        polygons = geometry["arcs"]
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        elif geometry["type"] != "MultiPolygon":
+            continue
+        for polygon in polygons:
+            rings.extend(ring_points(arcs, ring) for ring in polygon)
+    return rings
+
+
+def compact(ring):
+    flat = []
+    previous = None
+    for lon, lat in ring:
+        point = (round(lon, 2), round(lat, 2))
+        if point != previous:
+            flat.extend(point)
+            previous = point
+    return flat
+
+
+class Command(BaseCommand):
+    help = (
+        "Convert Natural Earth 1:110m land TopoJSON (world-atlas land-110m.json) into "
+        "programmes/data/land-110m.json, the outlines under the city map."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("topojson", help="path to world-atlas' land-110m.json")
+        parser.add_argument("--output", default=str(OUTPUT))
+
+    def handle(self, *args, topojson, output, **options):
+        try:
+            topology = json.loads(Path(topojson).read_text())
+            rings = [compact(r) for r in land_rings(topology)]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CommandError(f"{topojson} is not a readable land TopoJSON: {exc}") from None
+        rings = [r for r in rings if len(r) >= 8]
+        data = {"source": SOURCE_NOTE, "rings": rings}
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(json.dumps(data, separators=(",", ":")) + "\n")
+        points = sum(len(r) // 2 for r in rings)
+        self.stdout.write(f"Wrote {len(rings)} rings, {points} points to {output}")

@@ -1,0 +1,804 @@
+"""Pictures of the catalogue drawn as inline SVG on the server, each with the rows of its text twin.
+
+Every function here is pure: it takes records already fetched (the template tags in
+`templatetags/pictures.py` fetch them in a constant number of queries) and returns a `Picture`,
+whose `svg` is safe markup with every text escaped and whose `rows` hold the same facts for the
+table or list beside it. No picture needs JavaScript, web fonts or anything fetched at run time;
+styles come from classes in `static/programmes/pictures.css`.
+"""
+
+import datetime
+import functools
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+SVG_NS = "http://www.w3.org/2000/svg"
+LAND_OUTLINES = Path(__file__).resolve().parent / "data" / "land-110m.json"
+
+
+@dataclass
+class Picture:
+    svg: str
+    rows: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+# --- markup helpers ---------------------------------------------------------------------------
+
+
+def _num(value):
+    """A coordinate with at most one decimal, without a trailing '.0'."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _attrs(attrs):
+    parts = []
+    for name, value in attrs.items():
+        if value is None or value is False:
+            continue
+        name = name.rstrip("_").replace("_", "-")
+        if isinstance(value, float):
+            value = _num(value)
+        parts.append(f' {name}="{escape(value)}"')
+    return "".join(parts)
+
+
+def _el(tag, children="", **attrs):
+    """One element; `children` is markup already built by these helpers (or escaped text)."""
+    if isinstance(children, list | tuple):
+        children = "".join(children)
+    if children == "":
+        return f"<{tag}{_attrs(attrs)}/>"
+    return f"<{tag}{_attrs(attrs)}>{children}</{tag}>"
+
+
+def _text(content, **attrs):
+    return _el("text", escape(content), **attrs)
+
+
+def _title(content):
+    return _el("title", escape(content))
+
+
+def _short(text, limit):
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _svg(css_class, id_prefix, title, description, width, height, body):
+    """The outer <svg>: role="img", a title and a description it is labelled by, a viewBox."""
+    title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
+    head = _el("title", escape(title), id=title_id) + _el("desc", escape(description), id=desc_id)
+    if isinstance(body, list | tuple):
+        body = "".join(body)
+    markup = _el(
+        "svg",
+        head + body,
+        xmlns=SVG_NS,
+        class_=css_class,
+        role="img",
+        aria_labelledby=f"{title_id} {desc_id}",
+        viewBox=f"0 0 {_num(width)} {_num(height)}",
+        width="100%",
+        preserveAspectRatio="xMidYMid meet",
+    )
+    return mark_safe(markup)  # every text and attribute above went through escape()
+
+
+def _plural(count, word, plural=None):
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+# --- partnership network ----------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    key: str
+    kind: str  # "city" or "organisation"
+    name: str
+    label: str
+    url: str
+    ties: list = field(default_factory=list)  # (programme, role label)
+
+
+def _participant_node(participation):
+    if participation.city_id:
+        city = participation.city
+        return Node(f"city:{city.slug}", "city", str(city), city.name, city.get_absolute_url())
+    partner = participation.partner
+    return Node(
+        f"partner:{partner.slug}",
+        "organisation",
+        str(partner),
+        partner.acronym or partner.name,
+        partner.get_absolute_url(),
+    )
+
+
+def _collect_nodes(participations, exclude_key=None):
+    nodes = {}
+    for participation in participations:
+        node = _participant_node(participation)
+        if node.key == exclude_key:
+            continue
+        node = nodes.setdefault(node.key, node)
+        node.ties.append((participation.programme, participation.get_role_display()))
+    # Cities first, then organisations, each by name: the same catalogue draws the same picture.
+    return sorted(nodes.values(), key=lambda n: (n.kind != "city", n.name.lower(), n.key))
+
+
+def _ring_radius(count, minimum):
+    return max(minimum, count * 36 / (2 * math.pi))
+
+
+def _place_ring(nodes, radius, offset):
+    placed = []
+    for i, node in enumerate(nodes):
+        angle = -math.pi / 2 + offset + 2 * math.pi * i / max(len(nodes), 1)
+        placed.append((node, angle, radius))
+    return placed
+
+
+def _node_markup(node, angle, radius, centre, tie_text, rotate):
+    cx, cy = centre
+    x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+    if node.kind == "city":
+        shape = _el("circle", cx=x, cy=y, r=9.0, class_="node-shape")
+    else:
+        shape = _el("rect", x=x - 7, y=y - 7, width=14, height=14, rx=2, class_="node-shape")
+    cos = math.cos(angle)
+    if rotate:
+        # Many nodes: labels run outwards along the radius, flipped on the left to stay upright.
+        degrees = math.degrees(angle)
+        left = cos < 0
+        lx, ly = cx + (radius + 14) * math.cos(angle), cy + (radius + 14) * math.sin(angle)
+        transform = f"rotate({_num(degrees + 180 if left else degrees)} {_num(lx)} {_num(ly)})"
+        anchor = "end" if left else "start"
+        label = _text(
+            _short(node.label, 30), x=lx, y=ly - 1, text_anchor=anchor, transform=transform
+        )
+        ties = _text(
+            _short(tie_text, 44),
+            x=lx,
+            y=ly + 10,
+            text_anchor=anchor,
+            transform=transform,
+            class_="edge-label",
+        )
+    else:
+        anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        lx = x + (14 * cos if abs(cos) >= 0.3 else 0)
+        ly = y + (22 if math.sin(angle) > 0.3 else (-24 if math.sin(angle) < -0.3 else 0))
+        label = _text(_short(node.label, 30), x=lx, y=ly, text_anchor=anchor)
+        ties = _text(_short(tie_text, 44), x=lx, y=ly + 13, text_anchor=anchor, class_="edge-label")
+    return _el(
+        "a",
+        [_title(f"{node.name}: {tie_text}"), shape, label, ties],
+        href=node.url,
+        class_=f"node node-{node.kind}",
+        data_node=node.key,
+    )
+
+
+def _network(nodes, centre_node, programme_keys, id_prefix, title, description):
+    cities = [n for n in nodes if n.kind == "city"]
+    organisations = [n for n in nodes if n.kind != "city"]
+    inner_radius = _ring_radius(len(cities), 100) if cities else 0
+    outer_minimum = inner_radius + 150 if cities else 150
+    outer_radius = _ring_radius(len(organisations), outer_minimum) if organisations else 0
+    placed = _place_ring(cities, inner_radius, 0) + _place_ring(
+        organisations, outer_radius, math.pi / max(len(organisations), 1)
+    )
+    rotate = len(nodes) > 14
+    reach = max(inner_radius, outer_radius, 60)
+    half_w = reach + 230
+    half_h = reach + (230 if rotate else 60)
+    centre = (half_w, half_h)
+
+    def tie_text(node):
+        roles = defaultdict(list)
+        for programme, role in node.ties:
+            roles[programme.pk].append(role)
+        if programme_keys is None:
+            return ", ".join(r for rs in roles.values() for r in rs)
+        return "; ".join(f"{programme_keys[pk]} {', '.join(rs)}" for pk, rs in roles.items())
+
+    edges, marks = [], []
+    for node, angle, radius in placed:
+        x = centre[0] + radius * math.cos(angle)
+        y = centre[1] + radius * math.sin(angle)
+        full = "; ".join(f"{p.name}: {role}" for p, role in node.ties)
+        edges.append(
+            _el(
+                "line",
+                _title(f"{centre_node.name} – {node.name}: {full}"),
+                x1=float(centre[0]),
+                y1=float(centre[1]),
+                x2=x,
+                y2=y,
+                class_=f"edge edge-{node.kind}",
+                data_edge=node.key,
+            )
+        )
+        marks.append(_node_markup(node, angle, radius, centre, tie_text(node), rotate))
+
+    cx, cy = centre
+    centre_shape = (
+        _el("circle", cx=float(cx), cy=float(cy), r=16.0, class_="node-shape")
+        if centre_node.kind == "city"
+        else _el("rect", x=cx - 15.0, y=cy - 15.0, width=30, height=30, rx=4, class_="node-shape")
+    )
+    centre_mark = _el(
+        "a",
+        [
+            _title(centre_node.name),
+            centre_shape,
+            _text(_short(centre_node.label, 40), x=float(cx), y=cy + 32.0, text_anchor="middle"),
+        ],
+        href=centre_node.url,
+        class_=f"node node-centre node-{centre_node.kind}",
+        data_node=centre_node.key,
+    )
+    body = _el("g", edges, class_="edges") + _el("g", marks + [centre_mark], class_="nodes")
+    return _svg("network", id_prefix, title, description, 2 * half_w, 2 * half_h, body)
+
+
+def _programme_keys(nodes):
+    programmes = {}
+    for node in nodes:
+        for programme, _ in node.ties:
+            programmes.setdefault(programme.pk, programme)
+    ordered = sorted(programmes.values(), key=lambda p: (p.name.lower(), p.pk))
+    return {p.pk: f"P{i}" for i, p in enumerate(ordered, 1)}, ordered
+
+
+def city_network(city, participations, id_prefix="network"):
+    """The city, and every city and organisation that takes part in one of its programmes.
+
+    `participations`: every Participation of the programmes the city takes part in, with
+    `programme`, `city` and `partner` already joined.
+    """
+    participations = list(participations)
+    centre_key = f"city:{city.slug}"
+    nodes = _collect_nodes(participations, exclude_key=centre_key)
+    keys, programmes = _programme_keys(nodes)
+    own_roles = defaultdict(list)
+    for participation in participations:
+        if participation.city_id == city.pk:
+            own_roles[participation.programme_id].append(participation.get_role_display())
+    centre = Node(centre_key, "city", str(city), city.name, city.get_absolute_url())
+    n_cities = sum(n.kind == "city" for n in nodes)
+    description = (
+        f"{city.name} at the centre; around it "
+        f"{_plural(n_cities, 'partner city', 'partner cities')} and "
+        f"{_plural(len(nodes) - n_cities, 'organisation')} that share one of its "
+        f"{_plural(len(programmes), 'programme')}. Each line is labelled with the programme "
+        "key and the partner's role: "
+        + "; ".join(f"{keys[p.pk]} {p.name}" for p in programmes)
+        + "."
+    )
+    svg = _network(
+        nodes, centre, keys, id_prefix, f"Partnership network of {city.name}", description
+    )
+    rows = [{"node": n, "ties": [(keys[p.pk], p, role) for p, role in n.ties]} for n in nodes]
+    legend = [
+        {"key": keys[p.pk], "programme": p, "own_roles": own_roles.get(p.pk, [])}
+        for p in programmes
+    ]
+    return Picture(svg, rows, {"legend": legend, "centre": centre})
+
+
+def programme_network(programme, participations, id_prefix="network"):
+    """The programme and every city and organisation that takes part in it, by role."""
+    participations = list(participations)
+    for participation in participations:
+        participation.programme = programme
+    nodes = _collect_nodes(participations)
+    centre = Node(
+        f"programme:{programme.slug}",
+        "programme",
+        programme.name,
+        programme.name,
+        programme.get_absolute_url(),
+    )
+    n_cities = sum(n.kind == "city" for n in nodes)
+    description = (
+        f"{programme.name} at the centre; around it "
+        f"{_plural(n_cities, 'city', 'cities')} and "
+        f"{_plural(len(nodes) - n_cities, 'organisation')} taking part, each line labelled with "
+        "the participant's role."
+    )
+    svg = _network(
+        nodes, centre, None, id_prefix, f"Who takes part in {programme.name}", description
+    )
+    rows = [{"node": n, "ties": [("", p, role) for p, role in n.ties]} for n in nodes]
+    return Picture(svg, rows, {"legend": [], "centre": centre})
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+def _fraction_of_year(day):
+    start = datetime.date(day.year, 1, 1)
+    length = (datetime.date(day.year + 1, 1, 1) - start).days
+    return day.year + (day - start).days / length
+
+
+def _year_ticks(first, last):
+    span = last - first
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if span / s <= 12)
+    start = math.ceil(first / step) * step
+    return list(range(start, math.floor(last) + 1, step))
+
+
+def timeline(milestones, id_prefix="timeline"):
+    """Dated milestones as marks on a time axis, one row each; undated ones only in the rows.
+
+    A date of month, year or decade precision is drawn as a bar over that whole span, a day as a
+    point; targets (deadlines) are drawn hollow with a diamond at the deadline; inferred dates
+    are dashed and say so.
+    """
+    milestones = list(milestones)
+    dated = sorted((m for m in milestones if m.date), key=lambda m: (m.date, m.title, m.slug))
+    undated = [m for m in milestones if not m.date]
+    label_w, plot_x, plot_w, row_h, top = 330, 340, 540, 24, 70
+    width = plot_x + plot_w + 120
+    if dated:
+        first = math.floor(min(_fraction_of_year(m.date) for m in dated))
+        last = math.ceil(
+            max(_fraction_of_year(m.date_end + datetime.timedelta(days=1)) for m in dated)
+        )
+        first, last = first - first % 5, last + (-last % 5)
+        if last <= first:
+            last = first + 5
+    else:
+        first, last = 0, 1
+
+    def x_of(year_fraction):
+        return plot_x + (year_fraction - first) / (last - first) * plot_w
+
+    height = top + max(len(dated), 1) * row_h + 20
+    parts = [_legend(plot_x)]
+    grid = []
+    for year in _year_ticks(first, last) if dated else []:
+        x = x_of(year)
+        grid.append(_el("line", x1=x, y1=top - 8.0, x2=x, y2=height - 16.0, class_="grid"))
+        grid.append(_text(str(year), x=x, y=top - 14.0, text_anchor="middle", class_="tick"))
+    parts.append(_el("g", grid, class_="axis"))
+    if not dated:
+        parts.append(_text("No dated milestones.", x=float(plot_x), y=top + 16.0))
+
+    rows = []
+    for i, m in enumerate(dated):
+        y = top + i * row_h + row_h / 2
+        start = x_of(_fraction_of_year(m.date))
+        end = x_of(_fraction_of_year(m.date_end + datetime.timedelta(days=1)))
+        is_span = m.date_precision != "day"
+        classes = ["mark", "span" if is_span else "point", "target" if m.is_target else "event"]
+        if m.date_inferred:
+            classes.append("inferred")
+        shapes = []
+        if is_span:
+            w = max(end - start, 4.0)
+            shapes.append(_el("rect", x=start, y=y - 6, width=w, height=12.0, class_="mark-shape"))
+            tip = start + w
+        else:
+            tip = start
+            if not m.is_target:
+                shapes.append(_el("circle", cx=start, cy=y, r=6.0, class_="mark-shape"))
+        if m.is_target:
+            shapes.append(
+                _el(
+                    "polygon",
+                    points=" ".join(
+                        f"{_num(px)},{_num(py)}"
+                        for px, py in ((tip, y - 8), (tip + 8, y), (tip, y + 8), (tip - 8, y))
+                    ),
+                    class_="deadline",
+                )
+            )
+        when = ("≈ " if m.date_inferred else "") + m.date_display
+        if m.date_inferred:
+            when += " (inferred)"
+        if m.is_target:
+            when = f"by {m.date_end:%-d %B %Y}" + (" (inferred)" if m.date_inferred else "")
+        kind = m.get_kind_display()
+        parts.append(
+            _el(
+                "a",
+                [
+                    _title(f"{m.title} — {kind}, {when}; as stated: “{m.date_as_stated}”"),
+                    _text(_short(m.title, 50), x=float(label_w), y=y + 4, text_anchor="end"),
+                    *shapes,
+                    _text(when, x=tip + 12, y=y + 4, class_="mark-date"),
+                ],
+                href=m.get_absolute_url(),
+                class_=" ".join(classes),
+                data_milestone=m.slug,
+                data_precision=m.date_precision,
+            )
+        )
+        rows.append({"milestone": m, "when": when, "kind": kind})
+    n_targets = sum(m.is_target for m in dated)
+    n_inferred = sum(m.date_inferred for m in dated)
+    span = f" from {first} to {last}" if dated else ""
+    description = (
+        f"{_plural(len(dated), 'dated milestone')}{span}, one row each in date order; "
+        f"{_plural(n_targets, 'is a target', 'are targets')} (hollow, a diamond at the deadline), "
+        f"{n_inferred} with an inferred date (dashed). Month, year and decade dates are bars "
+        f"over the whole period. {_plural(len(undated), 'undated milestone')} "
+        "listed beside the picture."
+    )
+    svg = _svg("timeline", id_prefix, "Timeline of milestones", description, width, height, parts)
+    return Picture(svg, rows, {"undated": undated})
+
+
+def _legend(x):
+    items = [
+        ("event span", _el("rect", x=0.0, y=-6.0, width=22.0, height=12.0, class_="mark-shape")),
+        ("event on a day", _el("circle", cx=8.0, cy=0.0, r=6.0, class_="mark-shape")),
+        (
+            "target (by the deadline)",
+            _el("rect", x=0.0, y=-6.0, width=22.0, height=12.0, class_="mark-shape")
+            + _el("polygon", points="22,-8 30,0 22,8 14,0", class_="deadline"),
+        ),
+        (
+            "inferred date",
+            _el("rect", x=0.0, y=-6.0, width=22.0, height=12.0, class_="mark-shape"),
+        ),
+    ]
+    classes = ["span event", "point event", "span target", "span event inferred"]
+    out, offset = [], x
+    for (label, shape), css in zip(items, classes, strict=True):
+        out.append(
+            _el(
+                "g",
+                [shape, _text(label, x=36.0, y=4.0)],
+                class_=f"legend-item {css}",
+                transform=f"translate({_num(offset)} 18)",
+            )
+        )
+        offset += 36 + len(label) * 6.5 + 18
+    return _el("g", out, class_="legend")
+
+
+# --- funding chart ----------------------------------------------------------------------------
+
+
+def format_amount(amount, currency):
+    text = f"{amount:,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    return f"{currency} {text}"
+
+
+@dataclass
+class FundingRow:
+    key: str
+    label: str
+    url: str = ""
+    count: int = 0
+    unstated: int = 0
+    amounts: dict = field(default_factory=dict)  # currency -> Decimal, never converted
+
+    @property
+    def amounts_display(self):
+        return [format_amount(v, c) for c, v in sorted(self.amounts.items())]
+
+
+def category_url(category):
+    return reverse("programmes:project-list") + f"?sector_category={category.code}"
+
+
+def funding_rows(projects):
+    """Projects counted and stated amounts summed per currency, by sector category and programme."""
+    groups = {"category": {}, "programme": {}}
+    for project in projects:
+        category = project.sector.category
+        programme = project.programme
+        for group, key, label, url in (
+            ("category", category.code, f"{category.code} {category.name}", category_url(category)),
+            ("programme", programme.slug, programme.name, programme.get_absolute_url()),
+        ):
+            row = groups[group].setdefault(key, FundingRow(key, label, url))
+            row.count += 1
+            if project.amount is None:
+                row.unstated += 1
+            else:
+                row.amounts[project.currency] = (
+                    row.amounts.get(project.currency, Decimal(0)) + project.amount
+                )
+    return {g: sorted(rows.values(), key=lambda r: r.key) for g, rows in groups.items()}
+
+
+def _bar_section(title, rows, value_of, display_of, y, data_of):
+    label_w, bar_x, bar_w, row_h = 300, 310, 400, 26
+    out = [_text(title, x=0.0, y=y + 14.0, class_="section-title")]
+    y += 26
+    biggest = max((value_of(r) for r in rows), default=0) or 1
+    for row in rows:
+        value = value_of(row)
+        w = max(float(value) / float(biggest) * bar_w, 2.0)
+        label = _text(_short(row.label, 46), x=float(label_w), y=y + 17.0, text_anchor="end")
+        bar = [
+            _title(f"{row.label}: {display_of(row)}"),
+            label,
+            _el("rect", x=float(bar_x), y=y + 5.0, width=w, height=16.0, class_="bar-shape"),
+            _text(display_of(row), x=bar_x + w + 6, y=y + 17.0, class_="value"),
+        ]
+        attrs = {"class_": "bar", **data_of(row)}
+        if row.url:
+            out.append(_el("a", bar, href=row.url, **attrs))
+        else:
+            out.append(_el("g", bar, **attrs))
+        y += row_h
+    return out, y + 12
+
+
+def funding_chart(projects, id_prefix="funding"):
+    """Bars of project counts, then of stated amounts per currency, by category and programme.
+
+    `projects`: the funded projects as filtered on the list, with sector, its category and the
+    programme joined. Amounts are summed only within one currency, as stated, never converted.
+    """
+    projects = list(projects)
+    groups = funding_rows(projects)
+    currencies = sorted({p.currency for p in projects if p.amount is not None})
+    names = {"category": "sector category", "programme": "programme"}
+    parts, y = [], 0
+    for group in ("category", "programme"):
+        section, y = _bar_section(
+            f"Projects by {names[group]}",
+            groups[group],
+            lambda r: r.count,
+            lambda r: _plural(r.count, "project"),
+            y,
+            lambda r, g=group: {"data_group": g, "data_key": r.key, "data_count": r.count},
+        )
+        parts.extend(section)
+    for currency in currencies:
+        for group in ("category", "programme"):
+            rows = [r for r in groups[group] if currency in r.amounts]
+            section, y = _bar_section(
+                f"Stated amounts in {currency} by {names[group]}",
+                rows,
+                lambda r, c=currency: r.amounts[c],
+                lambda r, c=currency: format_amount(r.amounts[c], c),
+                y,
+                lambda r, g=group, c=currency: {
+                    "data_group": g,
+                    "data_key": r.key,
+                    "data_currency": c,
+                    "data_amount": str(r.amounts[c]),
+                },
+            )
+            parts.extend(section)
+    if not projects:
+        parts.append(_text("No funded projects match.", x=0.0, y=y + 14.0))
+        y += 26
+    unstated = sum(p.amount is None for p in projects)
+    description = (
+        f"{_plural(len(projects), 'funded project')} counted by sector category and by "
+        f"programme; stated amounts are summed per currency as stated, never converted "
+        f"({', '.join(currencies) or 'none stated'}); {unstated} of the projects state no amount."
+    )
+    svg = _svg(
+        "funding-chart",
+        id_prefix,
+        "Funded projects by sector category and by programme",
+        description,
+        880,
+        max(y, 40),
+        parts,
+    )
+    return Picture(svg, groups, {"currencies": currencies, "total": len(projects)})
+
+
+# --- map of the cities ------------------------------------------------------------------------
+
+
+@functools.cache
+def land_rings():
+    """Natural Earth 1:110m land rings as flat [lon, lat, lon, lat, …] lists (public domain)."""
+    return json.loads(LAND_OUTLINES.read_text())["rings"]
+
+
+def _clip(points, west, south, east, north):
+    """Sutherland–Hodgman: the part of a polygon ring inside a longitude/latitude box."""
+    edges = [
+        (lambda p: p[0] >= west, lambda a, b: _cross_lon(a, b, west)),
+        (lambda p: p[0] <= east, lambda a, b: _cross_lon(a, b, east)),
+        (lambda p: p[1] >= south, lambda a, b: _cross_lat(a, b, south)),
+        (lambda p: p[1] <= north, lambda a, b: _cross_lat(a, b, north)),
+    ]
+    for inside, cross in edges:
+        if not points:
+            break
+        clipped = []
+        previous = points[-1]
+        for point in points:
+            if inside(point):
+                if not inside(previous):
+                    clipped.append(cross(previous, point))
+                clipped.append(point)
+            elif inside(previous):
+                clipped.append(cross(previous, point))
+            previous = point
+        points = clipped
+    return points
+
+
+def _cross_lon(a, b, lon):
+    t = (lon - a[0]) / (b[0] - a[0])
+    return (lon, a[1] + t * (b[1] - a[1]))
+
+
+def _cross_lat(a, b, lat):
+    t = (lat - a[1]) / (b[1] - a[1])
+    return (a[0] + t * (b[0] - a[0]), lat)
+
+
+def _extent(points):
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    west, east, south, north = min(lons), max(lons), min(lats), max(lats)
+    # A margin of a quarter of the extent, at least 3 degrees, and never narrower than 12 x 9.
+    margin_lon = max(3.0, (east - west) / 4, (12 - (east - west)) / 2)
+    margin_lat = max(3.0, (north - south) / 4, (9 - (north - south)) / 2)
+    return (
+        max(west - margin_lon, -180.0),
+        max(south - margin_lat, -85.0),
+        min(east + margin_lon, 180.0),
+        min(north + margin_lat, 85.0),
+    )
+
+
+def city_links(participations):
+    """Pairs of cities that share a programme, directly or through one of their organisations.
+
+    Returns {(city_a, city_b): [programme, …]} with the pair in name order.
+    """
+    members = defaultdict(dict)
+    programmes = {}
+    for participation in participations:
+        city = participation.city or (participation.partner and participation.partner.city)
+        if city is None:
+            continue
+        members[participation.programme_id][city.pk] = city
+        programmes[participation.programme_id] = participation.programme
+    links = defaultdict(list)
+    for programme_id, cities in members.items():
+        ordered = sorted(cities.values(), key=lambda c: (c.name, c.pk))
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                links[(a, b)].append(programmes[programme_id])
+    return dict(sorted(links.items(), key=lambda kv: (kv[0][0].name, kv[0][1].name)))
+
+
+def city_map(cities, participations, id_prefix="map"):
+    """The catalogue's cities with coordinates over land outlines, lines joining partner cities.
+
+    Equirectangular, scaled by the cosine of the middle latitude so shapes keep their proportions
+    at the cities' latitudes, and cropped to the cities' extent with a margin.
+    """
+    cities = list(cities)
+    placed = [c for c in cities if c.latitude is not None and c.longitude is not None]
+    unplaced = [c for c in cities if c not in placed]
+    links = {
+        pair: programmes
+        for pair, programmes in city_links(participations).items()
+        if pair[0] in placed and pair[1] in placed
+    }
+    coords = {c.pk: (float(c.longitude), float(c.latitude)) for c in placed}
+    west, south, east, north = _extent(list(coords.values()) or [(121.0, 35.0)])
+    width = 800.0
+    stretch = math.cos(math.radians((south + north) / 2))
+    scale = width / ((east - west) * stretch)
+    height = (north - south) * scale
+
+    def project(lon, lat):
+        return ((lon - west) * stretch * scale, (north - lat) * scale)
+
+    land = []
+    for ring in land_rings():
+        lons, lats = ring[0::2], ring[1::2]
+        if max(lons) < west or min(lons) > east or max(lats) < south or min(lats) > north:
+            continue
+        clipped = _clip(list(zip(lons, lats, strict=True)), west, south, east, north)
+        if len(clipped) < 3:
+            continue
+        xy = [project(lon, lat) for lon, lat in clipped]
+        land.append("M" + " L".join(f"{_num(x)} {_num(y)}" for x, y in xy) + " Z")
+    parts = [
+        _el("rect", x=0.0, y=0.0, width=width, height=height, class_="sea"),
+        _el("path", d=" ".join(land), class_="land") if land else "",
+    ]
+    graticule = []
+    for lon in range(math.ceil(west / 5) * 5, math.floor(east) + 1, 5):
+        x, _ = project(lon, north)
+        graticule.append(_el("line", x1=x, y1=0.0, x2=x, y2=height, class_="graticule"))
+        graticule.append(_text(f"{lon}°E" if lon >= 0 else f"{-lon}°W", x=x + 3, y=height - 6))
+    for lat in range(math.ceil(south / 5) * 5, math.floor(north) + 1, 5):
+        _, y = project(west, lat)
+        graticule.append(_el("line", x1=0.0, y1=y, x2=width, y2=y, class_="graticule"))
+        graticule.append(_text(f"{lat}°N" if lat >= 0 else f"{-lat}°S", x=4.0, y=y - 3))
+    parts.append(_el("g", graticule, class_="graticules"))
+    lines = []
+    for (a, b), programmes in links.items():
+        (x1, y1), (x2, y2) = project(*coords[a.pk]), project(*coords[b.pk])
+        names = "; ".join(p.name for p in programmes)
+        lines.append(
+            _el(
+                "line",
+                _title(f"{a.name} – {b.name}: {names}"),
+                x1=x1,
+                y1=y1,
+                x2=x2,
+                y2=y2,
+                class_=f"partnership weight-{min(len(programmes), 3)}",
+                data_cities=f"{a.slug} {b.slug}",
+                data_programmes=len(programmes),
+            )
+        )
+    parts.append(_el("g", lines, class_="partnerships"))
+    points = []
+    for city in placed:
+        x, y = project(*coords[city.pk])
+        lon, lat = coords[city.pk]
+        points.append(
+            _el(
+                "a",
+                [
+                    _title(f"{city}: {lat:.2f}° N, {lon:.2f}° E"),
+                    _el("circle", cx=x, cy=y, r=6.0, class_="city-point"),
+                    _text(city.name, x=x + 10, y=y + 4),
+                ],
+                href=city.get_absolute_url(),
+                class_="city",
+                data_city=city.slug,
+                data_latitude=str(city.latitude),
+                data_longitude=str(city.longitude),
+            )
+        )
+    parts.append(_el("g", points, class_="cities"))
+    parts.append(
+        _text(
+            "Land: Natural Earth 1:110m (public domain)",
+            x=width - 6,
+            y=height - 6,
+            text_anchor="end",
+            class_="credit",
+        )
+    )
+    description = (
+        f"Map of {_plural(len(placed), 'city', 'cities')} in the catalogue, from "
+        f"{_degrees(west, 'E', 'W')} to {_degrees(east, 'E', 'W')} and "
+        f"{_degrees(south, 'N', 'S')} to {_degrees(north, 'N', 'S')}, with "
+        f"{_plural(len(links), 'line')} joining cities that share a programme: "
+        + "; ".join(f"{a.name}–{b.name} ({len(p)})" for (a, b), p in links.items())
+        + "."
+    )
+    svg = _svg(
+        "city-map", id_prefix, "Map of the catalogue's cities", description, width, height, parts
+    )
+    return Picture(
+        svg,
+        [{"city": c, "latitude": c.latitude, "longitude": c.longitude} for c in placed],
+        {
+            "unplaced": unplaced,
+            "links": [{"a": a, "b": b, "programmes": p} for (a, b), p in links.items()],
+        },
+    )
+
+
+def _degrees(value, positive, negative):
+    return f"{abs(value):.0f}° {positive if value >= 0 else negative}"

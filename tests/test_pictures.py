@@ -1,0 +1,323 @@
+"""The pictures: partnership networks, timelines, the funding chart and the city map.
+
+The first part draws each picture through its template tag; the second checks them on the pages,
+against the pages' own filtered lists.
+"""
+
+import itertools
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.template import Context, Template
+
+from programmes import pictures
+from programmes.models import City, FundedProject, Milestone, Participation, Partner, Programme
+
+pytestmark = pytest.mark.django_db
+
+SVG = "{http://www.w3.org/2000/svg}"
+SHANGHAI_PROGRAMME = "dalian-shanghai-environmental-protection-cooperation-program"
+
+
+def _svg(html, css_class):
+    """The markup's one inline <svg class="css_class">, parsed as XML."""
+    found = re.findall(rf'<svg[^>]*\bclass="{css_class}".*?</svg>', html, re.S)
+    assert len(found) == 1, f"expected one svg.{css_class}, found {len(found)}"
+    return ET.fromstring(found[0])
+
+
+def _render(source, **context):
+    return Template("{% load pictures %}" + source).render(Context(context))
+
+
+def _marked(svg, attribute):
+    return [e for e in svg.iter() if attribute in e.attrib]
+
+
+def _city_network(slug):
+    return _svg(_render("{% city_network city %}", city=City.objects.get(slug=slug)), "network")
+
+
+def _timeline(milestones):
+    return _svg(_render("{% milestone_timeline m %}", m=milestones), "timeline")
+
+
+def _chart(projects):
+    return _svg(_render("{% funding_chart p %}", p=projects), "funding-chart")
+
+
+def _map():
+    return _svg(_render("{% city_map %}"), "city-map")
+
+
+def _chart_counts(svg):
+    counts = {}
+    for bar in _marked(svg, "data-count"):
+        group = bar.get("data-group")
+        counts[group] = counts.get(group, 0) + int(bar.get("data-count"))
+    return counts
+
+
+def _partners_of(city):
+    """Every city and organisation in a programme the city takes part in, the city aside."""
+    programmes = Programme.objects.filter(participations__city=city)
+    keys = set()
+    for p in Participation.objects.filter(programme__in=programmes).select_related(
+        "city", "partner"
+    ):
+        keys.add(f"city:{p.city.slug}" if p.city else f"partner:{p.partner.slug}")
+    keys.discard(f"city:{city.slug}")
+    return keys
+
+
+def _assert_accessible(svg):
+    assert svg.tag == f"{SVG}svg"
+    assert svg.get("role") == "img"
+    assert svg.get("width") == "100%"
+    assert re.fullmatch(r"0 0 [\d.]+ [\d.]+", svg.get("viewBox"))
+    title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
+    assert title.text.strip() and desc.text.strip()
+    assert svg.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    assert "style" not in {a for e in svg.iter() for a in e.attrib}
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: _city_network("dalian"),
+        lambda: _svg(
+            _render("{% programme_network p %}", p=Programme.objects.get(slug=SHANGHAI_PROGRAMME)),
+            "network",
+        ),
+        lambda: _timeline(Milestone.objects.all()),
+        lambda: _chart(FundedProject.objects.all()),
+        _map,
+    ],
+    ids=["city-network", "programme-network", "timeline", "funding-chart", "map"],
+)
+def test_it_draws_svg_that_parses_with_a_title_and_a_description(draw):
+    _assert_accessible(draw())
+
+
+# --- partnership network ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["dalian", "kitakyushu", "shanghai", "weihai"])
+def test_it_draws_one_node_per_partner_of_the_city(slug):
+    svg = _city_network(slug)
+    nodes = [e.get("data-node") for e in _marked(svg, "data-node")]
+    assert len(nodes) == len(set(nodes))
+    assert set(nodes) == _partners_of(City.objects.get(slug=slug)) | {f"city:{slug}"}
+    edges = {e.get("data-edge") for e in _marked(svg, "data-edge")}
+    assert edges == set(nodes) - {f"city:{slug}"}
+
+
+def test_it_draws_dalians_three_partner_cities_and_eight_organisations():
+    nodes = {e.get("data-node") for e in _marked(_city_network("dalian"), "data-node")}
+    nodes.discard("city:dalian")
+    assert {n for n in nodes if n.startswith("city:")} == {
+        "city:kitakyushu",
+        "city:shanghai",
+        "city:weihai",
+    }
+    assert len(nodes) == 11
+
+
+def test_it_labels_each_edge_with_the_programme_and_the_role():
+    svg = _city_network("dalian")
+    jica = next(e for e in _marked(svg, "data-edge") if e.get("data-edge") == "partner:jica")
+    assert jica.find(f"{SVG}title").text.endswith("Dalian Environmental Model Zone: funder")
+    node = next(e for e in _marked(svg, "data-node") if e.get("data-node") == "partner:jica")
+    labels = [t.text for t in node.iter(f"{SVG}text") if t.get("class") == "edge-label"]
+    assert labels == ["P1 funder"]
+    kita = next(e for e in _marked(svg, "data-node") if e.get("data-node") == "partner:kita")
+    labels = [t.text for t in kita.iter(f"{SVG}text") if t.get("class") == "edge-label"]
+    assert labels == ["P1 implementer, proposer"]
+
+
+def test_it_draws_every_participant_of_the_programme():
+    programme = Programme.objects.get(slug="model-city-yen-loan-programme")
+    svg = _svg(_render("{% programme_network p %}", p=programme), "network")
+    nodes = {e.get("data-node") for e in _marked(svg, "data-node")}
+    expected = {
+        f"city:{p.city.slug}" if p.city else f"partner:{p.partner.slug}"
+        for p in programme.participations.select_related("city", "partner")
+    }
+    assert nodes == expected | {f"programme:{programme.slug}"}
+
+
+def _synthetic_network(n_cities, n_organisations):
+    programme = Programme(pk=1, slug="p", name="A programme")
+    participations = []
+    for i in range(n_cities):
+        city = City(pk=100 + i, slug=f"city-{i}", name=f"City number {i}")
+        participations.append(Participation(programme=programme, city=city, role="partner"))
+    for i in range(n_organisations):
+        partner = Partner(pk=200 + i, slug=f"org-{i}", name=f"Organisation with a long name {i}")
+        participations.append(Participation(programme=programme, partner=partner, role="funder"))
+    return programme, participations
+
+
+@pytest.mark.parametrize(("n_cities", "n_organisations"), [(1, 2), (3, 0), (0, 5), (8, 42)])
+def test_it_lays_out_3_to_50_nodes_apart_and_inside_the_picture(n_cities, n_organisations):
+    programme, participations = _synthetic_network(n_cities, n_organisations)
+    svg = ET.fromstring(pictures.programme_network(programme, participations).svg)
+    _, _, width, height = map(float, svg.get("viewBox").split())
+    centres = []
+    for shape in itertools.chain(svg.iter(f"{SVG}circle"), svg.iter(f"{SVG}rect")):
+        if shape.tag.endswith("circle"):
+            centres.append((float(shape.get("cx")), float(shape.get("cy"))))
+        else:
+            half = float(shape.get("width")) / 2
+            centres.append((float(shape.get("x")) + half, float(shape.get("y")) + half))
+    assert len(centres) == n_cities + n_organisations + 1
+    for a, b in itertools.combinations(centres, 2):
+        assert math.dist(a, b) >= 30
+    for x, y in centres:
+        assert 100 < x < width - 100 and 40 < y < height - 40
+
+
+def test_it_escapes_names_in_the_svg():
+    programme, participations = _synthetic_network(1, 1)
+    participations[1].partner.name = 'Bureau <b>&</b> "Co"'
+    markup = pictures.programme_network(programme, participations).svg
+    assert "<b>" not in markup
+    title = ET.fromstring(markup).find(f".//{SVG}a[@data-node='partner:org-0']/{SVG}title")
+    assert title.text.startswith('Bureau <b>&</b> "Co"')
+
+
+def test_it_draws_the_city_network_in_one_query(django_assert_num_queries):
+    city = City.objects.get(slug="dalian")
+    with django_assert_num_queries(1):
+        _render("{% city_network city %}", city=city)
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+def test_it_draws_one_timeline_mark_per_dated_milestone():
+    marks = [
+        e.get("data-milestone")
+        for e in _marked(_timeline(Milestone.objects.all()), "data-milestone")
+    ]
+    dated = set(Milestone.objects.filter(date__isnull=False).values_list("slug", flat=True))
+    assert len(marks) == len(dated) == 18
+    assert set(marks) == dated
+
+
+def test_it_lists_undated_milestones_beside_the_timeline_without_drawing_them():
+    html = _render("{% milestone_timeline m %}", m=Milestone.objects.all())
+    drawn = {e.get("data-milestone") for e in _marked(_svg(html, "timeline"), "data-milestone")}
+    beside = html.split("</svg>", 1)[1]
+    undated = Milestone.objects.filter(date__isnull=True)
+    assert undated.count() == 11
+    for milestone in undated:
+        assert milestone.slug not in drawn
+        assert f'href="{milestone.get_absolute_url()}"' in beside
+
+
+def test_it_draws_spans_for_imprecise_dates_and_marks_targets_and_inferred_dates():
+    marks = {
+        e.get("data-milestone"): e
+        for e in _marked(_timeline(Milestone.objects.all()), "data-milestone")
+    }
+    for milestone in Milestone.objects.filter(date__isnull=False):
+        classes = marks[milestone.slug].get("class").split()
+        assert ("point" if milestone.date_precision == "day" else "span") in classes
+        assert ("target" in classes) == milestone.is_target
+        assert ("inferred" in classes) == milestone.date_inferred
+    decade = marks["dalian-international-cooperation-since-1980s"].find(f"{SVG}rect")
+    month = marks["jica-development-project-completed"].find(f"{SVG}rect")
+    assert float(decade.get("width")) > 100
+    assert 0 < float(month.get("width")) < 10
+
+
+@pytest.mark.parametrize(
+    ("model", "slug"), [(City, "dalian"), (City, "weihai"), (Programme, SHANGHAI_PROGRAMME)]
+)
+def test_it_draws_the_timeline_of_a_city_and_of_a_programme(model, slug):
+    record = model.objects.get(slug=slug)
+    marks = _marked(_timeline(record.milestones.all()), "data-milestone")
+    assert len(marks) == record.milestones.filter(date__isnull=False).count() > 0
+
+
+def test_it_draws_a_page_of_milestones_from_that_page_only():
+    page = Paginator(Milestone.objects.all(), 5).page(2)
+    marks = {e.get("data-milestone") for e in _marked(_timeline(page), "data-milestone")}
+    assert marks == {m.slug for m in page.object_list}
+
+
+# --- funding chart ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (Q(), 13),
+        (Q(sector="14022"), 2),
+        (Q(sector__category="410"), 6),
+        (Q(programme__slug="dalian-environmental-model-zone"), 3),
+    ],
+)
+def test_it_counts_the_projects_it_is_given(condition, expected):
+    counts = _chart_counts(_chart(FundedProject.objects.for_list().filter(condition)))
+    assert counts == {"category": expected, "programme": expected}
+
+
+def test_it_sums_stated_amounts_per_currency_without_converting():
+    amounts = {
+        (bar.get("data-group"), bar.get("data-currency")): bar.get("data-amount")
+        for bar in _marked(_chart(FundedProject.objects.all()), "data-currency")
+    }
+    assert amounts == {
+        ("category", "CNY"): "30000000.00",
+        ("programme", "CNY"): "30000000.00",
+        ("category", "USD"): "100000000.00",
+        ("programme", "USD"): "100000000.00",
+    }
+
+
+def test_it_charts_a_page_of_projects_from_its_whole_filtered_list(django_assert_num_queries):
+    page = Paginator(FundedProject.objects.for_list(), 5).page(1)
+    with django_assert_num_queries(1):
+        html = _render("{% funding_chart p %}", p=page)
+    assert _chart_counts(_svg(html, "funding-chart")) == {"category": 13, "programme": 13}
+
+
+# --- map --------------------------------------------------------------------------------------
+
+
+def test_it_draws_one_map_point_per_city_with_coordinates():
+    points = {e.get("data-city"): e for e in _marked(_map(), "data-city")}
+    placed = City.objects.filter(latitude__isnull=False)
+    assert set(points) == set(placed.values_list("slug", flat=True))
+    assert len(points) == 4
+    for city in placed:
+        assert points[city.slug].get("data-latitude") == str(city.latitude)
+        assert points[city.slug].get("data-longitude") == str(city.longitude)
+        assert points[city.slug].get("href") == city.get_absolute_url()
+
+
+def test_it_joins_cities_that_share_a_programme_over_land_outlines():
+    svg = _map()
+    pairs = {e.get("data-cities") for e in _marked(svg, "data-cities")}
+    assert {"dalian kitakyushu", "dalian shanghai", "dalian weihai"} <= pairs
+    land = next(e for e in svg.iter(f"{SVG}path") if e.get("class") == "land")
+    assert land.get("d").count("M") >= 3  # mainland Asia, Korea and Japan's islands at least
+
+
+def test_it_places_map_points_inside_the_picture():
+    svg = _map()
+    _, _, width, height = map(float, svg.get("viewBox").split())
+    for circle in svg.iter(f"{SVG}circle"):
+        assert 0 < float(circle.get("cx")) < width
+        assert 0 < float(circle.get("cy")) < height
+
+
+def test_it_draws_the_map_in_two_queries(django_assert_num_queries):
+    with django_assert_num_queries(2):
+        _render("{% city_map %}")
