@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import search_views, share_views, views
 
 app_name = "programmes"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
     path("search/", search_views.search_page, name="search"),
     path("search.json", search_views.search_json, name="search-json"),
+    path("share/<str:kind>/<slug:slug>.png", share_views.share_image, name="share-image"),
 ]

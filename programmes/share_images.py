@@ -1,0 +1,235 @@
+"""Share images (Open Graph / Twitter cards): a 1200×630 PNG per record, drawn with Pillow.
+
+A card shows what kind of record it is, its title, the first passage that states it and the source
+document. Cards are drawn once per catalogue version, with the fonts shipped in
+static/programmes/fonts/ (so every machine draws the same pixels), and kept on disk under
+`SHARE_IMAGES_DIR/<version>/<kind>-<slug>.png`; a request only reads the file, or draws it if this
+version has not drawn it yet. `manage.py build_share_images` draws them all ahead of time.
+"""
+
+import io
+import os
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.urls import reverse
+from PIL import Image, ImageDraw, ImageFont
+
+from .models import (
+    Award,
+    CatalogueVersion,
+    City,
+    FundedProject,
+    Milestone,
+    Partner,
+    Person,
+    Programme,
+    Source,
+)
+
+WIDTH, HEIGHT = 1200, 630
+MARGIN = 72
+CONTENT_WIDTH = WIDTH - 2 * MARGIN
+SITE_NAME = "City cooperation catalogue"
+ELLIPSIS = "…"
+
+KINDS = {
+    "city": (City, "City"),
+    "partner": (Partner, "Partner"),
+    "person": (Person, "Person"),
+    "programme": (Programme, "Programme"),
+    "award": (Award, "Award"),
+    "project": (FundedProject, "Funded project"),
+    "milestone": (Milestone, "Milestone"),
+    "source": (Source, "Source document"),
+}
+
+PAPER = (251, 250, 246)
+INK = (28, 32, 36)
+MUTED = (92, 99, 106)
+ACCENT = (31, 95, 74)
+RULE = (214, 210, 200)
+
+
+def fonts_dir():
+    return Path(settings.BASE_DIR) / "static" / "programmes" / "fonts"
+
+
+@cache
+def font(name, size):
+    return ImageFont.truetype(str(fonts_dir() / name), size)
+
+
+def title_font(size=54):
+    return font("DejaVuSans-Bold.ttf", size)
+
+
+def quote_font(size=32):
+    return font("DejaVuSerif-Italic.ttf", size)
+
+
+def label_font(size=24):
+    return font("DejaVuSans.ttf", size)
+
+
+# --- where cards live --------------------------------------------------------------------------
+
+
+def kind_of(record):
+    return "source" if isinstance(record, Source) else record.url_name
+
+
+def share_image_url(record):
+    return reverse("programmes:share-image", args=[kind_of(record), record.slug])
+
+
+def images_root():
+    return Path(getattr(settings, "SHARE_IMAGES_DIR", None) or settings.VAR_DIR / "share-images")
+
+
+def current_version():
+    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
+        "version", flat=True
+    )
+    return (version.first() or "unversioned")[:16]
+
+
+def image_path(kind, slug, version):
+    return images_root() / version / f"{kind}-{slug}.png"
+
+
+# --- what a card says --------------------------------------------------------------------------
+
+
+def card_text(record):
+    """(kind label, title, first cited passage, source line) of a record's card."""
+    kind = kind_of(record)
+    if kind == "source":
+        source, title = record, record.title
+        passage = source.passages.order_by("start").first()
+    else:
+        title = str(getattr(record, "title", "") or getattr(record, "name", "") or record)
+        passages = record.passages.select_related("source").order_by("source__date", "start")
+        passage = telling_passage(title, list(passages))
+        source = passage.source if passage else None
+    quote = passage.quote if passage else ""
+    line = ""
+    if source is not None:
+        who = f"{source.author}, " if source.author else ""
+        line = f"{who}{source.title}, {source.date_display}"
+    return KINDS[kind][1], title, quote, line
+
+
+def telling_passage(title, passages):
+    """The first passage naming most of the title's words: "two sewage processing plant projects"
+    rather than the sentence's opening "Contents of investment included nine projects: "."""
+    words = {w for w in title.lower().split() if len(w) > 3}
+
+    def score(passage):
+        return sum(w in passage.quote.lower() for w in words)
+
+    return max(passages, key=score, default=None)
+
+
+def wrap(text, font_, width, max_lines):
+    """Words of `text` in at most `max_lines` lines no wider than `width`; whatever does not fit
+    is cut, and the cut marked with an ellipsis."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and font_.getlength(candidate) > width:
+            lines.append(line)
+            candidate = word
+        line = candidate
+        if len(lines) > max_lines:
+            break
+    else:
+        if line:
+            lines.append(line)
+    cut = len(lines) > max_lines
+    lines = lines[:max_lines]
+    return [
+        _fit(line, font_, width, ellipsis=cut and n == len(lines) - 1)
+        for n, line in enumerate(lines)
+    ]
+
+
+def _fit(line, font_, width, ellipsis=False):
+    if not ellipsis and font_.getlength(line) <= width:
+        return line
+    while line and font_.getlength(line + ELLIPSIS) > width:
+        line = line.rsplit(" ", 1)[0] if " " in line else line[:-1]
+    return line.rstrip(" ,;:.") + ELLIPSIS
+
+
+def render_card(kind_label, title, quote, source_line):
+    """The card as PNG bytes."""
+    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, 16, HEIGHT], fill=ACCENT)
+
+    y = MARGIN - 8
+    draw.text((MARGIN, y), f"{kind_label.upper()}  ·  {SITE_NAME}", font=label_font(), fill=ACCENT)
+    y += 52
+
+    big = title_font()
+    title_lines = wrap(title, big, CONTENT_WIDTH, 2)
+    for line in title_lines:
+        draw.text((MARGIN, y), line, font=big, fill=INK)
+        y += 66
+    y += 18
+    draw.line([MARGIN, y, MARGIN + 120, y], fill=RULE, width=4)
+    y += 30
+
+    small = label_font(22)
+    source_lines = wrap(f"— {source_line}", small, CONTENT_WIDTH, 2) if source_line else []
+    source_top = HEIGHT - MARGIN + 20 - 32 * len(source_lines)
+    if quote:
+        qfont = quote_font()
+        room = (source_top - 24 - y) // 44
+        for line in wrap(f"“{quote}”", qfont, CONTENT_WIDTH, max(1, room)):
+            draw.text((MARGIN, y), line, font=qfont, fill=INK)
+            y += 44
+    for n, line in enumerate(source_lines):
+        draw.text((MARGIN, source_top + 32 * n), line, font=small, fill=MUTED)
+
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+# --- drawing once per version -----------------------------------------------------------------
+
+
+def write_atomically(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".png")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def ensure_image(record, version=None):
+    """The path of the record's card for this catalogue version, drawn if not drawn yet."""
+    path = image_path(kind_of(record), record.slug, version or current_version())
+    if not path.exists():
+        write_atomically(path, render_card(*card_text(record)))
+    return path
+
+
+def build_all(prune=True):
+    """Draw every record's card for the current version; drop other versions' cards."""
+    version = current_version()
+    count = 0
+    for model, _label in KINDS.values():
+        for record in model.objects.all():
+            ensure_image(record, version)
+            count += 1
+    if prune:
+        for old in images_root().iterdir():
+            if old.is_dir() and old.name != version:
+                shutil.rmtree(old)
+    return version, count
