@@ -205,12 +205,8 @@ def _network(nodes, centre_node, programme_keys, id_prefix, title, description):
     centre = (half_w, half_h)
 
     def tie_text(node):
-        roles = defaultdict(list)
-        for programme, role in node.ties:
-            roles[programme.pk].append(role)
-        if programme_keys is None:
-            return ", ".join(r for rs in roles.values() for r in rs)
-        return "; ".join(f"{programme_keys[pk]} {', '.join(rs)}" for pk, rs in roles.items())
+        ties = _ties_by_programme(node, programme_keys)
+        return "; ".join(f"{key} {', '.join(roles)}".strip() for key, _, roles in ties)
 
     edges, marks = [], []
     for node, angle, radius in placed:
@@ -252,6 +248,14 @@ def _network(nodes, centre_node, programme_keys, id_prefix, title, description):
     return _svg("network", id_prefix, title, description, 2 * half_w, 2 * half_h, body)
 
 
+def _ties_by_programme(node, keys):
+    """[(key, programme, [role, …])] in the order the node's ties first name each programme."""
+    grouped = {}
+    for programme, role in node.ties:
+        grouped.setdefault(programme.pk, (programme, []))[1].append(role)
+    return [(keys[p.pk] if keys else "", p, roles) for p, roles in grouped.values()]
+
+
 def _programme_keys(nodes):
     programmes = {}
     for node in nodes:
@@ -289,7 +293,7 @@ def city_network(city, participations, id_prefix="network"):
     svg = _network(
         nodes, centre, keys, id_prefix, f"Partnership network of {city.name}", description
     )
-    rows = [{"node": n, "ties": [(keys[p.pk], p, role) for p, role in n.ties]} for n in nodes]
+    rows = [{"node": n, "ties": _ties_by_programme(n, keys)} for n in nodes]
     legend = [
         {"key": keys[p.pk], "programme": p, "own_roles": own_roles.get(p.pk, [])}
         for p in programmes
@@ -320,7 +324,7 @@ def programme_network(programme, participations, id_prefix="network"):
     svg = _network(
         nodes, centre, None, id_prefix, f"Who takes part in {programme.name}", description
     )
-    rows = [{"node": n, "ties": [("", p, role) for p, role in n.ties]} for n in nodes]
+    rows = [{"node": n, "ties": _ties_by_programme(n, None)} for n in nodes]
     return Picture(svg, rows, {"legend": [], "centre": centre})
 
 
@@ -350,8 +354,8 @@ def timeline(milestones, id_prefix="timeline"):
     milestones = list(milestones)
     dated = sorted((m for m in milestones if m.date), key=lambda m: (m.date, m.title, m.slug))
     undated = [m for m in milestones if not m.date]
-    label_w, plot_x, plot_w, row_h, top = 330, 340, 540, 24, 70
-    width = plot_x + plot_w + 120
+    label_w, plot_x, plot_w, row_h, top = 280, 290, 450, 24, 70
+    width = plot_x + plot_w + 20
     if dated:
         first = math.floor(min(_fraction_of_year(m.date) for m in dated))
         last = math.ceil(
@@ -367,7 +371,7 @@ def timeline(milestones, id_prefix="timeline"):
         return plot_x + (year_fraction - first) / (last - first) * plot_w
 
     height = top + max(len(dated), 1) * row_h + 20
-    parts = [_legend(plot_x)]
+    parts = [_legend(10)]
     grid = []
     for year in _year_ticks(first, last) if dated else []:
         x = x_of(year)
@@ -417,9 +421,9 @@ def timeline(milestones, id_prefix="timeline"):
                 "a",
                 [
                     _title(f"{m.title} — {kind}, {when}; as stated: “{m.date_as_stated}”"),
-                    _text(_short(m.title, 50), x=float(label_w), y=y + 4, text_anchor="end"),
+                    _text(_short(m.title, 42), x=float(label_w), y=y + 4, text_anchor="end"),
                     *shapes,
-                    _text(when, x=tip + 12, y=y + 4, class_="mark-date"),
+                    _mark_date(when, start, tip, y, width),
                 ],
                 href=m.get_absolute_url(),
                 class_=" ".join(classes),
@@ -440,6 +444,13 @@ def timeline(milestones, id_prefix="timeline"):
     )
     svg = _svg("timeline", id_prefix, "Timeline of milestones", description, width, height, parts)
     return Picture(svg, rows, {"undated": undated})
+
+
+def _mark_date(when, start, tip, y, width):
+    """The date beside its mark: to the right where it fits, else to the left."""
+    if tip + 12 + len(when) * 6 <= width:
+        return _text(when, x=tip + 12, y=y + 4, class_="mark-date")
+    return _text(when, x=start - 10, y=y + 4, text_anchor="end", class_="mark-date")
 
 
 def _legend(x):
