@@ -19,6 +19,7 @@ from .querysets import (
     FundedProjectQuerySet,
     MilestoneQuerySet,
     PartnerQuerySet,
+    ParticipationQuerySet,
     PassageQuerySet,
     PersonQuerySet,
     ProgrammeQuerySet,
@@ -505,6 +506,8 @@ class Participation(models.Model):
     note = models.CharField(max_length=300, blank=True)
     passages = models.ManyToManyField(Passage, related_name="participations")
 
+    objects = ParticipationQuerySet.as_manager()
+
     class Meta:
         ordering = ["programme", "role", "pk"]
         constraints = [
@@ -716,6 +719,11 @@ class CatalogueVersion(models.Model):
 
     def __str__(self):
         return f"{self.version[:12]} loaded {self.loaded_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_synthetic(self):
+        """Made by `manage.py synthesize` for benchmarking, not loaded from the fixtures."""
+        return self.version.startswith("synthetic-")
 
     def get_absolute_url(self):
         return reverse("programmes:home")

@@ -12,7 +12,12 @@ def _passages():
 
 class SourceQuerySet(models.QuerySet):
     def for_list(self):
-        return self.defer("text").annotate(passage_count=models.Count("passages"))
+        return (
+            self.defer("text")
+            .prefetch_related("passages")
+            .annotate(passage_count=models.Count("passages"))
+            .order_by("date", "slug")
+        )
 
     def for_detail(self):
         return self
@@ -21,22 +26,30 @@ class SourceQuerySet(models.QuerySet):
 class PassageQuerySet(models.QuerySet):
     def for_reader(self):
         """Passages of one source with every record that cites them."""
-        return self.prefetch_related(
-            "cities",
-            "partners",
-            "people",
-            "programmes",
-            "awards",
-            "funded_projects",
-            "milestones",
-        ).defer("source__text")
+        return (
+            self.select_related("source")
+            .defer("source__text")
+            .prefetch_related(
+                "cities",
+                "partners",
+                "people",
+                "programmes",
+                "awards",
+                "funded_projects",
+                "milestones",
+            )
+        )
 
 
 class CityQuerySet(models.QuerySet):
     def for_list(self):
-        return self.prefetch_related(_passages()).annotate(
-            programme_count=models.Count("participations__programme", distinct=True),
-            project_count=models.Count("funded_projects", distinct=True),
+        return (
+            self.prefetch_related(_passages())
+            .annotate(
+                programme_count=models.Count("participations__programme", distinct=True),
+                project_count=models.Count("funded_projects", distinct=True),
+            )
+            .order_by("name", "slug")
         )
 
     def for_detail(self):
@@ -71,6 +84,14 @@ class ProgrammeQuerySet(models.QuerySet):
             "participations__passages__source",
         )
 
+    def for_city(self, city):
+        """The city's programmes, each with all its participants (the city's partners)."""
+        return (
+            self.filter(participations__city=city)
+            .distinct()
+            .prefetch_related("participations__city", "participations__partner", _passages())
+        )
+
 
 class AwardQuerySet(models.QuerySet):
     def for_list(self):
@@ -100,3 +121,14 @@ class MilestoneQuerySet(models.QuerySet):
 
     def for_detail(self):
         return self.for_list()
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def for_partner(self, partner):
+        return (
+            self.filter(partner=partner)
+            .select_related("programme")
+            .prefetch_related(
+                "programme__participations__city", "programme__participations__partner"
+            )
+        )

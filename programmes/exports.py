@@ -1,0 +1,289 @@
+"""The JSON and CSV twins of every page: same records, same filters, same order as the HTML.
+
+JSON list shape (stable): {"count", "page", "page_size", "num_pages", "next", "previous",
+"filters": {param: [values]}, "description", "results": [record, ...]}. Every record carries "url",
+"interpretations" (field → the catalogue's note) and "citations": W3C Web Annotations whose target
+has a TextQuoteSelector and a TextPositionSelector on the source.
+"""
+
+import csv
+import re
+from urllib.parse import urlencode
+
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils.text import slugify
+
+from .annotations import passage_annotation
+from .models import (
+    Award,
+    City,
+    FundedProject,
+    Milestone,
+    Partner,
+    Person,
+    Programme,
+    Source,
+)
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _slug(obj):
+    return obj.slug if obj is not None else None
+
+
+def _name(obj):
+    return str(obj) if obj is not None else None
+
+
+def _amount(value):
+    return str(value) if value is not None else None
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def fields_of(record):
+    """The record's own facts, by model: scalars and slugs of related records."""
+    if isinstance(record, City):
+        return {
+            "name": record.name,
+            "native_name": record.native_name,
+            "country": record.country,
+            "region": record.region,
+            "latitude": _amount(record.latitude),
+            "longitude": _amount(record.longitude),
+        }
+    if isinstance(record, Partner):
+        return {
+            "name": record.name,
+            "acronym": record.acronym,
+            "kind": record.kind,
+            "kind_name": record.get_kind_display(),
+            "country": record.country,
+            "city": _slug(record.city),
+        }
+    if isinstance(record, Person):
+        return {
+            "name": record.name,
+            "role": record.role,
+            "organisation": _slug(record.organisation),
+            "organisation_name": _name(record.organisation),
+        }
+    if isinstance(record, Programme):
+        return {
+            "name": record.name,
+            "kind": record.kind,
+            "kind_name": record.get_kind_display(),
+            "summary": record.summary,
+            "status": record.status,
+            "status_as_of": _date(record.status_as_of),
+            "start_date": _date(record.date),
+            "start_date_precision": record.date_precision,
+            "start_date_as_stated": record.date_as_stated,
+            "end_date": _date(record.end_date),
+            "end_date_precision": record.end_date_precision,
+            "end_date_as_stated": record.end_date_as_stated,
+            "total_investment": _amount(record.total_investment),
+            "total_investment_currency": record.total_investment_currency,
+            "total_investment_as_stated": record.total_investment_as_stated,
+            "participants": [
+                {
+                    "city": _slug(p.city),
+                    "partner": _slug(p.partner),
+                    "name": str(p.participant),
+                    "role": p.role,
+                    "note": p.note,
+                }
+                for p in record.participations.all()
+            ],
+        }
+    if isinstance(record, Award):
+        return {
+            "name": record.name,
+            "recipient": _slug(record.recipient),
+            "recipient_name": _name(record.recipient),
+            "conferred_by": _slug(record.conferred_by),
+            "conferred_by_name": _name(record.conferred_by),
+            "recommended_by": _slug(record.recommended_by),
+            "recommended_by_name": _name(record.recommended_by),
+            "year": record.year,
+            "year_as_stated": record.year_as_stated,
+        }
+    if isinstance(record, FundedProject):
+        return {
+            "title": record.title,
+            "programme": record.programme.slug,
+            "programme_name": record.programme.name,
+            "city": record.city.slug,
+            "city_name": record.city.name,
+            "sector": record.sector.code,
+            "sector_name": record.sector.name,
+            "sector_category": record.sector.category.code,
+            "sector_category_name": record.sector.category.name,
+            "funders": [p.slug for p in record.funders.all()],
+            "funder_names": [str(p) for p in record.funders.all()],
+            "instrument": record.instrument,
+            "amount": _amount(record.amount),
+            "currency": record.currency,
+            "amount_as_stated": record.amount_as_stated,
+            "phase": record.phase,
+            "status": record.status,
+            "status_as_stated": record.status_as_stated,
+            "status_date": _date(record.status_date),
+            "start_year": record.start_year,
+            "end_year": record.end_year,
+            "period_as_stated": record.period_as_stated,
+        }
+    if isinstance(record, Milestone):
+        return {
+            "title": record.title,
+            "kind": record.kind,
+            "description": record.description,
+            "date": _date(record.date),
+            "date_end": _date(record.date_end),
+            "date_precision": record.date_precision,
+            "date_as_stated": record.date_as_stated,
+            "date_inferred": record.date_inferred,
+            "programme": _slug(record.programme),
+            "cities": [c.slug for c in record.cities.all()],
+            "partners": [p.slug for p in record.partners.all()],
+        }
+    if isinstance(record, Source):
+        return {
+            "title": record.title,
+            "kind": record.kind,
+            "author": record.author,
+            "author_role": record.author_role,
+            "author_organisation": record.author_organisation,
+            "event": record.event,
+            "place": record.place,
+            "date": _date(record.date),
+            "date_precision": record.date_precision,
+            "date_as_stated": record.date_as_stated,
+            "date_inferred": record.date_inferred,
+            "date_inference": record.date_inference,
+            "language": record.language,
+            "sha256": record.sha256,
+        }
+    raise TypeError(f"no export for {type(record).__name__}")
+
+
+def record_dict(record, absolute):
+    data = {"slug": record.slug, "url": absolute(record.get_absolute_url())}
+    data.update(fields_of(record))
+    if isinstance(record, Source):
+        data["text_url"] = absolute(record.get_absolute_url())
+        return data
+    data["interpretations"] = record.interpretations
+    data["citations"] = [
+        passage_annotation(p, record.get_absolute_url(), absolute) for p in record.passages.all()
+    ]
+    return data
+
+
+def json_list_response(request, page, chips, description):
+    absolute = request.build_absolute_uri
+    flat = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "page"]
+
+    def link(n):
+        return absolute(request.path + "?" + urlencode(flat + [("page", n)]))
+
+    filters = {}
+    for chip in chips:
+        filters.setdefault(chip.param, []).append(chip.value)
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "page": page.number,
+            "page_size": page.paginator.per_page,
+            "num_pages": page.paginator.num_pages,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "filters": filters,
+            "sort": request.GET.get("sort", ""),
+            "description": description,
+            "results": [record_dict(r, absolute) for r in page.object_list],
+        },
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+
+
+def detail_json_response(request, record):
+    return JsonResponse(
+        record_dict(record, request.build_absolute_uri),
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+
+def neutralise(value):
+    """Spreadsheets run cells that begin with = + - @ as formulas; prefix those with a quote."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def _flatten(value):
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return "; ".join(f"{v['name']} ({v['role']})" for v in value)
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    return value
+
+
+def csv_row(record, absolute):
+    data = record_dict(record, absolute)
+    citations = data.pop("citations", [])
+    data.pop("interpretations", None)
+    row = {k: _flatten(v) for k, v in data.items()}
+    row["citation_quotes"] = "\n\n".join(a["target"]["selector"][0]["exact"] for a in citations)
+    row["citation_sources"] = (
+        "; ".join(dict.fromkeys(p.source.citation_label for p in record.passages.all()))
+        if citations
+        else ""
+    )
+    row["citation_urls"] = " ".join(a["id"] for a in citations)
+    row["interpretations"] = (
+        _flatten(record.interpretations) if hasattr(record, "interpretations") else ""
+    )
+    return row
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_filename(listing, chips):
+    name = slugify(listing.title)
+    parts = [f"{c.param}-{slugify(c.value)}" for c in chips]
+    return re.sub(r"[^a-z0-9_.-]", "", "_".join([name, *parts]))[:150] + ".csv"
+
+
+def csv_response(request, listing, records, chips):
+    absolute = request.build_absolute_uri
+    writer = csv.writer(_Echo())
+
+    def rows():
+        header = None
+        for record in records.iterator(chunk_size=500) if hasattr(records, "iterator") else records:
+            row = csv_row(record, absolute)
+            if header is None:
+                header = list(row)
+                yield writer.writerow(header)
+            yield writer.writerow([neutralise(row[h]) for h in header])
+        if header is None:
+            yield writer.writerow(["slug", "url"])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{csv_filename(listing, chips)}"'
+    return response

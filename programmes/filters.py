@@ -1,0 +1,214 @@
+"""django-filter FilterSets for every list. Parameter names are what they filter; values are slugs
+or codes. Several values of one parameter combine with OR, different parameters with AND.
+"""
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+from django.db.models.functions import Coalesce, ExtractYear
+
+from .models import (
+    Award,
+    City,
+    FundedProject,
+    Milestone,
+    Partner,
+    Person,
+    Programme,
+    Role,
+    Sector,
+    SectorCategory,
+    Source,
+)
+
+MAX_TEXT = 200
+
+
+class YearFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1000)
+        kwargs.setdefault("max_value", 2999)
+        super().__init__(*args, **kwargs)
+
+
+class SlugsFilter(filters.ModelMultipleChoiceFilter):
+    """Records named by slug (or code); an unknown one is an error, not an empty list."""
+
+    def __init__(self, *args, queryset, to_field_name="slug", **kwargs):
+        super().__init__(*args, queryset=queryset, to_field_name=to_field_name, **kwargs)
+
+    def get_filter_predicate(self, v):
+        # Filter by the chosen record itself (its primary key), not by its slug on the FK column.
+        return {self.field_name: v}
+
+
+def text_filter(*fields):
+    def search(queryset, name, value):
+        query = Q()
+        for word in value.split():
+            word_query = Q()
+            for field in fields:
+                word_query |= Q(**{f"{field}__icontains": word})
+            query &= word_query
+        return queryset.filter(query)
+
+    return filters.CharFilter(method=search, max_length=MAX_TEXT, label="words")
+
+
+class FundedProjectFilter(filters.FilterSet):
+    sector = SlugsFilter(field_name="sector", queryset=Sector.objects.all(), to_field_name="code")
+    sector_category = SlugsFilter(
+        field_name="sector__category", queryset=SectorCategory.objects.all(), to_field_name="code"
+    )
+    city = SlugsFilter(field_name="city", queryset=City.objects.all())
+    programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
+    funder = SlugsFilter(field_name="funders", queryset=Partner.objects.all())
+    partner = SlugsFilter(method="filter_partner", queryset=Partner.objects.all())
+    instrument = filters.MultipleChoiceFilter(choices=FundedProject.Instrument.choices)
+    status = filters.MultipleChoiceFilter(choices=FundedProject.Status.choices)
+    year_from = YearFilter(method="filter_year_from", label="active in or after year")
+    year_to = YearFilter(method="filter_year_to", label="active in or before year")
+    q = text_filter("title")
+    sort = filters.OrderingFilter(
+        fields=(
+            ("title", "title"),
+            ("amount", "amount"),
+            ("sector__code", "sector"),
+            ("city__name", "city"),
+            ("programme__name", "programme"),
+            ("start_year", "year"),
+        )
+    )
+
+    class Meta:
+        model = FundedProject
+        fields = []
+
+    # A project's known period: its own years, else its programme's start and the year its
+    # status was stated.
+    @staticmethod
+    def _period(queryset):
+        return queryset.annotate(
+            period_start=Coalesce("start_year", ExtractYear("programme__date")),
+            period_end=Coalesce("end_year", ExtractYear("status_date")),
+        )
+
+    def filter_year_from(self, queryset, name, value):
+        return self._period(queryset).filter(period_end__gte=value)
+
+    def filter_year_to(self, queryset, name, value):
+        return self._period(queryset).filter(period_start__lte=value)
+
+    def filter_partner(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(funders__in=value) | Q(implementers__in=value)).distinct()
+
+
+class ProgrammeFilter(filters.FilterSet):
+    city = SlugsFilter(field_name="participations__city", queryset=City.objects.all())
+    partner = SlugsFilter(field_name="participations__partner", queryset=Partner.objects.all())
+    role = filters.MultipleChoiceFilter(field_name="participations__role", choices=Role.choices)
+    kind = filters.MultipleChoiceFilter(choices=Programme.Kind.choices)
+    status = filters.MultipleChoiceFilter(choices=Programme.Status.choices)
+    year_from = YearFilter(method="filter_year_from", label="active in or after year")
+    year_to = YearFilter(
+        field_name="date__year", lookup_expr="lte", label="began in or before year"
+    )
+    q = text_filter("name", "summary")
+    sort = filters.OrderingFilter(fields=(("name", "name"), ("date", "year"), ("kind", "kind")))
+
+    class Meta:
+        model = Programme
+        fields = []
+
+    def filter_year_from(self, queryset, name, value):
+        return queryset.filter(
+            Q(end_date__year__gte=value) | Q(end_date__isnull=True, date__isnull=False)
+        )
+
+
+class PartnerFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Partner.Kind.choices)
+    country = filters.MultipleChoiceFilter(choices=lambda: _countries(Partner))
+    city = SlugsFilter(field_name="city", queryset=City.objects.all())
+    q = text_filter("name", "acronym")
+    sort = filters.OrderingFilter(
+        fields=(("name", "name"), ("kind", "kind"), ("country", "country"))
+    )
+
+    class Meta:
+        model = Partner
+        fields = []
+
+
+class PersonFilter(filters.FilterSet):
+    organisation = SlugsFilter(field_name="organisation", queryset=Partner.objects.all())
+    q = text_filter("name", "role")
+    sort = filters.OrderingFilter(fields=(("name", "name"),))
+
+    class Meta:
+        model = Person
+        fields = []
+
+
+class CityFilter(filters.FilterSet):
+    country = filters.MultipleChoiceFilter(choices=lambda: _countries(City))
+    q = text_filter("name", "native_name", "region")
+    sort = filters.OrderingFilter(fields=(("name", "name"), ("country", "country")))
+
+    class Meta:
+        model = City
+        fields = []
+
+
+class AwardFilter(filters.FilterSet):
+    recipient = SlugsFilter(field_name="recipient", queryset=City.objects.all())
+    conferred_by = SlugsFilter(field_name="conferred_by", queryset=Partner.objects.all())
+    recommended_by = SlugsFilter(field_name="recommended_by", queryset=Partner.objects.all())
+    year_from = YearFilter(field_name="year", lookup_expr="gte", label="in or after year")
+    year_to = YearFilter(field_name="year", lookup_expr="lte", label="in or before year")
+    q = text_filter("name")
+    sort = filters.OrderingFilter(fields=(("name", "name"), ("year", "year")))
+
+    class Meta:
+        model = Award
+        fields = []
+
+
+class MilestoneFilter(filters.FilterSet):
+    city = SlugsFilter(field_name="cities", queryset=City.objects.all())
+    programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
+    partner = SlugsFilter(field_name="partners", queryset=Partner.objects.all())
+    kind = filters.MultipleChoiceFilter(choices=Milestone.Kind.choices)
+    year_from = YearFilter(method="filter_year_from", label="in or after year")
+    year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="in or before year")
+    q = text_filter("title", "description")
+    sort = filters.OrderingFilter(fields=(("date", "date"), ("title", "title"), ("kind", "kind")))
+
+    class Meta:
+        model = Milestone
+        fields = []
+
+    def filter_year_from(self, queryset, name, value):
+        # A decade or a year reaches into later years: compare with the end of its span.
+        return queryset.filter(
+            Q(date__year__gte=value) | Q(date_precision="decade", date__year__gte=value - 9)
+        )
+
+
+class SourceFilter(filters.FilterSet):
+    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices)
+    q = text_filter("title", "author")
+    sort = filters.OrderingFilter(fields=(("date", "date"), ("title", "title")))
+
+    class Meta:
+        model = Source
+        fields = []
+
+
+def _countries(model):
+    codes = model.objects.exclude(country="").values_list("country", flat=True).distinct()
+    return [(code, code) for code in sorted(codes)]

@@ -1,0 +1,72 @@
+"""The source reader: a document's text as paragraphs with every cited passage marked and anchored.
+
+Passages may nest, cross each other or run over a paragraph break ("one or two" / "“model city”").
+Each character run is wrapped in the passages covering it, outermost first; a passage interrupted by
+a paragraph break or a crossing passage continues as further fragments. The first fragment carries
+the anchor id (`passage-<start>-<end>`), so `:target` highlights it without JavaScript; every
+fragment carries `data-passage` so the reader script can highlight the rest.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
+
+
+@dataclass
+class Paragraph:
+    start: int
+    end: int
+    html: str
+
+
+def paragraphs(text):
+    """(start, end) of each non-blank paragraph, in code points."""
+    spans, pos = [], 0
+    for match in PARAGRAPH_BREAK.finditer(text):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _text(chunk):
+    return escape(chunk).replace("\n", "<br>\n")
+
+
+def render(text, passages):
+    """The document as a list of Paragraphs whose html marks every passage."""
+    anchored = set()
+    out = []
+    for p_start, p_end in paragraphs(text):
+        inside = [p for p in passages if p.start < p_end and p.end > p_start]
+        points = sorted(
+            {p_start, p_end}
+            | {max(p.start, p_start) for p in inside}
+            | {min(p.end, p_end) for p in inside}
+        )
+        html, stack = [], []
+        for a, b in zip(points, points[1:], strict=False):
+            covering = sorted(
+                (p for p in inside if p.start <= a and p.end >= b),
+                key=lambda p: (p.start, -p.end),
+            )
+            keep = 0
+            while keep < len(stack) and keep < len(covering) and stack[keep] is covering[keep]:
+                keep += 1
+            for _ in range(len(stack) - keep):
+                html.append("</span>")
+                stack.pop()
+            for p in covering[keep:]:
+                anchor = p.anchor
+                id_attr = "" if anchor in anchored else f' id="{anchor}"'
+                anchored.add(anchor)
+                html.append(f'<span class="passage"{id_attr} data-passage="{anchor}">')
+                stack.append(p)
+            html.append(_text(text[a:b]))
+        html.extend("</span>" for _ in stack)
+        out.append(Paragraph(p_start, p_end, mark_safe("".join(html))))
+    return out

@@ -1,0 +1,365 @@
+"""Browsing: every page answers, shows verbatim cited passages, filters and facets agree, and bad
+filter values get a 400 that says what was wrong."""
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
+
+from programmes.models import (
+    CITED_MODELS,
+    City,
+    FundedProject,
+    Milestone,
+    Partner,
+    Passage,
+    Programme,
+    Source,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URLS = [
+    "/",
+    "/cities/",
+    "/programmes/",
+    "/partners/",
+    "/people/",
+    "/awards/",
+    "/projects/",
+    "/milestones/",
+    "/sources/",
+]
+PASSAGE_LINK = re.compile(r'href="(/sources/[-\w]+/#passage-(\d+)-(\d+))"')
+
+
+def _html(response):
+    return response.content.decode()
+
+
+def _assert_cites_a_verbatim_passage(html):
+    links = PASSAGE_LINK.findall(html)
+    assert links, "no link to a passage in the source reader"
+    passages = {(p.start, p.end): p for p in Passage.objects.all()}
+    for _, start, end in links:
+        passage = passages[(int(start), int(end))]
+        assert (
+            escape(passage.quote).replace("\n", "<br>") in html
+            or escape(passage.quote[:40]) in html
+        )
+
+
+@pytest.mark.parametrize("url", LIST_URLS[1:])
+def test_it_serves_every_list_with_verbatim_passages(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    _assert_cites_a_verbatim_passage(_html(response))
+
+
+def test_it_serves_every_record_page_with_its_passages(client):
+    urls = [r.get_absolute_url() for m in CITED_MODELS for r in m.objects.all()]
+    urls += [s.get_absolute_url() for s in Source.objects.all()]
+    assert len(urls) > 70
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        try:
+            _assert_cites_a_verbatim_passage(_html(response))
+        except AssertionError as exc:
+            raise AssertionError(url) from exc
+
+
+def test_each_citation_names_its_source_and_speaker(client):
+    html = _html(client.get("/projects/sewage-processing-plant-1/"))
+    assert "<blockquote" in html and "<cite>" in html
+    assert "Environmental Protection and International Cooperation in Dalian" in html
+    assert "Liang Hongjun" in html and "17 October 2003" in html
+    assert "two sewage processing plant projects" in html
+
+
+def test_the_source_reader_anchors_and_lists_every_passage(client):
+    for source in Source.objects.all():
+        html = _html(client.get(source.get_absolute_url()))
+        for passage in source.passages.all():
+            assert f'id="{passage.anchor}"' in html
+            assert f'href="{passage.get_absolute_url()}"' in html  # the index of cited passages
+    # a passage running over a paragraph break is still one anchor, continued after the break
+    passage = Passage.objects.get(quote__contains="one or two\n\n")
+    html = _html(client.get(passage.source.get_absolute_url()))
+    assert html.count(f'data-passage="{passage.anchor}"') >= 2
+    assert html.count(f'id="{passage.anchor}"') == 1
+
+
+def test_the_reader_shows_the_whole_text_in_order():
+    from programmes.reader import render
+
+    for source in Source.objects.all():
+        paragraphs = render(source.text, list(source.passages.all()))
+        plain = "\n\n".join(
+            re.sub(r"<[^>]+>", "", str(p.html)).replace("<br>\n", "\n") for p in paragraphs
+        )
+        assert plain.replace("&quot;", '"').replace("&#x27;", "'").replace("&amp;", "&") == (
+            source.text.strip()
+        )
+
+
+def test_the_dalian_page_answers_who_it_cooperated_with(client):
+    html = _html(client.get("/cities/dalian/"))
+    assert "大连" in html
+    assert 'href="/cities/kitakyushu/"' in html
+    assert "Dalian–Kitakyushu environmental cooperation" in html
+    for programme in Programme.objects.filter(participations__city__slug="dalian").distinct():
+        assert programme.get_absolute_url() in html
+    assert 'href="/awards/global-500-award-2001/"' in html
+    for project in FundedProject.objects.filter(city__slug="dalian"):
+        assert project.get_absolute_url() in html
+    # totals per currency as stated, never converted
+    assert "CNY 30,000,000" in html and "USD 100,000,000" in html
+
+
+def test_the_city_page_lists_milestones_in_date_order(client):
+    html = _html(client.get("/cities/dalian/"))
+    dated = list(Milestone.objects.filter(cities__slug="dalian", date__isnull=False))
+    positions = [html.index(m.get_absolute_url()) for m in dated]
+    assert positions == sorted(positions)
+
+
+def test_derived_values_are_labelled_as_interpretations(client):
+    html = _html(client.get("/projects/sewage-processing-plant-1/"))
+    assert "Catalogue’s interpretation:" in html
+    assert "sanitation – large systems (14022)" in html
+    html = _html(client.get("/milestones/dalian-epb-research-in-shanghai/"))
+    assert "inferred" in html and "June last year" in html
+
+
+def test_a_record_page_offers_a_citation_to_paste(client):
+    html = _html(client.get("/awards/global-500-award-2001/"))
+    assert "Cite this record" in html
+    assert "http://testserver/awards/global-500-award-2001/" in html
+
+
+# --- filters and facets --------------------------------------------------------------------
+
+
+def _project_links(html):
+    return set(re.findall(r'<td><a href="(/projects/[-\w]+/)">', html))
+
+
+def test_filtering_by_sector_14022_gives_exactly_the_sewage_plants(client):
+    response = client.get("/projects/?sector=14022")
+    assert response.status_code == 200
+    assert _project_links(_html(response)) == {
+        "/projects/sewage-processing-plant-1/",
+        "/projects/sewage-processing-plant-2/",
+    }
+    assert "Funded projects in sector 14022 Sanitation - large systems" in _html(response)
+
+
+def test_filtering_by_the_water_supply_code_gives_the_water_supply_projects(client):
+    html = _html(client.get("/projects/?sector=14021"))
+    assert _project_links(html) == {
+        "/projects/water-supply-project/",
+        "/projects/water-source-project-phase-3/",
+    }
+
+
+def test_values_of_one_facet_combine_with_or_and_facets_with_and(client):
+    both = _project_links(_html(client.get("/projects/?sector=14021&sector=14022")))
+    assert len(both) == 4
+    none = _project_links(_html(client.get("/projects/?sector=14022&instrument=equipment")))
+    assert none == set()
+
+
+FACET = re.compile(
+    r'<li><a href="(\?[^"]*)"( class="selected")?[^>]*>(?:<span[^>]*>Selected: </span>)?'
+    r'([^<]+)</a> <span class="count">(\d+)</span>'
+)
+RESULT_COUNT = re.compile(r'<p class="result-count">(\d+) record')
+
+
+@pytest.mark.parametrize(
+    "url", ["/projects/", "/projects/?sector=14022", "/projects/?city=dalian&instrument=loan"]
+)
+def test_facet_counts_equal_the_counts_of_the_filtered_lists(client, url):
+    facets = FACET.findall(_html(client.get(url)))
+    assert len(facets) >= 5
+    current = set(parse_qsl(urlsplit(url).query))
+    checked = 0
+    for link, selected, name, count in facets:
+        link = link.replace("&amp;", "&")
+        added = set(parse_qsl(link[1:])) - current
+        if selected or {k for k, _ in added} & {k for k, _ in current}:
+            continue  # removing a value, or OR-ing one more into a facet already in use
+        target = _html(client.get("/projects/" + link))
+        assert int(RESULT_COUNT.search(target).group(1)) == int(count), (url, name)
+        assert len(_project_links(target)) == int(count)
+        checked += 1
+    assert checked >= 3
+
+
+def test_each_active_filter_is_a_removable_chip(client):
+    html = _html(client.get("/projects/?sector=14022&city=dalian"))
+    assert 'aria-label="Active filters"' in html
+    assert 'href="?city=dalian"' in html  # removes the sector
+    assert 'href="?sector=14022"' in html  # removes the city
+
+
+def test_sorting_by_amount(client):
+    html = _html(client.get("/projects/?sort=-amount&instrument=loan&instrument=equipment"))
+    titles = _project_links(html)
+    assert titles
+    first = re.search(r'<td><a href="(/projects/[-\w]+/)">', html).group(1)
+    assert first == "/projects/model-city-yen-loan-allotment-to-dalian/"
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "slug"),
+    [
+        (
+            "/programmes/?city=shanghai",
+            "programmes",
+            "dalian-shanghai-environmental-protection-cooperation-program",
+        ),
+        ("/partners/?kind=international-organisation", "partners", "unep"),
+        ("/awards/?conferred_by=unep", "awards", "global-500-award-2001"),
+        (
+            "/milestones/?programme=kitakyushu-initiative-network",
+            "milestones",
+            "kitakyushu-initiative-network-second-meeting",
+        ),
+        (
+            "/milestones/?year_from=2017&year_to=2017&kind=target",
+            "milestones",
+            "environmental-resources-catalog",
+        ),
+        ("/cities/?country=JP", "cities", "kitakyushu"),
+    ],
+)
+def test_other_lists_filter_by_their_parameters(client, url, kind, slug):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert f'href="/{kind}/{slug}/"' in _html(response)
+
+
+def test_the_timeline_shows_dates_as_stated_and_marks_inferred_ones(client):
+    html = _html(client.get("/milestones/"))
+    assert "At the end of 1993" in html and "By the end of 2017" in html
+    assert "inferred" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "param", "message"),
+    [
+        ("/projects/?sector=99999", "sector", "5-digit OECD DAC CRS purpose code"),
+        ("/projects/?sector_category=9", "sector_category", "3-digit DAC sector category"),
+        ("/projects/?city=atlantis", "city", "slug of a city"),
+        ("/projects/?instrument=gift", "instrument", "accepts: loan, grant"),
+        ("/projects/?year_from=19x9", "year_from", "year such as 2001"),
+        ("/projects/?year_to=99999", "year_to", "year such as 2001"),
+        ("/projects/?page=0", "page", "positive whole number"),
+        ("/projects/?page=abc", "page", "positive whole number"),
+        ("/projects/?page=99", "page", "past the last page"),
+        ("/projects/?page_size=100000", "page_size", "from 1 to 500"),
+        ("/projects/?sort=colour", "sort", ""),
+        ("/projects/?colour=red", "colour", "unknown parameter"),
+        ("/projects/?q=a&q=b", "q", "only once|single value"),
+        ("/milestones/?kind=party", "kind", "accepts: proposal"),
+        ("/awards/?year_from=soon", "year_from", "year"),
+        ("/programmes/?partner=nobody", "partner", "slug of a partner"),
+        ("/partners/?country=XX", "country", "accepts:"),
+    ],
+)
+def test_it_rejects_an_invalid_filter_with_a_400_naming_it(client, url, param, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    html = _html(response)
+    assert f"<code>{param}</code>" in html
+    assert re.search(message, html)
+
+
+def test_unknown_slugs_are_404(client):
+    assert client.get("/cities/atlantis/").status_code == 404
+    assert client.get("/projects/nothing.json").status_code == 404
+
+
+# --- query counts --------------------------------------------------------------------------
+
+PAGES = [
+    "/",
+    "/cities/",
+    "/cities/dalian/",
+    "/programmes/",
+    "/programmes/model-city-yen-loan-programme/",
+    "/partners/",
+    "/partners/jica/",
+    "/people/",
+    "/awards/",
+    "/projects/",
+    "/projects/?sector=14022&city=dalian",
+    "/projects/sewage-processing-plant-1/",
+    "/milestones/",
+    "/milestones/kita-field-study/",
+    "/sources/",
+    "/sources/liang-2003-environmental-protection-and-international-cooperation-in-dalian/",
+    "/projects.json",
+    "/projects.csv",
+]
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def _add_rows(n):
+    """n more cited cities, partners, programmes, projects and milestones, all tied to Dalian."""
+    dalian = City.objects.get(slug="dalian")
+    passage = Passage.objects.first()
+    programme = Programme.objects.get(slug="model-city-yen-loan-programme")
+    funder = Partner.objects.get(slug="jica")
+    for i in range(n):
+        city = City.objects.create(slug=f"extra-{i}", name=f"Extra {i}", country="CN")
+        city.passages.add(passage)
+        partner = Partner.objects.create(slug=f"extra-{i}", name=f"Extra {i}", kind="association")
+        partner.passages.add(passage)
+        prog = Programme.objects.create(
+            slug=f"extra-{i}", name=f"Extra {i}", kind="network", summary="x"
+        )
+        prog.passages.add(passage)
+        prog.participations.create(city=dalian, role="partner")
+        prog.participations.create(city=city, role="partner")
+        prog.participations.create(partner=partner, role="funder")
+        project = FundedProject.objects.create(
+            slug=f"extra-{i}",
+            title=f"Extra {i}",
+            programme=programme,
+            city=dalian,
+            sector_id="14022",
+            instrument="loan",
+            amount=1000 + i,
+            currency="CNY",
+            amount_as_stated=f"RMB {1000 + i}",
+        )
+        project.passages.add(passage)
+        project.funders.add(funder)
+        milestone = Milestone.objects.create(
+            slug=f"extra-{i}", title=f"Extra {i}", kind="visit", programme=programme
+        )
+        milestone.passages.add(passage)
+        milestone.cities.add(dalian)
+
+
+def test_query_counts_are_fixed_whatever_the_number_of_rows(client):
+    before = {url: _count_queries(client, url) for url in PAGES}
+    _add_rows(25)
+    after = {url: _count_queries(client, url) for url in PAGES}
+    assert after == before
+    # and they stay small
+    assert max(before.values()) <= 30, before
