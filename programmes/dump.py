@@ -1,0 +1,238 @@
+"""The whole catalogue as one JSON document, and back.
+
+Shape (format "city-cooperation-catalogue-dump", version 1) — one key per table, rows in the
+catalogue's own order, no database ids:
+
+    {
+      "format": "city-cooperation-catalogue-dump", "format_version": 1,
+      "catalogue_version": "<SHA-256 of the fixtures it was built from>",
+      "counts": {"sources": 2, ...},
+      "sector_categories": [{"code", "name"}],
+      "sectors": [{"code", "name", "category", "status", "description"}],
+      "sources": [{"slug", "title", "kind", "filename", "author", ..., "text", "sha256"}],
+      "passages": [{"id": "<source slug>:<start>-<end>", "source", "start", "end", "quote",
+                    "prefix", "suffix"}],
+      "cities" | "partners" | "people" | "programmes" | "awards" | "funded_projects" |
+      "milestones": [{"slug", <every field>, "interpretations", "citations": [passage ids]}],
+      "participations": [{"programme", "city", "partner", "role", "note", "citations"}]
+    }
+
+A reference to another row is its slug (a sector or category: its code; a passage: its id); a
+many-to-many field is a list of those; dates are ISO 8601 strings and decimal amounts strings, so
+nothing is rounded. `load_dump` writes such a document into the database in one transaction,
+replacing what is there, and checks every row as the fixture loader does.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .loader import counts
+from .models import (
+    Award,
+    CatalogueVersion,
+    City,
+    FundedProject,
+    Milestone,
+    Participation,
+    Partner,
+    Passage,
+    Person,
+    Programme,
+    Sector,
+    SectorCategory,
+    Source,
+)
+
+FORMAT = "city-cooperation-catalogue-dump"
+FORMAT_VERSION = 1
+
+# Dump key -> model, in the order rows can be created (each refers only to earlier ones).
+TABLES = {
+    "sector_categories": SectorCategory,
+    "sectors": Sector,
+    "sources": Source,
+    "passages": Passage,
+    "cities": City,
+    "partners": Partner,
+    "people": Person,
+    "programmes": Programme,
+    "awards": Award,
+    "funded_projects": FundedProject,
+    "milestones": Milestone,
+    "participations": Participation,
+}
+CITATIONS = "citations"  # the `passages` many-to-many field, by its meaning
+
+
+class DumpError(Exception):
+    pass
+
+
+def natural_key(model, row):
+    """How the dump names a row: a code, a slug or a passage id; participations are unnamed."""
+    if model in (Sector, SectorCategory):
+        return row["code"]
+    if model is Passage:
+        return f"{row['source']}:{row['start']}-{row['end']}"
+    return row.get("slug")
+
+
+def _fields(model):
+    """Every stored field but an automatic id (a sector's code is its primary key)."""
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    return sorted(fields, key=lambda f: (f.name != "slug", f.name == "interpretations"))
+
+
+def _m2m_name(field):
+    return CITATIONS if field.name == "passages" else field.name
+
+
+def _to_json(field, value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _from_json(field, value, where):
+    if value is None:
+        return None
+    try:
+        if isinstance(field, models.DecimalField):
+            return Decimal(str(value))
+        if isinstance(field, models.DateField):
+            return datetime.date.fromisoformat(value)
+    except (ValueError, TypeError, ArithmeticError):
+        raise DumpError(f"{where}: field '{field.name}': invalid value {value!r}") from None
+    return value
+
+
+# --- out ---------------------------------------------------------------------------------------
+
+
+def dump_catalogue():
+    """The whole catalogue as a JSON-ready dict; one query per table and per many-to-many."""
+    keys = {}  # model -> {pk: natural key}
+    data = {"format": FORMAT, "format_version": FORMAT_VERSION}
+    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").first()
+    data["catalogue_version"] = version.version if version else None
+    data["counts"] = counts()
+    for name, model in TABLES.items():
+        fields = _fields(model)
+        rows, pks = [], []
+        for values in model.objects.order_by("pk").values("pk", *(f.attname for f in fields)):
+            row = {}
+            for f in fields:
+                value = values[f.attname]
+                if f.is_relation:
+                    value = None if value is None else keys[f.related_model][value]
+                row[f.name] = _to_json(f, value)
+            if model is Passage:
+                row = {"id": natural_key(model, row), **row}
+            rows.append(row)
+            pks.append(values["pk"])
+        keys[model] = {pk: natural_key(model, row) for pk, row in zip(pks, rows, strict=True)}
+        index = {pk: n for n, pk in enumerate(pks)}
+        for f in model._meta.many_to_many:
+            for row in rows:
+                row[_m2m_name(f)] = []
+            through = f.remote_field.through
+            source_col = f.m2m_column_name()
+            target_col = f.m2m_reverse_name()
+            pairs = through.objects.order_by(target_col).values_list(source_col, target_col)
+            for owner, target in pairs:
+                rows[index[owner]][_m2m_name(f)].append(keys[f.related_model][target])
+        data[name] = rows
+    return data
+
+
+# --- in ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def load_dump(data):
+    """Replace the catalogue with the dumped one; on any error nothing changes."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise DumpError(f"not a catalogue dump: 'format' must be {FORMAT!r}")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise DumpError(f"unsupported format_version {data.get('format_version')!r}")
+    for model in [CatalogueVersion, *reversed(TABLES.values())]:
+        model.objects.all().delete()
+
+    objects = {}  # model -> {natural key: object}
+    for name, model in TABLES.items():
+        rows = data.get(name)
+        if not isinstance(rows, list):
+            raise DumpError(f"'{name}' must be a list of rows")
+        created, links = [], []
+        by_name = {f.name: f for f in _fields(model)}
+        m2m = {_m2m_name(f): f for f in model._meta.many_to_many}
+        for n, row in enumerate(rows, start=1):
+            where = f"{name}[{n}] {natural_key(model, row) or ''}".rstrip()
+            unknown = set(row) - set(by_name) - set(m2m) - {"id"}
+            if unknown:
+                raise DumpError(f"{where}: unknown field '{sorted(unknown)[0]}'")
+            values = {}
+            for field_name, f in by_name.items():
+                value = row.get(field_name)
+                if f.is_relation and value is not None:
+                    target = objects[f.related_model].get(value)
+                    if target is None:
+                        raise DumpError(f"{where}: field '{field_name}': no row {value!r}")
+                    value = target
+                elif field_name in row:
+                    value = _from_json(f, value, where)
+                else:
+                    continue
+                values[field_name] = value
+            obj = model(**values)
+            if isinstance(model._meta.pk, models.AutoField):
+                obj.pk = n
+            try:
+                obj.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as exc:
+                raise DumpError(f"{where}: {exc.messages[0]}") from None
+            created.append(obj)
+            links.append({name: row.get(name, []) for name in m2m})
+        model.objects.bulk_create(created)
+        objects[model] = {natural_key(model, _row(obj)): obj for obj in created}
+        for m2m_name, f in m2m.items():
+            through = f.remote_field.through
+            targets = objects[f.related_model]
+            pairs = []
+            for obj, link in zip(created, links, strict=True):
+                for ref in link[m2m_name]:
+                    if ref not in targets:
+                        raise DumpError(f"{name} {natural_key(model, _row(obj))}: no row {ref!r}")
+                    pairs.append(
+                        through(
+                            **{f.m2m_field_name(): obj, f.m2m_reverse_field_name(): targets[ref]}
+                        )
+                    )
+            through.objects.bulk_create(pairs)
+
+    _reset_sequences()
+    return CatalogueVersion.objects.create(
+        version=data.get("catalogue_version") or "",
+        loaded_at=timezone.now(),
+        counts=counts(),
+    )
+
+
+def _row(obj):
+    if isinstance(obj, Passage):
+        return {"source": obj.source.slug, "start": obj.start, "end": obj.end}
+    return {"code": getattr(obj, "code", None), "slug": getattr(obj, "slug", None)}
+
+
+def _reset_sequences():
+    statements = connection.ops.sequence_reset_sql(no_style(), list(TABLES.values()))
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

@@ -1,0 +1,28 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from programmes.dump import DumpError, load_dump
+
+
+class Command(BaseCommand):
+    help = (
+        "Replace the catalogue with one written by dump_catalogue (or downloaded from "
+        "/catalogue.json), in one transaction; on any error nothing changes."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="a catalogue dump (JSON)")
+
+    def handle(self, *args, file, **options):
+        try:
+            with open(file, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"cannot read {file}: {exc}") from None
+        try:
+            version = load_dump(data)
+        except DumpError as exc:
+            raise CommandError(f"catalogue not loaded, database unchanged: {exc}") from None
+        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in version.counts.items())
+        self.stdout.write(f"Loaded catalogue version {version.version[:12]}: {counts}")
