@@ -4,24 +4,33 @@ from . import dump_views, search_views, share_views, views
 
 app_name = "programmes"
 
+
+def twins(prefix, list_view, detail_view, name):
+    """`/<prefix>/` and `/<prefix>.json|.csv`; `/<prefix>/<slug>/` and `/<prefix>/<slug>.json`."""
+    return [
+        path(f"{prefix}/", list_view, name=f"{name}-list"),
+        path(f"{prefix}.json", list_view, {"format": "json"}, name=f"{name}-list-json"),
+        path(f"{prefix}.csv", list_view, {"format": "csv"}, name=f"{name}-list-csv"),
+        path(f"{prefix}/<slug:slug>/", detail_view, name=f"{name}-detail"),
+        path(
+            f"{prefix}/<slug:slug>.json",
+            detail_view,
+            {"format": "json"},
+            name=f"{name}-detail-json",
+        ),
+    ]
+
+
 urlpatterns = [
     path("", views.home, name="home"),
-    path("cities/", views.city_list, name="city-list"),
-    path("cities/<slug:slug>/", views.city_detail, name="city-detail"),
-    path("partners/", views.partner_list, name="partner-list"),
-    path("partners/<slug:slug>/", views.partner_detail, name="partner-detail"),
-    path("people/", views.person_list, name="person-list"),
-    path("people/<slug:slug>/", views.person_detail, name="person-detail"),
-    path("programmes/", views.programme_list, name="programme-list"),
-    path("programmes/<slug:slug>/", views.programme_detail, name="programme-detail"),
-    path("awards/", views.award_list, name="award-list"),
-    path("awards/<slug:slug>/", views.award_detail, name="award-detail"),
-    path("projects/", views.project_list, name="project-list"),
-    path("projects/<slug:slug>/", views.project_detail, name="project-detail"),
-    path("milestones/", views.milestone_list, name="milestone-list"),
-    path("milestones/<slug:slug>/", views.milestone_detail, name="milestone-detail"),
-    path("sources/", views.source_list, name="source-list"),
-    path("sources/<slug:slug>/", views.source_detail, name="source-detail"),
+    *twins("cities", views.city_list, views.city_detail, "city"),
+    *twins("partners", views.partner_list, views.partner_detail, "partner"),
+    *twins("people", views.person_list, views.person_detail, "person"),
+    *twins("programmes", views.programme_list, views.programme_detail, "programme"),
+    *twins("awards", views.award_list, views.award_detail, "award"),
+    *twins("projects", views.project_list, views.project_detail, "project"),
+    *twins("milestones", views.milestone_list, views.milestone_detail, "milestone"),
+    *twins("sources", views.source_list, views.source_detail, "source"),
     path("search/", search_views.search_page, name="search"),
     path("search.json", search_views.search_json, name="search-json"),
     path("share/<str:kind>/<slug:slug>.png", share_views.share_image, name="share-image"),
