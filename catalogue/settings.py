@@ -83,14 +83,20 @@ def database_from_url(name, url):
             "PORT": str(port or ""),
             "CONN_HEALTH_CHECKS": True,
             # One slow query must not hold a worker: PostgreSQL cancels it after this long.
-            "OPTIONS": {**options, "options": f"-c statement_timeout={statement_timeout}"},
+            "OPTIONS": {
+                "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1),
+                **options,
+                "options": f"-c statement_timeout={statement_timeout}",
+            },
             "TEST": {"NAME": env_str("DATABASE_TEST_NAME") or None},
         }
         if env_bool("DATABASE_POOL", True):
             db["OPTIONS"]["pool"] = {
                 "min_size": env_int("DATABASE_POOL_MIN", 1, minimum=0),
                 "max_size": env_int("DATABASE_POOL_MAX", 4, minimum=1),
-                "timeout": env_int("DATABASE_POOL_TIMEOUT", 5, minimum=1),
+                # Seconds a request waits for a connection: when PostgreSQL is down the page
+                # is a 503 after this long, not a hang.
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 2, minimum=1),
             }
         else:
             db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
@@ -135,16 +141,25 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
+    "csp",
     "programmes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "programmes.middleware.CrossOriginResourcePolicyMiddleware",
+    # Read-only site: anything but GET/HEAD/OPTIONS is 405 before a view or cache sees it.
+    "programmes.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Non-UTF-8, over-long, control characters, repeated single values: 400 before the cache.
+    "programmes.middleware.QueryStringMiddleware",
     # 304s and cached pages keyed to the catalogue version, before any view renders.
     "programmes.caching.CatalogueCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # No view accepts a form post; kept so that one added later is protected by default.
+    "django.middleware.csrf.CsrfViewMiddleware",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -255,6 +270,41 @@ if PRODUCTION and BENCH_CEILING:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    # One line per failed request (method, status, path, reason); gunicorn logs every request.
+    "formatters": {"line": {"()": "programmes.logs.RequestLineFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
 }
+
+# --- security headers ------------------------------------------------------------------------
+
+# Pages load only their own stylesheet, scripts and images; pictures are inline SVG and JSON-LD
+# blocks are data, so nothing inline needs to run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The catalogue sets no cookies; should one appear, it never travels in clear or to scripts.
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = SESSION_COOKIE_HTTPONLY = True
+
+# HTTPS=1: the site is served over HTTPS by a proxy that sets X-Forwarded-Proto.
+HTTPS = env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 2 * 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True

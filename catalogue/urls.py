@@ -9,3 +9,8 @@ if settings.BENCH_CEILING:
     from . import ceiling
 
     urlpatterns += ceiling.urlpatterns
+
+# Error pages that render without the database and name no software (programmes/error_pages.py).
+handler400 = "programmes.error_pages.invalid_request"
+handler404 = "programmes.error_pages.page_not_found"
+handler500 = "programmes.error_pages.server_error"

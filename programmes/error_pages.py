@@ -1,0 +1,88 @@
+"""The catalogue's error answers: 400, 404, 405, 500 and 503 pages, or JSON error objects.
+
+They render without touching the database (no context processors), so they still answer when the
+database is what failed, and they say nothing about the software, its versions or its queries.
+"""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from .errors import wants_json
+
+logger = logging.getLogger(__name__)
+
+# Errors that mean "the database cannot be reached or is overloaded", not "the code is wrong".
+UNAVAILABLE = (OperationalError, InterfaceError)
+# The driver's own names, should one escape Django's wrapping (psycopg, psycopg_pool).
+DRIVER_UNAVAILABLE = {"OperationalError", "InterfaceError", "PoolTimeout", "PoolClosed"}
+RETRY_AFTER_SECONDS = 5
+PLAIN_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · City cooperation'
+    " catalogue</title></head><body><main><h1>{title}</h1><p>Please try again in a few seconds."
+    '</p><p><a href="/">Home page</a></p></main></body></html>'
+)
+
+
+def database_unavailable(exception):
+    """True when the exception, or what caused it, says the database cannot be reached."""
+    seen = 0
+    while exception is not None and seen < 5:
+        if isinstance(exception, UNAVAILABLE) or type(exception).__name__ in DRIVER_UNAVAILABLE:
+            return True
+        exception, seen = exception.__cause__ or exception.__context__, seen + 1
+    return False
+
+
+def error_response(request, status, title, context=None, template=None):
+    context = context or {}
+    if wants_json(request):
+        body = {"error": title.lower(), "status": status}
+        body.update({k: v for k, v in context.items() if k in ("parameters", "allow")})
+        response = JsonResponse(body, status=status)
+    else:
+        try:
+            html = render_to_string(
+                template or f"{status}.html", {"request": request, "title": title, **context}
+            )
+        except Exception:
+            if status < 500:
+                raise
+            # The page that reports a failure must not fail in turn (a missing static manifest).
+            logger.exception("error page %s could not be rendered", status)
+            html = PLAIN_PAGE.format(title=title)
+        response = HttpResponse(html, status=status)
+    response["Cache-Control"] = "no-store" if status >= 500 else "public, max-age=60"
+    return response
+
+
+def invalid_request(request, exception=None):
+    return error_response(request, 400, "Bad request")
+
+
+def page_not_found(request, exception=None):
+    return error_response(request, 404, "Not found")
+
+
+def method_not_allowed(request, allowed):
+    response = error_response(
+        request, 405, "Method not allowed", {"allow": list(allowed), "method": request.method}
+    )
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
+def service_unavailable(request):
+    response = error_response(request, 503, "Service unavailable")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request):
+    """handler500; an unreachable database is a 503 (try again), not a fault of the catalogue."""
+    if database_unavailable(sys.exc_info()[1]):
+        return service_unavailable(request)
+    return error_response(request, 500, "Server error")

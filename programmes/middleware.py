@@ -1,0 +1,155 @@
+"""Request hardening that holds for every URL, before any view runs.
+
+The views validate what their parameters mean (django-filter answers a bad sector code or year);
+this module refuses what no view could accept: methods other than GET/HEAD/OPTIONS, bytes that are
+not UTF-8, control characters, over-long values and query strings, too many parameters, and a
+parameter repeated when it takes a single value. Each refusal is a 400 naming the parameter.
+"""
+
+from functools import cache
+from urllib.parse import unquote_to_bytes
+
+from django.urls import Resolver404, resolve
+
+from .error_pages import method_not_allowed
+from .errors import bad_request
+
+ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
+MAX_QUERY_STRING = 2048
+MAX_PARAMETERS = 64
+MAX_NAME = 50
+MAX_VALUE = 200
+# Single-valued wherever they appear, whether or not a FilterSet declares them.
+SINGLE_VALUED = frozenset({"page", "page_size", "per_page", "sort", "q", "format"})
+# C0 controls and DEL: no catalogue value contains one, and PostgreSQL refuses NUL outright.
+CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), 0x7F])
+
+
+@cache
+def multi_valued_parameters():
+    """Names some FilterSet accepts several times (`?sector=a&sector=b`); all others are single."""
+    from django import forms
+
+    try:
+        from . import filters
+    except ImportError:
+        return frozenset()
+    names = set()
+    for value in vars(filters).values():
+        base_filters = getattr(value, "base_filters", None)
+        if not isinstance(value, type) or not isinstance(base_filters, dict):
+            continue
+        for name, declared in base_filters.items():
+            if issubclass(
+                declared.field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+            ):
+                names.add(name)
+    return frozenset(names - SINGLE_VALUED)
+
+
+def _wsgi_bytes(text):
+    # WSGI hands over raw bytes decoded as Latin-1; anything beyond it came as text already.
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _decode(raw, what):
+    """Percent-decode one query-string part as strict UTF-8; return (text, problem)."""
+    try:
+        text = unquote_to_bytes(_wsgi_bytes(raw).replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None, f"{what} is not valid UTF-8"
+    if CONTROL_CHARACTERS.intersection(text):
+        return None, f"{what} contains a control character"
+    return text, None
+
+
+def query_string_errors(query_string):
+    """{parameter: what it accepts} for the generic faults of a raw query string."""
+    if len(query_string) > MAX_QUERY_STRING:
+        return {"query string": f"at most {MAX_QUERY_STRING} characters"}
+    pairs = [p for p in query_string.split("&") if p]
+    if len(pairs) > MAX_PARAMETERS:
+        return {"query string": f"at most {MAX_PARAMETERS} parameters"}
+    errors, seen = {}, set()
+    multi = multi_valued_parameters()
+    for pair in pairs:
+        raw_name, _, raw_value = pair.partition("=")
+        name, problem = _decode(raw_name, "the parameter name")
+        if problem:
+            errors.setdefault("query string", problem)
+            continue
+        if len(name) > MAX_NAME:
+            errors.setdefault("query string", f"parameter names of at most {MAX_NAME} characters")
+            continue
+        value, problem = _decode(raw_value, "the value")
+        if problem:
+            errors.setdefault(name, problem)
+        elif len(value) > MAX_VALUE:
+            errors.setdefault(name, f"at most {MAX_VALUE} characters")
+        elif name in seen and name not in multi:
+            errors.setdefault(name, "a single value; the parameter is repeated")
+        seen.add(name)
+    return errors
+
+
+def path_is_utf8(request):
+    # Django re-percent-encodes the bytes of a path that are not UTF-8 (repercent_broken_unicode).
+    if "%" not in request.path_info:
+        return True
+    try:
+        unquote_to_bytes(request.path_info).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class AllowedMethodsMiddleware:
+    """The catalogue is read-only: GET and HEAD are served, OPTIONS says so, the rest is 405."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ALLOWED_METHODS:
+            return method_not_allowed(request, ALLOWED_METHODS)
+        if request.method == "OPTIONS":
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)
+            response = method_not_allowed(request, ALLOWED_METHODS)
+            response.status_code = 200
+            response.content = b""
+            response["Content-Length"] = "0"
+            return response
+        return self.get_response(request)
+
+
+class QueryStringMiddleware:
+    """400, naming the parameter, for input no view can accept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not path_is_utf8(request):
+            return bad_request(request, {"path": "the address is not valid UTF-8"})
+        errors = query_string_errors(request.META.get("QUERY_STRING", ""))
+        if errors:
+            return bad_request(request, errors)
+        return self.get_response(request)
+
+
+class CrossOriginResourcePolicyMiddleware:
+    """Other sites may link to the catalogue but not embed its pages, data or images."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
