@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dump_views, search_views, share_views, views
+from . import api_views, dump_views, search_views, share_views, views
 
 app_name = "programmes"
 
@@ -35,4 +35,6 @@ urlpatterns = [
     path("search.json", search_views.search_json, name="search-json"),
     path("share/<str:kind>/<slug:slug>.png", share_views.share_image, name="share-image"),
     path("catalogue.json", dump_views.catalogue_json, name="catalogue-json"),
+    path("api/", api_views.api_page, name="api"),
+    path("api/openapi.json", api_views.openapi_json, name="openapi"),
 ]

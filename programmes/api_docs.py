@@ -1,0 +1,510 @@
+"""The catalogue's API described as OpenAPI 3.1, built from the lists' own FilterSets so that the
+documentation names exactly the parameters the endpoints accept. `/api/openapi.json` serves the
+description; `/api/` renders the same description as a page with examples.
+"""
+
+import django_filters as filters
+from django.conf import settings
+from django.urls import reverse
+
+from . import views
+from .listing import MAX_VALUE_LENGTH
+from .models import CatalogueVersion
+from .search import HITS_PER_GROUP, MAX_QUERY_LENGTH
+from .share_images import HEIGHT, KINDS, WIDTH
+
+# (URL name, listing, plural noun) of every list with JSON and CSV twins.
+LISTS = [
+    ("city", views.CITIES, "cities"),
+    ("programme", views.PROGRAMMES, "programmes"),
+    ("partner", views.PARTNERS, "partners"),
+    ("person", views.PEOPLE, "people"),
+    ("award", views.AWARDS, "awards"),
+    ("project", views.PROJECTS, "funded projects"),
+    ("milestone", views.MILESTONES, "milestones"),
+    ("source", views.SOURCES, "source documents"),
+]
+# Example values for the parameters whose values are slugs or codes.
+EXAMPLE_FILTERS = {
+    "project": [("sector", "14022"), ("city", "dalian")],
+    "milestone": [("year_from", "1993"), ("year_to", "2003")],
+    "programme": [("city", "dalian")],
+}
+
+ANNOTATION = {
+    "type": "object",
+    "description": "A W3C Web Annotation: the record (body) is stated by this span of a source "
+    "(target). `exact` is always the source text from `start` to `end` (Unicode code points).",
+    "required": ["@context", "id", "type", "body", "target"],
+    "properties": {
+        "@context": {"const": "http://www.w3.org/ns/anno.jsonld"},
+        "id": {"type": "string", "format": "uri", "description": "the passage in the reader"},
+        "type": {"const": "Annotation"},
+        "motivation": {"const": "describing"},
+        "body": {"type": "string", "format": "uri"},
+        "target": {
+            "type": "object",
+            "properties": {
+                "source": {"type": "string", "format": "uri"},
+                "selector": {
+                    "type": "array",
+                    "prefixItems": [
+                        {
+                            "type": "object",
+                            "properties": {
+                                "type": {"const": "TextQuoteSelector"},
+                                "exact": {"type": "string"},
+                                "prefix": {"type": "string"},
+                                "suffix": {"type": "string"},
+                            },
+                        },
+                        {
+                            "type": "object",
+                            "properties": {
+                                "type": {"const": "TextPositionSelector"},
+                                "start": {"type": "integer"},
+                                "end": {"type": "integer"},
+                            },
+                        },
+                    ],
+                },
+            },
+        },
+    },
+}
+RECORD = {
+    "type": "object",
+    "description": "A record's fields (a related record by slug, with its name beside it), its "
+    "permalink, the catalogue's interpretations (field: note) and its citations.",
+    "required": ["slug", "url"],
+    "properties": {
+        "slug": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "interpretations": {"type": "object", "additionalProperties": {"type": "string"}},
+        "citations": {"type": "array", "items": {"$ref": "#/components/schemas/Annotation"}},
+    },
+    "additionalProperties": True,
+}
+LIST_PAGE = {
+    "type": "object",
+    "required": ["count", "page", "page_size", "next", "previous", "filters", "results"],
+    "properties": {
+        "count": {"type": "integer", "description": "records matching the filters"},
+        "page": {"type": "integer"},
+        "page_size": {"type": "integer"},
+        "num_pages": {"type": "integer"},
+        "next": {"type": ["string", "null"], "format": "uri"},
+        "previous": {"type": ["string", "null"], "format": "uri"},
+        "filters": {
+            "type": "object",
+            "description": "the applied filters: parameter → values",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+        "sort": {"type": "string"},
+        "description": {"type": "string", "description": "the filters in words"},
+        "results": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+    },
+}
+ERROR = {
+    "type": "object",
+    "description": "A 400 answer: each bad parameter and what it accepts.",
+    "properties": {
+        "error": {"const": "bad request"},
+        "status": {"const": 400},
+        "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+SEARCH_RESULTS = {
+    "type": "object",
+    "properties": {
+        "query": {"type": "string"},
+        "engine": {
+            "enum": ["postgresql", "simple", None],
+            "description": "postgresql: English full-text search with word forms; simple: "
+            "every word or quoted phrase, case-insensitive",
+        },
+        "count": {"type": "integer"},
+        "groups": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string"},
+                    "label": {"type": "string"},
+                    "truncated": {
+                        "type": "boolean",
+                        "description": f"more than {HITS_PER_GROUP} hits; only that many shown",
+                    },
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "title": {"type": "string"},
+                                "url": {"type": "string", "format": "uri"},
+                                "snippet": {
+                                    "type": "string",
+                                    "description": "HTML: escaped text, matches in <mark>",
+                                },
+                                "source": {"type": ["object", "null"]},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+DUMP = {
+    "type": "object",
+    "description": "The whole catalogue, one key per table, rows named by slug or code (a "
+    "passage by '<source slug>:<start>-<end>'); decimal amounts are strings, dates ISO 8601. "
+    "`manage.py load_dump FILE` loads it into an empty database.",
+    "required": ["format", "format_version", "catalogue_version", "sources", "passages"],
+    "properties": {
+        "format": {"const": "city-cooperation-catalogue-dump"},
+        "format_version": {"const": 1},
+        "catalogue_version": {"type": ["string", "null"]},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        **{
+            key: {"type": "array", "items": {"type": "object"}}
+            for key in (
+                "sector_categories",
+                "sectors",
+                "sources",
+                "passages",
+                "cities",
+                "partners",
+                "people",
+                "programmes",
+                "awards",
+                "funded_projects",
+                "milestones",
+                "participations",
+            )
+        },
+    },
+}
+
+
+def _error_response():
+    return {
+        "description": "a parameter is unknown, repeated or has a value the list does not "
+        "accept; the answer names each bad parameter and what it accepts",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _filter_parameter(name, filt):
+    """One query parameter of a list, described from its django-filter Filter."""
+    schema, description, example = {"type": "string"}, str(filt.label or name), None
+    if isinstance(filt, filters.OrderingFilter):
+        keys = list(filt.param_map)
+        schema = {"enum": [k for key in keys for k in (key, f"-{key}")]}
+        description = "sort by this column; a leading '-' sorts descending"
+        example = keys[0]
+    elif isinstance(filt, filters.ModelMultipleChoiceFilter):
+        field = filt.extra.get("to_field_name", "slug")
+        noun = filt.queryset.model._meta.verbose_name
+        description = f"{noun} by {field} (as in its URL)"
+        if name == "sector":
+            description = "OECD DAC CRS purpose code (5 digits)"
+        elif name == "sector_category":
+            description = "DAC sector category code (3 digits)"
+        example = filt.queryset.order_by(field).values_list(field, flat=True).first()
+    elif isinstance(filt, filters.MultipleChoiceFilter):
+        choices = filt.extra.get("choices")
+        if isinstance(choices, list | tuple):
+            schema = {"enum": [str(value) for value, _label in choices]}
+            description = "; ".join(f"{value}: {label}" for value, label in choices)
+            example = schema["enum"][0]
+        else:
+            description = f"{name} (a value the list's facet shows)"
+    elif isinstance(filt, filters.NumberFilter):
+        schema = {
+            "type": "integer",
+            "minimum": filt.extra.get("min_value", 1000),
+            "maximum": filt.extra.get("max_value", 2999),
+        }
+        example = 2003
+    elif isinstance(filt, filters.CharFilter):
+        schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH}
+        description = "words that must all occur (case-insensitive)"
+    if filt.label and str(filt.label) not in description:
+        description = f"{filt.label}: {description}"
+    many = isinstance(filt, filters.MultipleChoiceFilter | filters.ModelMultipleChoiceFilter)
+    if many:
+        description += "; repeat the parameter for several values (they combine with OR)"
+        schema = {"type": "array", "items": schema}
+        example = [example] if example is not None else None
+    parameter = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+    if many:
+        parameter.update(style="form", explode=True)
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+def _pagination():
+    return [
+        {
+            "name": "page",
+            "in": "query",
+            "description": "page number, from 1; past the last page is a 400",
+            "schema": {"type": "integer", "minimum": 1, "default": 1},
+        },
+        {
+            "name": "page_size",
+            "in": "query",
+            "description": f"records per page, at most {settings.MAX_PAGE_SIZE}",
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": settings.MAX_PAGE_SIZE,
+                "default": settings.PAGE_SIZE,
+            },
+        },
+    ]
+
+
+def _list_paths(url_name, listing, noun):
+    prefix = reverse(f"programmes:{url_name}-list").rstrip("/")
+    parameters = [
+        _filter_parameter(name, filt) for name, filt in listing.filterset_class.base_filters.items()
+    ]
+    tag = listing.title
+    example = EXAMPLE_FILTERS.get(url_name, [])
+    query = "?" + "&".join(f"{k}={v}" for k, v in example) if example else ""
+    json_op = {
+        "tags": [tag],
+        "summary": f"{listing.title}: one page as JSON",
+        "description": f"The {noun} of the HTML list at {prefix}/, with the same filters, "
+        f"search and order. Example: {prefix}.json{query}",
+        "operationId": f"{url_name}_list_json",
+        "parameters": parameters + _pagination(),
+        "responses": {
+            "200": {
+                "description": "one page of records",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ListPage"}}
+                },
+            },
+            "400": _error_response(),
+        },
+    }
+    csv_op = {
+        "tags": [tag],
+        "summary": f"{listing.title}: every matching record as CSV",
+        "description": "One header row; codes with their names beside them, amounts with "
+        "currency and as stated, the permalink and the citations. Without `page` the file "
+        "holds every matching record; cells that a spreadsheet would run as a formula are "
+        f"prefixed with '. Example: {prefix}.csv{query}",
+        "operationId": f"{url_name}_list_csv",
+        "parameters": parameters + _pagination(),
+        "responses": {
+            "200": {
+                "description": "CSV, with a file name saying what was filtered",
+                "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            },
+            "400": _error_response(),
+        },
+    }
+    detail_op = {
+        "tags": [tag],
+        "summary": f"One of the {noun} as JSON",
+        "description": f"The JSON twin of {prefix}/{{slug}}/.",
+        "operationId": f"{url_name}_detail_json",
+        "parameters": [
+            {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+        ],
+        "responses": {
+            "200": {
+                "description": "the record with its citations",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Record"}}
+                },
+            },
+            "404": {"description": "no such record"},
+        },
+    }
+    return {
+        f"{prefix}.json": {"get": json_op},
+        f"{prefix}.csv": {"get": csv_op},
+        f"{prefix}/{{slug}}.json": {"get": detail_op},
+    }
+
+
+def _other_paths():
+    return {
+        reverse("programmes:search-json"): {
+            "get": {
+                "tags": ["Search"],
+                "summary": "Search records and the source documents",
+                "description": "Records (names, titles, summaries, descriptions), cited "
+                "passages and source paragraphs matching `q`, grouped by kind, each with an "
+                "HTML snippet in which the matched words are in <mark>. Several words must all "
+                'match; "quoted phrases" match as phrases. Example: /search.json?q=sewage',
+                "operationId": "search_json",
+                "parameters": [
+                    {
+                        "name": "q",
+                        "in": "query",
+                        "description": "words and quoted phrases; empty: no results",
+                        "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                        "example": "sewage plants",
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "results grouped by kind",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/SearchResults"}
+                            }
+                        },
+                    },
+                    "400": _error_response(),
+                },
+            }
+        },
+        reverse("programmes:catalogue-json"): {
+            "get": {
+                "tags": ["Whole catalogue"],
+                "summary": "The whole catalogue as one JSON document",
+                "description": "Sources with their text, passages, every record with its "
+                "citations, participations and sector codes. Loading it with `manage.py "
+                "load_dump` into an empty database gives the same catalogue.",
+                "operationId": "catalogue_json",
+                "responses": {
+                    "200": {
+                        "description": "the dump",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Dump"}}
+                        },
+                    }
+                },
+            }
+        },
+        "/share/{kind}/{slug}.png": {
+            "get": {
+                "tags": ["Share images"],
+                "summary": f"A record's share card ({WIDTH}×{HEIGHT} PNG)",
+                "description": "Its title, the passage that states it and the source; the "
+                "image pages name in their Open Graph and Twitter card fields. Example: "
+                "/share/project/sewage-processing-plant-1.png",
+                "operationId": "share_image",
+                "parameters": [
+                    {
+                        "name": "kind",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": list(KINDS)},
+                    },
+                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {"description": "the card", "content": {"image/png": {}}},
+                    "404": {"description": "no such record"},
+                },
+            }
+        },
+        reverse("programmes:openapi"): {
+            "get": {
+                "tags": ["About the API"],
+                "summary": "This description (OpenAPI 3.1)",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+            }
+        },
+    }
+
+
+def openapi(base_url):
+    """The OpenAPI 3.1 description; `base_url` is the site's root URL."""
+    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
+        "version", flat=True
+    )
+    paths = {}
+    for url_name, listing, noun in LISTS:
+        paths.update(_list_paths(url_name, listing, noun))
+    paths.update(_other_paths())
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "City cooperation catalogue",
+            "version": (version.first() or "unloaded")[:12],
+            "description": "Read-only data of the catalogue of city-to-city environmental-"
+            "cooperation programmes. Every HTML list has JSON and CSV twins at the same path "
+            "with the same query string; every record page has a JSON twin. Every fact carries "
+            "its citations as W3C Web Annotations. Bad parameters get a 400 naming them.",
+        },
+        "servers": [{"url": base_url.rstrip("/")}],
+        "paths": paths,
+        "components": {
+            "schemas": {
+                "Annotation": ANNOTATION,
+                "Record": RECORD,
+                "ListPage": LIST_PAGE,
+                "Error": ERROR,
+                "SearchResults": SEARCH_RESULTS,
+                "Dump": DUMP,
+            }
+        },
+    }
+
+
+def accepts(schema):
+    """A parameter's schema in words, for the /api/ page."""
+    if schema.get("type") == "array":
+        return accepts(schema["items"]) + " (repeatable)"
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
+    if schema.get("type") == "integer":
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if high is not None:
+            return f"a whole number from {low} to {high}"
+        return f"a whole number from {low}" if low is not None else "a whole number"
+    if "maxLength" in schema:
+        return f"text of at most {schema['maxLength']} characters"
+    return "text"
+
+
+def _example(value):
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def endpoints(spec):
+    """The description grouped for the /api/ page: [(tag, [endpoint, ...])]."""
+    groups = {}
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            parameters = [
+                {
+                    "name": p["name"],
+                    "where": p["in"],
+                    "accepts": accepts(p["schema"]),
+                    "default": p["schema"].get("default", ""),
+                    "description": p.get("description", ""),
+                    "example": _example(p["example"]) if "example" in p else "",
+                }
+                for p in op.get("parameters", [])
+            ]
+            groups.setdefault(op["tags"][0], []).append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "parameters": parameters,
+                    "responses": [(code, r["description"]) for code, r in op["responses"].items()],
+                    "anchor": op["operationId"].replace("_", "-"),
+                }
+            )
+    return list(groups.items())

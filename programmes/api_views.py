@@ -1,0 +1,39 @@
+"""`/api/` documents every endpoint and parameter with examples; `/api/openapi.json` is the same
+description as OpenAPI 3.1. Both are built once per catalogue version."""
+
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from .api_docs import endpoints, openapi
+from .models import CatalogueVersion
+
+
+def _spec(request):
+    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
+        "version", flat=True
+    )
+    base_url = request.build_absolute_uri("/")
+    key = f"openapi:{version.first() or ''}:{base_url}"
+    spec = cache.get(key) if getattr(settings, "CACHE_PAGES", True) else None
+    if spec is None:
+        spec = openapi(base_url)
+        cache.set(key, spec)
+    return spec
+
+
+def openapi_json(request):
+    body = json.dumps(_spec(request), ensure_ascii=False, indent=1)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+def api_page(request):
+    spec = _spec(request)
+    return render(
+        request,
+        "programmes/api.html",
+        {"spec": spec, "groups": endpoints(spec), "base_url": spec["servers"][0]["url"]},
+    )
