@@ -13,5 +13,6 @@ def catalogue(request):
 
     return {
         "catalogue_version": catalogue_version,
-        "footer_sources": lambda: list(Source.objects.only("slug", "title", "author", "date")),
+        # At most six: the footer names five and links the rest, whatever the catalogue's size.
+        "footer_sources": lambda: list(Source.objects.only("slug", "title", "author", "date")[:6]),
     }
