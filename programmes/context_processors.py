@@ -11,8 +11,12 @@ def catalogue(request):
         # Read by the synthetic-data banner and the footer: once per page.
         return CatalogueVersion.objects.order_by("-loaded_at").first()
 
+    @functools.cache
+    def footer_sources():
+        # At most six: the footer names five and links the rest, whatever the catalogue's size.
+        return list(Source.objects.only("slug", "title", "author", "date")[:6])
+
     return {
         "catalogue_version": catalogue_version,
-        # At most six: the footer names five and links the rest, whatever the catalogue's size.
-        "footer_sources": lambda: list(Source.objects.only("slug", "title", "author", "date")[:6]),
+        "footer_sources": footer_sources,
     }
