@@ -10,6 +10,7 @@ styles come from classes in `static/programmes/pictures.css`.
 import datetime
 import functools
 import html
+import itertools
 import json
 import math
 from collections import defaultdict
@@ -82,7 +83,11 @@ def _short(text, limit):
 
 
 def _svg(css_class, id_prefix, title, description, width, height, body):
-    """The outer <svg>: role="img", a title and a description it is labelled by, a viewBox."""
+    """The outer <svg>: a title and a description it is labelled by, a viewBox.
+
+    A picture without links is one image (role="img"); one whose marks are links is a group, since
+    an image's content is hidden from screen readers and its links would be unreachable.
+    """
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     head = _el("title", escape(title), id=title_id) + _el("desc", escape(description), id=desc_id)
     if isinstance(body, list | tuple):
@@ -92,7 +97,7 @@ def _svg(css_class, id_prefix, title, description, width, height, body):
         head + body,
         xmlns=SVG_NS,
         class_=css_class,
-        role="img",
+        role="group" if "<a " in body else "img",
         aria_labelledby=f"{title_id} {desc_id}",
         viewBox=f"0 0 {_num(width)} {_num(height)}",
         width="100%",
@@ -197,7 +202,17 @@ def _node_markup(node, angle, radius, centre, tie_text, rotate):
     )
 
 
+MAX_NODES = 60
+
+
 def _network(nodes, centre_node, programme_keys, id_prefix, title, description):
+    hidden = 0
+    if len(nodes) > MAX_NODES:
+        # Past this the rings stop being readable: draw those with the most ties, list them all.
+        busiest = {n.key for n in sorted(nodes, key=lambda n: -len(n.ties))[:MAX_NODES]}
+        hidden = len(nodes) - MAX_NODES
+        nodes = [n for n in nodes if n.key in busiest]
+        description += f" The {hidden} partners with the fewest ties are only in the table."
     cities = [n for n in nodes if n.kind == "city"]
     organisations = [n for n in nodes if n.kind != "city"]
     inner_radius = _ring_radius(len(cities), 100) if cities else 0
@@ -253,6 +268,9 @@ def _network(nodes, centre_node, programme_keys, id_prefix, title, description):
         data_node=centre_node.key,
     )
     body = _el("g", edges, class_="edges") + _el("g", marks + [centre_mark], class_="nodes")
+    if hidden:
+        note = f"and {hidden} more, with fewer ties, listed in the table"
+        body += _text(note, x=float(half_w), y=2 * half_h - 12.0, text_anchor="middle")
     return _svg("network", id_prefix, title, description, 2 * half_w, 2 * half_h, body)
 
 
@@ -514,29 +532,47 @@ class FundingRow:
         return [format_amount(v, c) for c, v in sorted(self.amounts.items())]
 
 
-def category_url(category):
-    return reverse("programmes:project-list") + f"?sector_category={category.code}"
+MAX_BARS = 20
 
 
-def funding_rows(projects):
-    """Projects counted and stated amounts summed per currency, by sector category and programme."""
-    groups = {"category": {}, "programme": {}}
-    for project in projects:
-        category = project.sector.category
-        programme = project.programme
-        for group, key, label, url in (
-            ("category", category.code, f"{category.code} {category.name}", category_url(category)),
-            ("programme", programme.slug, programme.name, programme.get_absolute_url()),
-        ):
-            row = groups[group].setdefault(key, FundingRow(key, label, url))
-            row.count += 1
-            if project.amount is None:
-                row.unstated += 1
+def _group_url(group, key):
+    if group == "category":
+        return reverse("programmes:project-list") + f"?sector_category={key}"
+    return reverse("programmes:programme-detail", args=[key])
+
+
+def funding_rows(totals):
+    """Rows of the chart and its table from per-group, per-currency totals.
+
+    `totals`: {"category": [...], "programme": [...]}, each a list of dicts with `key`, `label`,
+    `currency` ("" for projects that state no amount), `count` and `amount` (a sum within that
+    one currency). A group of more than MAX_BARS rows keeps the largest by count and folds the
+    rest into one "other" row, so that every project is still counted once.
+    """
+    groups = {}
+    for group, entries in totals.items():
+        rows = {}
+        for entry in entries:
+            key = entry["key"]
+            row = rows.setdefault(key, FundingRow(key, entry["label"], _group_url(group, key)))
+            row.count += entry["count"]
+            if entry["currency"]:
+                row.amounts[entry["currency"]] = entry["amount"]
             else:
-                row.amounts[project.currency] = (
-                    row.amounts.get(project.currency, Decimal(0)) + project.amount
-                )
-    return {g: sorted(rows.values(), key=lambda r: r.key) for g, rows in groups.items()}
+                row.unstated += entry["count"]
+        ordered = sorted(rows.values(), key=lambda r: (r.label.lower(), r.key))
+        if len(ordered) > MAX_BARS:
+            ordered.sort(key=lambda r: -r.count)
+            kept, folded = ordered[: MAX_BARS - 1], ordered[MAX_BARS - 1 :]
+            other = FundingRow("", f"{len(folded)} other {_GROUP_NAMES[group]}s")
+            for row in folded:
+                other.count += row.count
+                other.unstated += row.unstated
+                for currency, amount in row.amounts.items():
+                    other.amounts[currency] = other.amounts.get(currency, Decimal(0)) + amount
+            ordered = kept + [other]
+        groups[group] = ordered
+    return groups
 
 
 def _bar_section(title, rows, value_of, display_of, y, data_of):
@@ -563,17 +599,21 @@ def _bar_section(title, rows, value_of, display_of, y, data_of):
     return out, y + 12
 
 
-def funding_chart(projects, id_prefix="funding"):
+_GROUP_NAMES = {"category": "sector category", "programme": "programme"}
+
+
+def funding_chart(totals, id_prefix="funding"):
     """Bars of project counts, then of stated amounts per currency, by category and programme.
 
-    `projects`: the funded projects as filtered on the list, with sector, its category and the
-    programme joined. Amounts are summed only within one currency, as stated, never converted.
+    `totals`: as `funding_rows` takes them, summed over the funded projects as filtered on the
+    list. Amounts are summed only within one currency, as stated, never converted.
     """
-    projects = list(projects)
-    groups = funding_rows(projects)
-    currencies = sorted({p.currency for p in projects if p.amount is not None})
-    names = {"category": "sector category", "programme": "programme"}
-    parts, y = [], 0
+    groups = funding_rows(totals)
+    total = sum(r.count for r in groups["category"])
+    unstated = sum(r.unstated for r in groups["category"])
+    currencies = sorted({c for r in groups["category"] for c in r.amounts})
+    names = _GROUP_NAMES
+    parts, y = [], 0.0
     for group in ("category", "programme"):
         section, y = _bar_section(
             f"Projects by {names[group]}",
@@ -597,16 +637,15 @@ def funding_chart(projects, id_prefix="funding"):
                     "data_group": g,
                     "data_key": r.key,
                     "data_currency": c,
-                    "data_amount": str(r.amounts[c]),
+                    "data_amount": f"{r.amounts[c]:.2f}",
                 },
             )
             parts.extend(section)
-    if not projects:
+    if not total:
         parts.append(_text("No funded projects match.", x=0.0, y=y + 14.0))
         y += 26
-    unstated = sum(p.amount is None for p in projects)
     description = (
-        f"{_plural(len(projects), 'funded project')} counted by sector category and by "
+        f"{_plural(total, 'funded project')} counted by sector category and by "
         f"programme; stated amounts are summed per currency as stated, never converted "
         f"({', '.join(currencies) or 'none stated'}); {unstated} of the projects state no amount."
     )
@@ -619,7 +658,7 @@ def funding_chart(projects, id_prefix="funding"):
         max(y, 40),
         parts,
     )
-    return Picture(svg, groups, {"currencies": currencies, "total": len(projects)})
+    return Picture(svg, groups, {"currencies": currencies, "total": total})
 
 
 # --- map of the cities ------------------------------------------------------------------------
@@ -697,42 +736,46 @@ def _land_path(west, south, east, north, x_scale, y_scale):
     return " ".join(subpaths)
 
 
-def city_links(participations):
-    """Pairs of cities that share a programme, directly or through one of their organisations.
+MAX_LINES = 150
+MAX_CITY_LABELS = 60
 
-    Returns {(city_a, city_b): [programme, …]} with the pair in name order.
+
+def city_links(memberships, limit=MAX_LINES):
+    """Pairs of cities that share a programme, the pairs sharing the most programmes first.
+
+    `memberships`: (programme id, city id) pairs, the city taking part itself or through one of
+    its organisations. Returns {(city id, city id): [programme id, …]}, at most `limit` pairs.
     """
-    members = defaultdict(dict)
-    programmes = {}
-    for participation in participations:
-        city = participation.city or (participation.partner and participation.partner.city)
-        if city is None:
-            continue
-        members[participation.programme_id][city.pk] = city
-        programmes[participation.programme_id] = participation.programme
+    members = defaultdict(set)
+    for programme_id, city_id in memberships:
+        members[programme_id].add(city_id)
     links = defaultdict(list)
-    for programme_id, cities in members.items():
-        ordered = sorted(cities.values(), key=lambda c: (c.name, c.pk))
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                links[(a, b)].append(programmes[programme_id])
-    return dict(sorted(links.items(), key=lambda kv: (kv[0][0].name, kv[0][1].name)))
+    for programme_id, city_ids in sorted(members.items()):
+        for pair in itertools.combinations(sorted(city_ids), 2):
+            links[pair].append(programme_id)
+    strongest = sorted(links.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]
+    return dict(strongest)
 
 
-def city_map(cities, participations, id_prefix="map"):
+def city_map(cities, links, programmes, id_prefix="map"):
     """The catalogue's cities with coordinates over land outlines, lines joining partner cities.
 
-    Equirectangular, scaled by the cosine of the middle latitude so shapes keep their proportions
-    at the cities' latitudes, and cropped to the cities' extent with a margin.
+    `links` as `city_links` returns them; `programmes` maps the programme ids they name to
+    programmes. Equirectangular, scaled by the cosine of the middle latitude so shapes keep
+    their proportions at the cities' latitudes, and cropped to the cities' extent with a margin.
     """
     cities = list(cities)
     placed = [c for c in cities if c.latitude is not None and c.longitude is not None]
-    unplaced = [c for c in cities if c not in placed]
+    unplaced = [c for c in cities if c.latitude is None or c.longitude is None]
+    by_pk = {c.pk: c for c in placed}
     links = {
-        pair: programmes
-        for pair, programmes in city_links(participations).items()
-        if pair[0] in placed and pair[1] in placed
+        tuple(sorted((by_pk[a], by_pk[b]), key=lambda c: (c.name, c.pk))): [
+            programmes[p] for p in ids
+        ]
+        for (a, b), ids in links.items()
+        if a in by_pk and b in by_pk
     }
+    links = dict(sorted(links.items(), key=lambda kv: (kv[0][0].name, kv[0][1].name)))
     coords = {c.pk: (float(c.longitude), float(c.latitude)) for c in placed}
     west, south, east, north = _extent(list(coords.values()) or [(121.0, 35.0)])
     width = 800.0
@@ -749,11 +792,12 @@ def city_map(cities, participations, id_prefix="map"):
         _el("path", d=land, class_="land") if land else "",
     ]
     graticule = []
-    for lon in range(math.ceil(west / 5) * 5, math.floor(east) + 1, 5):
+    step = 5 if east - west <= 40 else (10 if east - west <= 90 else 30)
+    for lon in range(math.ceil(west / step) * step, math.floor(east) + 1, step):
         x, _ = project(lon, north)
         graticule.append(_el("line", x1=x, y1=0.0, x2=x, y2=height, class_="graticule"))
         graticule.append(_text(f"{lon}°E" if lon >= 0 else f"{-lon}°W", x=x + 3, y=height - 6))
-    for lat in range(math.ceil(south / 5) * 5, math.floor(north) + 1, 5):
+    for lat in range(math.ceil(south / step) * step, math.floor(north) + 1, step):
         _, y = project(west, lat)
         graticule.append(_el("line", x1=0.0, y1=y, x2=width, y2=y, class_="graticule"))
         graticule.append(_text(f"{lat}°N" if lat >= 0 else f"{-lat}°S", x=4.0, y=y - 3))
@@ -777,6 +821,7 @@ def city_map(cities, participations, id_prefix="map"):
         )
     parts.append(_el("g", lines, class_="partnerships"))
     points = []
+    labelled = len(placed) <= MAX_CITY_LABELS  # more names than that would only overprint
     for city in placed:
         x, y = project(*coords[city.pk])
         lon, lat = coords[city.pk]
@@ -784,9 +829,9 @@ def city_map(cities, participations, id_prefix="map"):
             _el(
                 "a",
                 [
-                    _title(f"{city}: {lat:.2f}° N, {lon:.2f}° E"),
-                    _el("circle", cx=x, cy=y, r=6.0, class_="city-point"),
-                    _text(city.name, x=x + 10, y=y + 4),
+                    _title(f"{city}: {_degrees(lat, 'N', 'S', 2)}, {_degrees(lon, 'E', 'W', 2)}"),
+                    _el("circle", cx=x, cy=y, r=6.0 if labelled else 3.0, class_="city-point"),
+                    _text(city.name, x=x + 10, y=y + 4) if labelled else "",
                 ],
                 href=city.get_absolute_url(),
                 class_="city",
@@ -822,9 +867,10 @@ def city_map(cities, participations, id_prefix="map"):
         {
             "unplaced": unplaced,
             "links": [{"a": a, "b": b, "programmes": p} for (a, b), p in links.items()],
+            "links_capped": len(links) >= MAX_LINES,
         },
     )
 
 
-def _degrees(value, positive, negative):
-    return f"{abs(value):.0f}° {positive if value >= 0 else negative}"
+def _degrees(value, positive, negative, decimals=0):
+    return f"{abs(value):.{decimals}f}° {positive if value >= 0 else negative}"

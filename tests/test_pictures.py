@@ -76,7 +76,7 @@ def _partners_of(city):
 
 def _assert_accessible(svg):
     assert svg.tag == f"{SVG}svg"
-    assert svg.get("role") == "img"
+    assert svg.get("role") == ("group" if svg.find(f".//{SVG}a") is not None else "img")
     assert svg.get("width") == "100%"
     assert re.fullmatch(r"0 0 [\d.]+ [\d.]+", svg.get("viewBox"))
     title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
@@ -283,7 +283,7 @@ def test_it_sums_stated_amounts_per_currency_without_converting():
 
 def test_it_charts_a_page_of_projects_from_its_whole_filtered_list(django_assert_num_queries):
     page = Paginator(FundedProject.objects.for_list(), 5).page(1)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         html = _render("{% funding_chart p %}", p=page)
     assert _chart_counts(_svg(html, "funding-chart")) == {"category": 13, "programme": 13}
 
@@ -318,6 +318,32 @@ def test_it_places_map_points_inside_the_picture():
         assert 0 < float(circle.get("cy")) < height
 
 
-def test_it_draws_the_map_in_two_queries(django_assert_num_queries):
-    with django_assert_num_queries(2):
+def test_it_draws_the_map_in_three_queries(django_assert_num_queries):
+    with django_assert_num_queries(3):
         _render("{% city_map %}")
+
+
+def test_it_draws_the_busiest_60_nodes_of_a_larger_network_and_says_how_many_are_left():
+    programme, participations = _synthetic_network(10, 70)
+    svg = ET.fromstring(pictures.programme_network(programme, participations).svg)
+    assert len(_marked(svg, "data-node")) == 60 + 1
+    assert "20 partners with the fewest ties" in svg.find(f"{SVG}desc").text
+
+
+def test_it_folds_programmes_past_the_twentieth_into_one_bar_and_still_counts_every_project():
+    entries = [
+        {"key": f"p{i}", "label": f"P {i}", "currency": "", "count": i + 1, "amount": None}
+        for i in range(30)
+    ]
+    totals = {"category": entries[:1], "programme": entries}
+    rows = pictures.funding_rows(totals)["programme"]
+    assert len(rows) == pictures.MAX_BARS
+    assert rows[-1].label == "11 other programmes"
+    assert sum(r.count for r in rows) == sum(e["count"] for e in entries)
+
+
+def test_it_draws_only_the_strongest_links_between_cities():
+    memberships = [(p, c) for p in range(1, 4) for c in range(1, 40)] + [(9, 1), (9, 2)]
+    links = pictures.city_links(memberships, limit=5)
+    assert len(links) == 5
+    assert links[(1, 2)] == [1, 2, 3, 9]

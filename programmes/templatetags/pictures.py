@@ -6,10 +6,11 @@ same facts (templates/programmes/_network.html, _timeline.html, _funding_chart.h
 
 from django import template
 from django.core.paginator import Page
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from programmes import pictures
-from programmes.models import City, Participation
+from programmes.models import City, FundedProject, Participation, Programme
 
 register = template.Library()
 
@@ -47,18 +48,58 @@ def milestone_timeline(milestones):
     return {"picture": pictures.timeline(_rows(milestones))}
 
 
+GROUPS = {
+    "category": ("sector__category__code", "sector__category__name"),
+    "programme": ("programme__slug", "programme__name"),
+}
+
+
 @register.inclusion_tag("programmes/_funding_chart.html")
 def funding_chart(projects):
-    """The funded projects as filtered: a page stands for its whole filtered list. 1 query."""
+    """The funded projects as filtered, summed in the database: 2 queries at any size.
+
+    A page stands for its whole filtered list. Projects are taken by primary key so that joins
+    in the filter (a funder, a partner) can neither repeat a project nor double its amount.
+    """
     if isinstance(projects, Page):
         projects = projects.paginator.object_list
     if isinstance(projects, QuerySet):
-        projects = projects.prefetch_related(None).select_related("sector__category", "programme")
-    return {"picture": pictures.funding_chart(projects)}
+        chosen = projects.order_by().values("pk")
+    else:
+        chosen = [project.pk for project in projects]
+    base = FundedProject.objects.filter(pk__in=chosen).order_by()
+    totals = {}
+    for group, (key, label) in GROUPS.items():
+        rows = base.values(key, label, "currency").annotate(count=Count("pk"), amount=Sum("amount"))
+        totals[group] = [
+            {
+                "key": row[key],
+                "label": f"{row[key]} {row[label]}" if group == "category" else row[label],
+                "currency": row["currency"],
+                "count": row["count"],
+                "amount": row["amount"],
+            }
+            for row in rows
+        ]
+    return {"picture": pictures.funding_chart(totals)}
 
 
 @register.inclusion_tag("programmes/_map.html")
 def city_map():
-    """Every city, and every participation to find the partner cities: 2 queries."""
-    participations = Participation.objects.select_related("programme", "city", "partner__city")
-    return {"picture": pictures.city_map(City.objects.all(), participations)}
+    """Every city, which programmes each takes part in, and the programmes drawn: 3 queries.
+
+    A city takes part itself or through an organisation based there; only the ids travel, as a
+    large catalogue has many thousands of participations and only the strongest links are drawn.
+    """
+    memberships = (
+        Participation.objects.annotate(place=Coalesce("city_id", "partner__city_id"))
+        .filter(place__isnull=False)
+        .values_list("programme_id", "place")
+        .distinct()
+        .order_by()
+    )
+    links = pictures.city_links(memberships)
+    drawn = {pk for ids in links.values() for pk in ids}
+    programmes = Programme.objects.only("slug", "name").in_bulk(drawn)
+    cities = City.objects.only("slug", "name", "native_name", "latitude", "longitude")
+    return {"picture": pictures.city_map(cities, links, programmes)}
