@@ -205,6 +205,8 @@ def facet_counts(filterset, listing, flat):
         values = []
         for row in rows:
             value = str(row[facet.value])
+            if value == "":  # a blank field (no country stated) is no value to filter by
+                continue
             name = row[facet.name] if facet.name else (facet.choices or {}).get(value, value)
             if facet.param in ("sector", "sector_category"):
                 name = f"{value} {name}"

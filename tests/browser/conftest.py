@@ -1,0 +1,129 @@
+"""Headless Chromium (Debian's build, driven by Playwright) against the catalogue on a live server.
+
+One browser for the whole session; each test gets a fresh context (no shared history, cookies or
+focus) on pytest-django's live server. Without Chromium the tests are skipped, except in CI
+(`CI=true`), where a missing browser is a failure: `.ci/run` installs it.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from playwright.sync_api import expect, sync_playwright
+
+from programmes.models import CatalogueVersion
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+SCREENSHOTS_DIR = settings.BASE_DIR / "var" / "screenshots"
+AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# A real page answers well within this; a longer wait is a failure, not a slow pass.
+expect.set_options(timeout=5_000)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (Debian package `chromium`)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; in CI the browser tests must run", pytrace=False)
+        pytest.skip(reason)
+    # Playwright's sync API keeps an asyncio loop running in this thread, which Django would take
+    # for async code and refuse the test's own database calls (flush, reload) while it runs.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+    playwright.stop()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def catalogue_rows(django_db_setup, django_db_blocker):
+    """Every row of the catalogue as loaded for the session, table by table."""
+    with django_db_blocker.unblock():
+        if not CatalogueVersion.objects.exists():
+            call_command("load_catalogue", verbosity=0)
+        models = apps.get_app_config("programmes").get_models(include_auto_created=True)
+        return {model: list(model._base_manager.values()) for model in models}
+
+
+@pytest.fixture
+def catalogue_server(live_server, catalogue_rows):
+    """The live server's URL, with the catalogue in its database.
+
+    The live server needs a transactional database, which pytest-django empties after each test;
+    putting the session's rows back takes a few bulk inserts, where loading the fixtures again
+    would verify every passage anew. Foreign keys are checked at commit, so order is free.
+    """
+    if not CatalogueVersion.objects.exists():
+        with transaction.atomic():
+            for model, rows in catalogue_rows.items():
+                model._base_manager.bulk_create(model(**row) for row in rows)
+    return live_server.url
+
+
+def _page(chromium, base_url, viewport):
+    # bypass_csp lets the tests inject axe-core; the pages themselves allow no inline script.
+    context = chromium.new_context(base_url=base_url, viewport=viewport, bypass_csp=True)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(error))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(chromium, catalogue_server):
+    """A desktop-sized page; `page.goto("/cities/")` is relative to the live server."""
+    yield from _page(chromium, catalogue_server, DESKTOP)
+
+
+@pytest.fixture
+def phone_page(chromium, catalogue_server):
+    """A page 375 CSS pixels wide, the width of a small phone."""
+    yield from _page(chromium, catalogue_server, PHONE)
+
+
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])
+def any_page(request, chromium, catalogue_server):
+    """The test runs twice: on a desktop-sized page and on a phone-sized one."""
+    yield from _page(chromium, catalogue_server, request.param)
+
+
+def axe_violations(page):
+    """Run axe-core in the page with the WCAG 2.1 A and AA rules; its violations, one line each."""
+    page.add_script_tag(path=AXE_JS)
+    violations = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']}).then(r => r.violations)",
+        WCAG_21_AA,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"])
+        for v in violations
+    ]
