@@ -347,3 +347,88 @@ def test_it_draws_only_the_strongest_links_between_cities():
     links = pictures.city_links(memberships, limit=5)
     assert len(links) == 5
     assert links[(1, 2)] == [1, 2, 3, 9]
+
+
+# --- on the pages -----------------------------------------------------------------------------
+
+
+def _page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response
+
+
+PICTURE_PAGES = [
+    ("/cities/dalian/", "network"),
+    ("/cities/dalian/", "timeline"),
+    ("/programmes/dalian-environmental-model-zone/", "network"),
+    ("/programmes/dalian-environmental-model-zone/", "timeline"),
+    ("/milestones/", "timeline"),
+    ("/projects/", "funding-chart"),
+    ("/cities/", "city-map"),
+    ("/", "city-map"),
+]
+
+
+@pytest.mark.parametrize(("url", "css_class"), PICTURE_PAGES)
+def test_it_shows_each_picture_in_a_figure_with_a_table_of_the_same_facts(client, url, css_class):
+    html = _page(client, url).content.decode()
+    _assert_accessible(_svg(html, css_class))
+    figure = re.search(rf'<figure>\s*<svg[^>]*class="{css_class}".*?</figure>(.*)', html, re.S)
+    assert figure, f"svg.{css_class} is not in a <figure>"
+    assert "<figcaption>" in figure.group(0)
+    assert '<table class="picture-facts">' in figure.group(1)
+
+
+@pytest.mark.parametrize("slug", ["dalian", "kitakyushu", "shanghai", "weihai"])
+def test_it_draws_one_node_per_partner_on_the_city_page(client, slug):
+    city = City.objects.get(slug=slug)
+    svg = _svg(_page(client, city.get_absolute_url()).content.decode(), "network")
+    nodes = [e.get("data-node") for e in _marked(svg, "data-node")]
+    assert sorted(nodes) == sorted(_partners_of(city) | {f"city:{slug}"})
+
+
+@pytest.mark.parametrize(
+    "url", ["/cities/dalian/", "/cities/weihai/", "/programmes/kitakyushu-initiative-network/"]
+)
+def test_it_links_every_network_node_to_a_page_that_resolves(client, url):
+    svg = _svg(_page(client, url).content.decode(), "network")
+    links = [a.get("href") for a in svg.iter(f"{SVG}a")]
+    assert len(links) >= 2
+    for href in links:
+        assert href.startswith("/")
+        assert client.get(href).status_code == 200, href
+
+
+@pytest.mark.parametrize("query", ["", "?kind=target", "?year_from=1990&year_to=2000"])
+def test_it_draws_one_mark_per_dated_milestone_of_the_list(client, query):
+    response = _page(client, f"/milestones/{query}")
+    marks = [
+        e.get("data-milestone")
+        for e in _marked(_svg(response.content.decode(), "timeline"), "data-milestone")
+    ]
+    listed = [m.slug for m in response.context["page"].object_list if m.date]
+    assert marks and sorted(marks) == sorted(listed)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?sector=14022", "?sector=41010", "?sector_category=410", "?sector=41020&sector=14021"],
+)
+def test_it_charts_the_same_numbers_as_the_filtered_list(client, query):
+    response = _page(client, f"/projects/{query}")
+    total = response.context["page"].paginator.count
+    counts = _chart_counts(_svg(response.content.decode(), "funding-chart"))
+    assert counts == {"category": total, "programme": total}
+
+
+def test_it_charts_two_projects_for_sewage_treatment(client):
+    html = _page(client, "/projects/?sector=14022").content.decode()
+    assert _chart_counts(_svg(html, "funding-chart")) == {"category": 2, "programme": 2}
+
+
+@pytest.mark.parametrize("url", ["/cities/", "/"])
+def test_it_maps_every_city_with_coordinates_on_the_page(client, url):
+    svg = _svg(_page(client, url).content.decode(), "city-map")
+    points = {e.get("data-city") for e in _marked(svg, "data-city")}
+    assert points == set(City.objects.filter(latitude__isnull=False).values_list("slug", flat=True))
