@@ -1,12 +1,15 @@
 """Security headers on every kind of answer, no cookies, and deployment checks that pass."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
+
+from programmes.models import Source
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +150,32 @@ def test_without_https_the_deployment_checks_fail():
     )
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)[^>]*>", re.I)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/projects/",
+        "/cities/",
+        "/cities/dalian/",
+        "/programmes/model-city-yen-loan-programme/",
+        "/milestones/",
+        "/sources/",
+        "source reader",
+        "/search/?q=water",
+        "/no-such-page/",
+    ],
+)
+def test_no_page_needs_what_the_policy_forbids(client, url):
+    """No inline script or style: under the policy a browser would refuse them."""
+    if url == "source reader":
+        url = Source.objects.first().get_absolute_url()
+    html = client.get(url).content.decode()
+    assert not INLINE_SCRIPT.search(html)
+    assert "<style" not in html
+    assert not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)  # event-handler attributes are inline scripts
