@@ -17,8 +17,7 @@ PICTURE_PAGES = [
 @pytest.mark.parametrize(
     ("name", "url", "pictures"), PICTURE_PAGES, ids=[p[0] for p in PICTURE_PAGES]
 )
-def test_it_screenshots_the_pages_with_pictures(any_page, name, url, pictures):
-    page = any_page
+def test_it_screenshots_the_pages_with_pictures(page, name, url, pictures):
     viewport = page.viewport_size
     page.goto(url)
     for selector in pictures:
@@ -28,7 +27,7 @@ def test_it_screenshots_the_pages_with_pictures(any_page, name, url, pictures):
         assert box["width"] > 200 and box["height"] > 50, f"{selector} is drawn too small: {box}"
 
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS_DIR / f"{name}-{viewport['width']}px.png"
+    path = SCREENSHOTS_DIR / f"{name}.png"
     path.unlink(missing_ok=True)
     page.screenshot(path=path, full_page=True)
 
@@ -37,5 +36,7 @@ def test_it_screenshots_the_pages_with_pictures(any_page, name, url, pictures):
         assert image.format == "PNG"
         assert image.width == viewport["width"]
         assert image.height > viewport["height"]
-        # A blank or broken page has a handful of colours; text and pictures have many.
-        assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 50
+        # A blank or unstyled page has a handful of colours; text and pictures have many
+        # (getcolors gives None past its limit).
+        colours = image.convert("RGB").getcolors(maxcolors=256)
+        assert colours is None or len(colours) > 50
