@@ -20,6 +20,11 @@ class SearchForm(forms.Form):
 
 
 def _results(request):
+    unknown = sorted(set(request.GET) - set(SearchForm.base_fields))
+    if unknown:
+        return None, bad_request(
+            request, dict.fromkeys(unknown, "unknown parameter; search accepts: q")
+        )
     form = SearchForm(request.GET)
     if not form.is_valid():
         return None, bad_request(request, form.errors)

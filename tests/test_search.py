@@ -119,6 +119,13 @@ def test_it_rejects_an_over_long_query_with_400(client, url_name):
     assert b"200 characters" in response.content
 
 
+@pytest.mark.parametrize("url_name", ["programmes:search", "programmes:search-json"])
+def test_it_rejects_an_unknown_parameter_with_400(client, url_name):
+    response = client.get(reverse(url_name), {"q": "sewage", "sector": "14022"})
+    assert response.status_code == 400
+    assert b"sector" in response.content
+
+
 def test_an_empty_query_shows_a_prompt(client):
     response = client.get(reverse("programmes:search"), {"q": ""})
     assert response.status_code == 200
