@@ -125,7 +125,12 @@ class AllowedMethodsMiddleware:
             response.content = b""
             response["Content-Length"] = "0"
             return response
-        return self.get_response(request)
+        response = self.get_response(request)
+        if request.method == "HEAD" and not response.streaming:
+            # The headers (Content-Length included) describe the GET; the body is not sent.
+            response.headers.setdefault("Content-Length", str(len(response.content)))
+            response.content = b""
+        return response
 
 
 class QueryStringMiddleware:

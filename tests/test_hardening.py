@@ -193,7 +193,11 @@ def test_only_get_head_and_options_are_served(client, method, url):
 
 @pytest.mark.parametrize("url", ["/", "/projects/", "/projects.json"])
 def test_head_and_options_are_answered(client, url):
-    assert client.head(url).status_code == 200
+    head, get = client.head(url), client.get(url)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(get.content))
+    assert head["Content-Type"] == get["Content-Type"]
     options = client.options(url)
     assert options.status_code == 200
     assert options["Allow"] == "GET, HEAD, OPTIONS"
