@@ -107,6 +107,15 @@ def test_json_ld_cannot_close_its_script_element():
     assert json.loads(JSON_LD.findall(html)[0])["name"].startswith("</script>")
 
 
+@pytest.mark.parametrize("model", [*EXPECTED_TYPES, Source])
+def test_each_detail_page_embeds_json_ld_of_the_right_type(client, model):
+    record = model.objects.first()
+    response = client.get(record.get_absolute_url())
+    assert response.status_code == 200
+    data = _json_ld(response.content.decode())
+    assert data["@type"] == EXPECTED_TYPES.get(model, "CreativeWork")
+
+
 def test_every_annotations_quote_is_the_source_text_at_its_position():
     passages = Passage.objects.select_related("source")
     assert passages.count() == 88
