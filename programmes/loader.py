@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import (
@@ -357,8 +357,17 @@ class Loader:
             self.lookup(kind, part[kind], file, where, kind)
 
     def validate(self, obj, file, where, exclude=()):
+        # A foreign key the loader resolved to a record of its own needs no query to prove that
+        # the record exists (full_clean would make one per key); an unset one is still checked.
+        resolved = [
+            f.name
+            for f in obj._meta.concrete_fields
+            if f.is_relation and getattr(obj, f.attname) is not None
+        ]
         try:
-            obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+            obj.full_clean(
+                exclude=[*exclude, *resolved], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as exc:
             name, messages = next(iter(exc.message_dict.items()))
             raise LoadError(file, where, name, "; ".join(messages)) from None
@@ -399,6 +408,7 @@ class Loader:
             passage_pk[key] = pk
         Passage.objects.bulk_create(plan.passages.values())
 
+        links = {}  # through model -> its rows, inserted in bulk once every record is saved
         for kind in LOAD_ORDER:
             model, fks, m2ms = RECORD_KINDS[kind]
             for pk, (slug, obj) in enumerate(plan.records[kind].items(), start=1):
@@ -411,12 +421,11 @@ class Loader:
                         None if ref is None else self.lookup(fks[name], ref, file, where, name),
                     )
                 self.validate(obj, file, where)
-                obj.save(force_insert=True)
+                self.insert(obj, file, where)
                 for name, refs in plan.m2m[(kind, slug)].items():
-                    getattr(obj, name).set(
-                        [self.lookup(m2ms[name], r, file, where, name) for r in refs]
-                    )
-                obj.passages.set(sorted({passage_pk[k] for k in plan.cites[(kind, slug)]}))
+                    targets = [self.lookup(m2ms[name], r, file, where, name) for r in refs]
+                    self.link(links, obj, name, {t.pk for t in targets})
+                self.link(links, obj, "passages", {passage_pk[k] for k in plan.cites[(kind, slug)]})
 
         for n, (file, where, programme, part, keys) in enumerate(plan.participations, start=1):
             p = Participation(
@@ -434,27 +443,35 @@ class Loader:
                 note=part.get("note", ""),
             )
             self.validate(p, file, where)
-            p.save(force_insert=True)
-            p.passages.set(sorted({passage_pk[k] for k in keys}))
+            self.insert(p, file, where)
+            self.link(links, p, "passages", {passage_pk[k] for k in keys})
+        for through, rows in links.items():
+            through.objects.bulk_create(rows)
 
-        self.check_database_constraints()
         self.reset_sequences()
         version = CatalogueVersion.objects.create(
             version=fixtures_version(self.dir), loaded_at=timezone.now(), counts=counts()
         )
         return version
 
-    def check_database_constraints(self):
-        """Named constraints were checked row by row; unique ones need the whole table."""
-        for kind in LOAD_ORDER:
-            model = RECORD_KINDS[kind][0]
-            for slug, obj in self.plan.records[kind].items():
-                try:
-                    obj.validate_constraints()
-                except ValidationError as exc:
-                    file = self.plan.origin[(kind, slug)]
-                    raise LoadError(file, f"{kind} '{slug}'", "", "; ".join(exc.messages)) from None
-            del model
+    @staticmethod
+    def link(links, obj, name, target_pks):
+        """Rows of `obj`'s many-to-many field `name` to the records `target_pks`, in pk order."""
+        field = obj._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        links.setdefault(through, []).extend(
+            through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in sorted(target_pks)
+        )
+
+    @staticmethod
+    def insert(obj, file, where):
+        """Save a validated record. The database enforces every named constraint as the row goes
+        in (no query per constraint beforehand); a violation names the record and rolls back."""
+        try:
+            obj.save(force_insert=True)
+        except IntegrityError as exc:  # write() is atomic: raising rolls the whole load back
+            raise LoadError(file, where, "", f"violates a constraint: {exc}") from None
 
     def reset_sequences(self):
         from django.core.management.color import no_style
