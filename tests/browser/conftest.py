@@ -85,15 +85,20 @@ def catalogue_server(live_server, catalogue_rows):
     return live_server.url
 
 
-def _page(chromium, base_url, viewport):
+def _page(chromium, base_url, viewport, bypass_csp=True):
     # bypass_csp lets the tests inject axe-core; the pages themselves allow no inline script.
-    context = chromium.new_context(base_url=base_url, viewport=viewport, bypass_csp=True)
+    context = chromium.new_context(base_url=base_url, viewport=viewport, bypass_csp=bypass_csp)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(error))
+    # Chromium reports each resource or script the policy refused as a console error.
+    page.on(
+        "console", lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text)
+    )
     yield page
     context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not errors, f"errors in the page: {errors}"
 
 
 @pytest.fixture
@@ -106,6 +111,12 @@ def page(chromium, catalogue_server):
 def phone_page(chromium, catalogue_server):
     """A page 375 CSS pixels wide, the width of a small phone."""
     yield from _page(chromium, catalogue_server, PHONE)
+
+
+@pytest.fixture
+def strict_page(chromium, catalogue_server):
+    """A desktop-sized page held to the site's Content-Security-Policy, as a visitor's is."""
+    yield from _page(chromium, catalogue_server, DESKTOP, bypass_csp=False)
 
 
 @pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])
