@@ -232,6 +232,8 @@ CACHES = {"default": cache_from_url("CACHE_URL", env_str("CACHE_URL"))}
 CACHES["default"]["TIMEOUT"] = 24 * 3600
 CACHE_MAX_AGE = env_int("CACHE_MAX_AGE", 300, minimum=0)
 CACHE_PAGES = env_bool("CACHE_PAGES", True)
+# Facet counts of the lists, in the same cache under the catalogue version (pages or not).
+CACHE_FACETS = env_bool("CACHE_FACETS", True)
 
 # --- internationalisation --------------------------------------------------------------------
 

@@ -98,6 +98,7 @@ class CatalogueCacheMiddleware:
         if request.method not in ("GET", "HEAD"):
             return self.finish(self.get_response(request))
         version = current_version()
+        request.catalogue_version = version  # for caches below (facet counts) without a query
         if version is None:
             return self.finish(self.get_response(request))
         etag, loaded_at = etag_for(request, version), version[1]

@@ -4,6 +4,7 @@ or codes. Several values of one parameter combine with OR, different parameters 
 
 import django_filters as filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 from django.db.models.functions import Coalesce, ExtractYear
 
@@ -33,7 +34,38 @@ class YearFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class SlugsFilter(filters.ModelMultipleChoiceFilter):
+def joins_many(model, path):
+    """Whether the lookup `path` from `model` follows a to-many relation, and so can repeat rows."""
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a transform such as date__year: no join
+            return False
+        if field.many_to_many or field.one_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+class DistinctWhereNeeded:
+    """SELECT DISTINCT only when the filter follows a to-many relation.
+
+    A column or a foreign key cannot repeat a record, and DISTINCT over whole rows (JSON included)
+    makes the page, its count and its facets sort every matching row on large tables.
+    """
+
+    def filter(self, qs, value):
+        self.distinct = joins_many(qs.model, self.field_name)
+        return super().filter(qs, value)
+
+
+class ChoicesFilter(DistinctWhereNeeded, filters.MultipleChoiceFilter):
+    """Several values of a field with choices, combined with OR."""
+
+
+class SlugsFilter(DistinctWhereNeeded, filters.ModelMultipleChoiceFilter):
     """Records named by slug (or code); an unknown one is an error, not an empty list."""
 
     def __init__(self, *args, queryset, to_field_name="slug", **kwargs):
@@ -66,8 +98,8 @@ class FundedProjectFilter(filters.FilterSet):
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     funder = SlugsFilter(field_name="funders", queryset=Partner.objects.all())
     partner = SlugsFilter(method="filter_partner", queryset=Partner.objects.all())
-    instrument = filters.MultipleChoiceFilter(choices=FundedProject.Instrument.choices)
-    status = filters.MultipleChoiceFilter(choices=FundedProject.Status.choices)
+    instrument = ChoicesFilter(choices=FundedProject.Instrument.choices)
+    status = ChoicesFilter(choices=FundedProject.Status.choices)
     year_from = YearFilter(method="filter_year_from", label="active in or after year")
     year_to = YearFilter(method="filter_year_to", label="active in or before year")
     q = text_filter("title")
@@ -110,9 +142,9 @@ class FundedProjectFilter(filters.FilterSet):
 class ProgrammeFilter(filters.FilterSet):
     city = SlugsFilter(field_name="participations__city", queryset=City.objects.all())
     partner = SlugsFilter(field_name="participations__partner", queryset=Partner.objects.all())
-    role = filters.MultipleChoiceFilter(field_name="participations__role", choices=Role.choices)
-    kind = filters.MultipleChoiceFilter(choices=Programme.Kind.choices)
-    status = filters.MultipleChoiceFilter(choices=Programme.Status.choices)
+    role = ChoicesFilter(field_name="participations__role", choices=Role.choices)
+    kind = ChoicesFilter(choices=Programme.Kind.choices)
+    status = ChoicesFilter(choices=Programme.Status.choices)
     year_from = YearFilter(method="filter_year_from", label="active in or after year")
     year_to = YearFilter(
         field_name="date__year", lookup_expr="lte", label="began in or before year"
@@ -131,8 +163,8 @@ class ProgrammeFilter(filters.FilterSet):
 
 
 class PartnerFilter(filters.FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=Partner.Kind.choices)
-    country = filters.MultipleChoiceFilter(choices=lambda: _countries(Partner))
+    kind = ChoicesFilter(choices=Partner.Kind.choices)
+    country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     q = text_filter("name", "acronym")
     sort = filters.OrderingFilter(
@@ -155,7 +187,7 @@ class PersonFilter(filters.FilterSet):
 
 
 class CityFilter(filters.FilterSet):
-    country = filters.MultipleChoiceFilter(choices=lambda: _countries(City))
+    country = ChoicesFilter(choices=lambda: _countries(City))
     q = text_filter("name", "native_name", "region")
     sort = filters.OrderingFilter(fields=(("name", "name"), ("country", "country")))
 
@@ -182,7 +214,7 @@ class MilestoneFilter(filters.FilterSet):
     city = SlugsFilter(field_name="cities", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     partner = SlugsFilter(field_name="partners", queryset=Partner.objects.all())
-    kind = filters.MultipleChoiceFilter(choices=Milestone.Kind.choices)
+    kind = ChoicesFilter(choices=Milestone.Kind.choices)
     year_from = YearFilter(method="filter_year_from", label="in or after year")
     year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="in or before year")
     q = text_filter("title", "description")
@@ -200,7 +232,7 @@ class MilestoneFilter(filters.FilterSet):
 
 
 class SourceFilter(filters.FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=Source.Kind.choices)
+    kind = ChoicesFilter(choices=Source.Kind.choices)
     q = text_filter("title", "author")
     sort = filters.OrderingFilter(fields=(("date", "date"), ("title", "title")))
 

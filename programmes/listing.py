@@ -5,16 +5,22 @@ A list is described by a `Listing` (its FilterSet, its page's QuerySet method an
 views in views.py are one call each.
 """
 
+import hashlib
+import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import render
 
 from . import exports
 from .errors import bad_request
+from .filters import joins_many
+
+logger = logging.getLogger(__name__)
 
 MAX_FACET_VALUES = 30
 MAX_VALUE_LENGTH = 200
@@ -164,7 +170,9 @@ def list_view(request, listing, fmt="html"):
         "records": page.object_list,
         "filterset": filterset,
         "chips": chips,
-        "facets": facet_counts(filterset, listing, flat),
+        "facets": facet_counts(
+            filterset, listing, flat, getattr(request, "catalogue_version", None)
+        ),
         "columns": sort_columns(listing, filterset, flat),
         "query": flat,
         "query_string": urlencode(flat),
@@ -189,18 +197,71 @@ def _filtered_without(filterset, skip):
     return queryset
 
 
-def facet_counts(filterset, listing, flat):
+def facet_rows(filterset, facet):
+    """A facet's values with their record counts: one grouped query, at most MAX_FACET_VALUES.
+
+    COUNT(DISTINCT) only where a record can appear more than once: a facet across a to-many
+    relation (funders) or a filter that joins one (DISTINCT queryset). Records without a value
+    (no funder) form one group, dropped here rather than excluded in SQL, where across a to-many
+    relation the exclusion is a correlated subquery per record.
+    """
+    queryset = _filtered_without(filterset, facet.param)
+    fields = [facet.value] + ([facet.name] if facet.name else [])
+    distinct = queryset.query.distinct or joins_many(queryset.model, facet.value)
+    rows = (
+        queryset.order_by()
+        .values(*fields)
+        .annotate(n=Count("pk", distinct=distinct))
+        .order_by("-n", facet.name or facet.value)[: MAX_FACET_VALUES + 1]
+    )
+    return [row for row in rows if row[facet.value] is not None][:MAX_FACET_VALUES]
+
+
+def facet_cache_key(version, filterset, facet):
+    """The catalogue version and load time, the list, the facet and every other filter's values.
+
+    A facet's counts ignore its own parameter, sorting and pagination, so `?sector=14022&page=3`
+    and `?sector=14050` share the sector facet's entry. A reload changes the version, so no entry
+    of the previous catalogue is ever read again (they age out of the bounded cache).
+    """
+    name, loaded_at = version
+    others = sorted(
+        (param, sorted(filterset.data.getlist(param)))
+        for param in filterset.data
+        if param not in (facet.param, "sort", *PAGINATION_PARAMS)
+    )
+    digest = hashlib.sha256(
+        repr(
+            [name, loaded_at.isoformat(), filterset._meta.model._meta.label, facet.param, others]
+        ).encode()
+    ).hexdigest()
+    return f"catalogue-facet:{digest[:40]}"
+
+
+def cached_facet_rows(filterset, facet, version):
+    """facet_rows, kept per catalogue version when CACHE_FACETS is on (the catalogue is read-only
+    between loads). Without a version (no catalogue loaded) or a reachable cache, computed anew."""
+    if not (settings.CACHE_FACETS and version):
+        return facet_rows(filterset, facet)
+    key = facet_cache_key(version, filterset, facet)
+    try:
+        rows = caches["default"].get(key)
+    except Exception:  # an unreachable Redis must slow the site down, not take it down
+        logger.warning("facet cache unavailable; counting %s", key, exc_info=True)
+        return facet_rows(filterset, facet)
+    if rows is None:
+        rows = facet_rows(filterset, facet)
+        try:
+            caches["default"].set(key, rows)
+        except Exception:
+            logger.warning("facet cache unavailable; not storing %s", key, exc_info=True)
+    return rows
+
+
+def facet_counts(filterset, listing, flat, version=None):
     facets = []
     for facet in listing.facets:
-        queryset = _filtered_without(filterset, facet.param)
-        fields = [facet.value] + ([facet.name] if facet.name else [])
-        rows = (
-            queryset.order_by()
-            .values(*fields)
-            .annotate(n=Count("pk", distinct=True))
-            .exclude(**{f"{facet.value}__isnull": True})
-            .order_by("-n", facet.name or facet.value)[:MAX_FACET_VALUES]
-        )
+        rows = cached_facet_rows(filterset, facet, version)
         selected = set(filterset.data.getlist(facet.param))
         values = []
         for row in rows:

@@ -7,7 +7,10 @@ from django.db.models import Prefetch
 def _passages():
     from .models import Passage
 
-    return Prefetch("passages", queryset=Passage.objects.select_related("source"))
+    # A cited passage names its source; the source's whole text stays behind (it can be megabytes).
+    return Prefetch(
+        "passages", queryset=Passage.objects.select_related("source").defer("source__text")
+    )
 
 
 class SourceQuerySet(models.QuerySet):

@@ -1,4 +1,7 @@
+import uuid
+
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 
 
@@ -23,6 +26,19 @@ def _no_page_cache(settings):
     # Tests change rows inside their transaction without reloading, so a page cached by an earlier
     # test would hide the change; tests/test_caching.py turns the page cache on where it tests it.
     settings.CACHE_PAGES = False
+    settings.CACHE_FACETS = False
+
+
+@pytest.fixture
+def fresh_cache(settings):
+    """Django's default cache replaced by an empty one of this test's own."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
+    return caches["default"]
 
 
 @pytest.fixture(autouse=True)

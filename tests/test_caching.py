@@ -21,16 +21,10 @@ def source_pages():
 
 
 @pytest.fixture
-def page_cache(settings):
+def page_cache(settings, fresh_cache):
     """The page cache on, in a cache of its own so no earlier test's pages are in it."""
     settings.CACHE_PAGES = True
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"test-{uuid.uuid4()}",
-        }
-    }
-    return caches["default"]
+    return fresh_cache
 
 
 def new_version():
