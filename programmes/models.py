@@ -18,8 +18,8 @@ from .querysets import (
     CityQuerySet,
     FundedProjectQuerySet,
     MilestoneQuerySet,
-    PartnerQuerySet,
     ParticipationQuerySet,
+    PartnerQuerySet,
     PassageQuerySet,
     PersonQuerySet,
     ProgrammeQuerySet,
@@ -170,6 +170,12 @@ class Source(DatedMixin, models.Model):
             models.CheckConstraint(
                 name="source_sha256_is_hex64", condition=Q(sha256__regex=r"^[0-9a-f]{64}$")
             ),
+        ]
+        indexes = [
+            # /sources/ in its default order (date, slug) and ?sort=date.
+            models.Index(fields=["date", "slug"], name="source_date_slug_idx"),
+            # /sources/?kind=… in date order, and the kind facet's GROUP BY.
+            models.Index(fields=["kind", "date"], name="source_kind_date_idx"),
         ]
 
     def __str__(self):
@@ -344,6 +350,12 @@ class City(CitedRecord):
                 ),
             ),
         ]
+        indexes = [
+            # /cities/ in its order (name, slug); ?sort=city of the funded projects.
+            models.Index(fields=["name", "slug"], name="city_name_slug_idx"),
+            # /cities/?country=… by name, and the country facet's GROUP BY.
+            models.Index(fields=["country", "name"], name="city_country_name_idx"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.native_name})" if self.native_name else self.name
@@ -380,6 +392,14 @@ class Partner(CitedRecord):
                 condition=Q(country="") | Q(country__regex=r"^[A-Z]{2}$"),
             ),
         ]
+        indexes = [
+            # /partners/ and /people/?organisation=… name order; ?sort=name.
+            models.Index(fields=["name"], name="partner_name_idx"),
+            # /partners/?kind=… by name, and the kind facet's GROUP BY.
+            models.Index(fields=["kind", "name"], name="partner_kind_name_idx"),
+            # /partners/?country=… by name, and the country facet's GROUP BY.
+            models.Index(fields=["country", "name"], name="partner_country_name_idx"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
@@ -401,6 +421,10 @@ class Person(CitedRecord):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "people"
+        indexes = [
+            # /people/ in name order.
+            models.Index(fields=["name"], name="person_name_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -481,6 +505,16 @@ class Programme(DatedMixin, CitedRecord):
                 | Q(end_date__gte=F("date")),
             ),
         ]
+        indexes = [
+            # /programmes/ in name order; /projects/ in its default order (programme name, title)
+            # and ?sort=programme, walking programmes by name (with project_programme_title_idx).
+            models.Index(fields=["name"], name="programme_name_idx"),
+            # /programmes/?kind=… and ?status=… by name, and those facets' GROUP BY.
+            models.Index(fields=["kind", "name"], name="programme_kind_name_idx"),
+            models.Index(fields=["status", "name"], name="programme_status_name_idx"),
+            # /programmes/?sort=year and ?year_to=… (began in or before).
+            models.Index(fields=["date"], name="programme_date_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -528,6 +562,13 @@ class Participation(models.Model):
                 name="participation_partner_role_once",
             ),
         ]
+        indexes = [
+            # /programmes/?city=… (the programmes a city takes part in, without reading rows), the
+            # city facet's GROUP BY and the city page's programmes.
+            models.Index(fields=["city", "programme"], name="participation_city_prog_idx"),
+            # /programmes/?partner=… and the partner facet's GROUP BY; the partner page.
+            models.Index(fields=["partner", "programme"], name="participation_partner_prog_idx"),
+        ]
 
     def __str__(self):
         return f"{self.participant} — {self.get_role_display()} — {self.programme}"
@@ -563,6 +604,10 @@ class Award(CitedRecord):
                 name="award_year_plausible",
                 condition=Q(year__isnull=True) | Q(year__gte=1900, year__lte=2100),
             ),
+        ]
+        indexes = [
+            # /awards/ in its order (year, name), ?sort=year and ?year_from=/?year_to=….
+            models.Index(fields=["year", "name"], name="award_year_name_idx"),
         ]
 
     def __str__(self):
@@ -627,11 +672,21 @@ class FundedProject(CitedRecord):
             ),
         ]
         indexes = [
-            # The funded-project list filters by these and sorts by title within them.
+            # /projects/?sector=… (and ?sector_category=…, through the category's sectors) with
+            # ?sort=title; ?sort=sector; the paginator's COUNT(*) and every facet's rows under a
+            # sector filter (an index scan of that sector only); the sector facet's GROUP BY.
             models.Index(fields=["sector", "title"], name="project_sector_title_idx"),
+            # /projects/?city=… by title; the city facet's GROUP BY; a city's page.
             models.Index(fields=["city", "title"], name="project_city_title_idx"),
+            # /projects/?programme=… by title; the default order (programme name, title) walks
+            # programme_name_idx and, per programme, this; the programme facet's GROUP BY.
+            models.Index(fields=["programme", "title"], name="project_programme_title_idx"),
+            # /projects/?instrument=… and ?status=… by title, and those facets' GROUP BY.
             models.Index(fields=["instrument", "title"], name="project_instrument_title_idx"),
             models.Index(fields=["status", "title"], name="project_status_title_idx"),
+            # /projects/?sort=title, ?sort=amount and ?sort=year over the whole list.
+            models.Index(fields=["title"], name="project_title_idx"),
+            models.Index(fields=["amount"], name="project_amount_idx"),
             models.Index(fields=["start_year"], name="project_start_year_idx"),
         ]
 
