@@ -12,13 +12,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.shortcuts import render
 
 from . import exports
 from .errors import bad_request
-from .filters import joins_many
 
 logger = logging.getLogger(__name__)
 
@@ -197,22 +197,48 @@ def _filtered_without(filterset, skip):
     return queryset
 
 
+def repeats_values(model, path):
+    """Whether one record can meet the same value of `path` twice, so that counting its rows
+    would count it twice: through a reverse foreign key (a programme with one city in two roles)
+    or two to-many steps. One many-to-many step cannot: its table holds each pair once."""
+    steps = 0
+    for name in path.split("__"):
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if field.one_to_many:
+            return True
+        if field.many_to_many:
+            steps += 1
+            if steps > 1 or not field.remote_field.through._meta.auto_created:
+                return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
 def facet_rows(filterset, facet):
     """A facet's values with their record counts: one grouped query, at most MAX_FACET_VALUES.
 
-    COUNT(DISTINCT) only where a record can appear more than once: a facet across a to-many
-    relation (funders) or a filter that joins one (DISTINCT queryset). Records without a value
-    (no funder) form one group, dropped here rather than excluded in SQL, where across a to-many
-    relation the exclusion is a correlated subquery per record.
+    Grouped by the value alone (a code, a slug or a foreign key column), its name taken with MAX:
+    grouping by value and name misleads PostgreSQL's estimate of the groups into sorting the
+    whole table. COUNT(DISTINCT) only where a record can appear twice in a group (a filter that
+    joins a to-many relation, or `repeats_values`). Records without a value form one group,
+    dropped here rather than excluded in SQL, where across a to-many relation the exclusion is a
+    correlated subquery per record.
     """
     queryset = _filtered_without(filterset, facet.param)
-    fields = [facet.value] + ([facet.name] if facet.name else [])
-    distinct = queryset.query.distinct or joins_many(queryset.model, facet.value)
+    distinct = queryset.query.distinct or repeats_values(queryset.model, facet.value)
+    counts = {"n": Count("pk", distinct=distinct)}
+    if facet.name:
+        counts["facet_name"] = Max(facet.name)
     rows = (
         queryset.order_by()
-        .values(*fields)
-        .annotate(n=Count("pk", distinct=distinct))
-        .order_by("-n", facet.name or facet.value)[: MAX_FACET_VALUES + 1]
+        .values(facet.value)
+        .annotate(**counts)
+        .order_by("-n", "facet_name" if facet.name else facet.value)[: MAX_FACET_VALUES + 1]
     )
     return [row for row in rows if row[facet.value] is not None][:MAX_FACET_VALUES]
 
@@ -268,7 +294,7 @@ def facet_counts(filterset, listing, flat, version=None):
             value = str(row[facet.value])
             if value == "":  # a blank field (no country stated) is no value to filter by
                 continue
-            name = row[facet.name] if facet.name else (facet.choices or {}).get(value, value)
+            name = row["facet_name"] if facet.name else (facet.choices or {}).get(value, value)
             if facet.param in ("sector", "sector_category"):
                 name = f"{value} {name}"
             is_selected = value in selected
