@@ -5,7 +5,7 @@ or codes. Several values of one parameter combine with OR, different parameters 
 import django_filters as filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractYear
 
 from .models import (
@@ -65,6 +65,23 @@ class ChoicesFilter(DistinctWhereNeeded, filters.MultipleChoiceFilter):
     """Several values of a field with choices, combined with OR."""
 
 
+class SortFilter(filters.OrderingFilter):
+    """`sort`: records without a value (an amount not stated, an undated milestone) come last in
+    either direction on every database, and ties keep a stable order."""
+
+    def filter(self, qs, value):
+        if value in filters.constants.EMPTY_VALUES:
+            return qs
+        ordering = []
+        for param in value:
+            name = self.get_ordering_value(param)
+            field = F(name.lstrip("-"))
+            ordering.append(
+                field.desc(nulls_last=True) if name.startswith("-") else field.asc(nulls_last=True)
+            )
+        return qs.order_by(*ordering, "pk")
+
+
 class SlugsFilter(DistinctWhereNeeded, filters.ModelMultipleChoiceFilter):
     """Records named by slug (or code); an unknown one is an error, not an empty list."""
 
@@ -103,7 +120,7 @@ class FundedProjectFilter(filters.FilterSet):
     year_from = YearFilter(method="filter_year_from", label="active in or after year")
     year_to = YearFilter(method="filter_year_to", label="active in or before year")
     q = text_filter("title")
-    sort = filters.OrderingFilter(
+    sort = SortFilter(
         fields=(
             ("title", "title"),
             ("amount", "amount"),
@@ -150,7 +167,7 @@ class ProgrammeFilter(filters.FilterSet):
         field_name="date__year", lookup_expr="lte", label="began in or before year"
     )
     q = text_filter("name", "summary")
-    sort = filters.OrderingFilter(fields=(("name", "name"), ("date", "year"), ("kind", "kind")))
+    sort = SortFilter(fields=(("name", "name"), ("date", "year"), ("kind", "kind")))
 
     class Meta:
         model = Programme
@@ -167,7 +184,7 @@ class PartnerFilter(filters.FilterSet):
     country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     q = text_filter("name", "acronym")
-    sort = filters.OrderingFilter(
+    sort = SortFilter(
         fields=(("name", "name"), ("kind", "kind"), ("country", "country"))
     )
 
@@ -179,7 +196,7 @@ class PartnerFilter(filters.FilterSet):
 class PersonFilter(filters.FilterSet):
     organisation = SlugsFilter(field_name="organisation", queryset=Partner.objects.all())
     q = text_filter("name", "role")
-    sort = filters.OrderingFilter(fields=(("name", "name"),))
+    sort = SortFilter(fields=(("name", "name"),))
 
     class Meta:
         model = Person
@@ -189,7 +206,7 @@ class PersonFilter(filters.FilterSet):
 class CityFilter(filters.FilterSet):
     country = ChoicesFilter(choices=lambda: _countries(City))
     q = text_filter("name", "native_name", "region")
-    sort = filters.OrderingFilter(fields=(("name", "name"), ("country", "country")))
+    sort = SortFilter(fields=(("name", "name"), ("country", "country")))
 
     class Meta:
         model = City
@@ -203,7 +220,7 @@ class AwardFilter(filters.FilterSet):
     year_from = YearFilter(field_name="year", lookup_expr="gte", label="in or after year")
     year_to = YearFilter(field_name="year", lookup_expr="lte", label="in or before year")
     q = text_filter("name")
-    sort = filters.OrderingFilter(fields=(("name", "name"), ("year", "year")))
+    sort = SortFilter(fields=(("name", "name"), ("year", "year")))
 
     class Meta:
         model = Award
@@ -218,7 +235,7 @@ class MilestoneFilter(filters.FilterSet):
     year_from = YearFilter(method="filter_year_from", label="in or after year")
     year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="in or before year")
     q = text_filter("title", "description")
-    sort = filters.OrderingFilter(fields=(("date", "date"), ("title", "title"), ("kind", "kind")))
+    sort = SortFilter(fields=(("date", "date"), ("title", "title"), ("kind", "kind")))
 
     class Meta:
         model = Milestone
@@ -234,7 +251,7 @@ class MilestoneFilter(filters.FilterSet):
 class SourceFilter(filters.FilterSet):
     kind = ChoicesFilter(choices=Source.Kind.choices)
     q = text_filter("title", "author")
-    sort = filters.OrderingFilter(fields=(("date", "date"), ("title", "title")))
+    sort = SortFilter(fields=(("date", "date"), ("title", "title")))
 
     class Meta:
         model = Source
