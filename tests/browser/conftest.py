@@ -9,11 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 from playwright.sync_api import expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 from programmes.models import CatalogueVersion
 
@@ -36,6 +35,17 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 expect.set_options(timeout=5_000)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last, after pytest-django has put the others in its order.
+
+    While the browser runs, Playwright's event loop is running in this thread, so Django's
+    database calls need DJANGO_ALLOW_ASYNC_UNSAFE; no other test should run with it set (the
+    deployment checks refuse it).
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():
@@ -44,7 +54,7 @@ def chromium():
             pytest.fail(f"{reason}; in CI the browser tests must run", pytrace=False)
         pytest.skip(reason)
     # Playwright's sync API keeps an asyncio loop running in this thread, which Django would take
-    # for async code and refuse the test's own database calls (flush, reload) while it runs.
+    # for async code and refuse the test's own database calls (its transaction) while it runs.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
@@ -61,28 +71,28 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def catalogue_rows(django_db_setup, django_db_blocker):
-    """Every row of the catalogue as loaded for the session, table by table."""
+def _live_catalogue(django_db_setup, django_db_blocker):
+    """pytest-django's live server, started once and serving the session's committed catalogue."""
     with django_db_blocker.unblock():
         if not CatalogueVersion.objects.exists():
             call_command("load_catalogue", verbosity=0)
-        models = apps.get_app_config("programmes").get_models(include_auto_created=True)
-        return {model: list(model._base_manager.values()) for model in models}
+    server = LiveServer("localhost")
+    server._live_server_modified_settings.enable()
+    yield server.url
+    server._live_server_modified_settings.disable()
+    server.stop()
 
 
 @pytest.fixture
-def catalogue_server(live_server, catalogue_rows):
-    """The live server's URL, with the catalogue in its database.
+def catalogue_server(_live_catalogue, db):
+    """The live server's URL, for a test that reads the catalogue as the session loaded it.
 
-    The live server needs a transactional database, which pytest-django empties after each test;
-    putting the session's rows back takes a few bulk inserts, where loading the fixtures again
-    would verify every passage anew. Foreign keys are checked at commit, so order is free.
+    pytest-django's `live_server` fixture would make each test transactional and empty every
+    table after it, to be filled again for the next; the pages only read, so each test runs in
+    the ordinary rolled-back transaction and the server thread reads the committed catalogue
+    (PostgreSQL: its own connection; in-memory SQLite: the test's shared connection).
     """
-    if not CatalogueVersion.objects.exists():
-        with transaction.atomic():
-            for model, rows in catalogue_rows.items():
-                model._base_manager.bulk_create(model(**row) for row in rows)
-    return live_server.url
+    return _live_catalogue
 
 
 def _page(chromium, base_url, viewport, bypass_csp=True):
