@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Prefetch
+from django.db.models.functions import Length
 
 
 def _passages():
@@ -15,11 +16,22 @@ def _passages():
 
 class SourceQuerySet(models.QuerySet):
     def for_list(self):
+        """Sources with their number of cited passages and only the shortest one (for the row)."""
+        from .models import Passage
+
+        shortest = Passage.objects.annotate(length=Length("quote")).order_by("length", "start")
         return (
             self.defer("text")
-            .prefetch_related("passages")
+            .prefetch_related(Prefetch("passages", queryset=shortest[:1], to_attr="shortest"))
             .annotate(passage_count=models.Count("passages"))
             .order_by("date", "slug")
+        )
+
+    def for_home(self):
+        return (
+            self.defer("text")
+            .annotate(passage_count=models.Count("passages"))
+            .order_by("date", "slug")[:20]
         )
 
     def for_detail(self):

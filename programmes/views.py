@@ -339,7 +339,7 @@ def home(request):
         "programmes/home.html",
         {
             "counts": counts,
-            "sources": Source.objects.for_list(),
+            "sources": Source.objects.for_home(),
             "oldest": dated.order_by("date", "title").first(),
             "newest": dated.order_by("-date", "title").first(),
         },

@@ -43,5 +43,5 @@ def cite_this(context, record):
 @register.inclusion_tag("programmes/_passage_cell.html")
 def shortest_passage(record):
     """The record's shortest cited passage, verbatim, for a list row (uses the prefetched rows)."""
-    passages = list(record.passages.all())
+    passages = getattr(record, "shortest", None) or list(record.passages.all())
     return {"passage": min(passages, key=lambda p: len(p.quote)) if passages else None}
