@@ -5,11 +5,13 @@
 
 Needs wrk (Debian: apt-get install -y wrk). Loads the real catalogue into a temporary SQLite
 database (timing load_catalogue), serves it with gunicorn (2 workers) on a free loopback port with
-BENCH_CEILING=1, and drives each page with wrk: once with the page cache off (cold) and once on
-(warm), each next to the bare view returning a body of the page's size through the same server and
-middleware. --synthetic DATABASE_URL instead measures a database filled by `manage.py synthesize`
-with one client (p95 of the filtered list) and counts each page's queries there and on the real
-catalogue. Not part of the test suite (pytest collects only test_*.py).
+BENCH_CEILING=1, and drives each page with wrk after a short warm-up that lets every worker serve
+it once: with the page cache off (cold: rendered for every request; facet counts from the facet
+cache, and once more without it) and on (warm), each next to the bare view returning a body of the
+page's size through the same server and middleware. --synthetic DATABASE_URL instead measures a
+database filled by `manage.py synthesize` with one client (p95 of the filtered list, with and
+without the facet cache) and counts each page's queries there and on the real catalogue. Not part
+of the test suite (pytest collects only test_*.py).
 """
 
 import argparse
@@ -87,7 +89,8 @@ class Server:
         )  # fmt: skip
         for _ in range(100):
             try:
-                urllib.request.urlopen(self.base + "/", timeout=2)
+                # Ready when it answers; not the home page, which may be slow on a large catalogue.
+                urllib.request.urlopen(self.base + "/_bench/ceiling/1/", timeout=2)
                 return
             except OSError:
                 time.sleep(0.2)
@@ -101,7 +104,8 @@ class Server:
 def wrk(url, duration, connections, script):
     threads = str(min(connections, 2))
     out = subprocess.run(
-        ["wrk", "-t", threads, "-c", str(connections), "-d", f"{duration}s", "-s", script, url],
+        ["wrk", "-t", threads, "-c", str(connections), "-d", f"{duration}s", "--timeout", "30s",
+         "-s", script, url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
@@ -120,10 +124,14 @@ def measure(env, pages, args, script, label):
     try:
         for name, path in pages:
             size = len(fetch(server.base + path))
+            ceiling_url = f"{server.base}/_bench/ceiling/{size}/"
+            # Every worker keeps its own local-memory cache and compiles its templates on first
+            # use: let each serve both URLs before measuring, so that a run does not count one
+            # worker's first render (seconds for a large page on a busy machine) against a page.
+            for url in (server.base + path, ceiling_url):
+                wrk(url, args.warmup, max(args.connections, 4), script)
             page = wrk(server.base + path, args.duration, args.connections, script)
-            ceiling = wrk(
-                f"{server.base}/_bench/ceiling/{size}/", args.duration, args.connections, script
-            )
+            ceiling = wrk(ceiling_url, args.duration, args.connections, script)
             rows.append((label, name, path, size, page, ceiling))
             errors = f", {page['err']} errors" if page["err"] else ""
             print(
@@ -142,6 +150,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--warmup", type=int, default=3, help="seconds of load before each measured run"
+    )
     parser.add_argument("--synthetic", metavar="DATABASE_URL", help="a synthesized database")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -177,11 +188,21 @@ def main():
         synthetic = python(synthetic_env, COUNT_QUERIES % json_urls(pages[2:3] + pages[5:]))
         print(f"queries on the real catalogue: {real.strip()}")
         print(f"queries on the synthetic one:  {synthetic.strip()}")
-        single = argparse.Namespace(duration=args.duration, connections=1)
+        single = argparse.Namespace(duration=args.duration, connections=1, warmup=args.warmup)
         measure({**synthetic_env, "CACHE_PAGES": "0"}, pages[2:3], single, script, "1-cl")
+        # The same without the facet cache: every request counts every facet anew.
+        uncached = {**synthetic_env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"}
+        measure(uncached, pages[2:3], single, script, "1-cl, facets uncached")
         return
     print(f"gunicorn 2 workers, wrk {args.connections} connections, {args.duration} s per run")
     measure({**env, "CACHE_PAGES": "0"}, pages, args, script, "cold")
+    measure(
+        {**env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"},
+        pages[2:3],
+        args,
+        script,
+        "cold, facets uncached",
+    )
     measure({**env, "CACHE_PAGES": "1"}, pages, args, script, "warm")
     shutil.rmtree(tmp, ignore_errors=True)
 
