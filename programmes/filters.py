@@ -184,9 +184,7 @@ class PartnerFilter(filters.FilterSet):
     country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     q = text_filter("name", "acronym")
-    sort = SortFilter(
-        fields=(("name", "name"), ("kind", "kind"), ("country", "country"))
-    )
+    sort = SortFilter(fields=(("name", "name"), ("kind", "kind"), ("country", "country")))
 
     class Meta:
         model = Partner

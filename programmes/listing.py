@@ -264,24 +264,29 @@ def facet_cache_key(version, filterset, facet):
     return f"catalogue-facet:{digest[:40]}"
 
 
-def cached_facet_rows(filterset, facet, version):
-    """facet_rows, kept per catalogue version when CACHE_FACETS is on (the catalogue is read-only
-    between loads). Without a version (no catalogue loaded) or a reachable cache, computed anew."""
+def version_cached(version, key, compute):
+    """compute(), kept in the default cache under the catalogue version (the catalogue is read-only
+    between loads) when CACHE_FACETS is on. Without a version (no catalogue loaded) or a reachable
+    cache, computed anew: an unreachable Redis must slow the site down, not take it down."""
     if not (settings.CACHE_FACETS and version):
-        return facet_rows(filterset, facet)
-    key = facet_cache_key(version, filterset, facet)
+        return compute()
     try:
-        rows = caches["default"].get(key)
-    except Exception:  # an unreachable Redis must slow the site down, not take it down
-        logger.warning("facet cache unavailable; counting %s", key, exc_info=True)
-        return facet_rows(filterset, facet)
-    if rows is None:
-        rows = facet_rows(filterset, facet)
+        value = caches["default"].get(key)
+    except Exception:
+        logger.warning("cache unavailable; computing %s", key, exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
         try:
-            caches["default"].set(key, rows)
+            caches["default"].set(key, value)
         except Exception:
-            logger.warning("facet cache unavailable; not storing %s", key, exc_info=True)
-    return rows
+            logger.warning("cache unavailable; not storing %s", key, exc_info=True)
+    return value
+
+
+def cached_facet_rows(filterset, facet, version):
+    key = facet_cache_key(version, filterset, facet) if version else ""
+    return version_cached(version, key, lambda: facet_rows(filterset, facet))
 
 
 def facet_counts(filterset, listing, flat, version=None):

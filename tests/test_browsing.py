@@ -5,6 +5,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
@@ -363,3 +364,17 @@ def test_query_counts_are_fixed_whatever_the_number_of_rows(client):
     assert after == before
     # and they stay small
     assert max(before.values()) <= 30, before
+
+
+def test_facet_counts_and_the_funding_chart_are_kept_per_catalogue_version(
+    client, settings, fresh_cache
+):
+    settings.CACHE_FACETS = True
+    url = "/projects/?sector=14022&city=dalian"
+    first = _count_queries(client, url)
+    html = _html(client.get(url))
+    second = _count_queries(client, url)
+    assert second == first - 7 - 2  # seven facets and the chart's two groupings, from the cache
+    assert _html(client.get(url)) == html
+    call_command("load_catalogue", verbosity=0)  # a new version: nothing stale is read
+    assert _count_queries(client, url) == first
