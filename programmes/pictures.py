@@ -554,7 +554,7 @@ def funding_rows(totals):
         rows = {}
         for entry in entries:
             key = entry["key"]
-            row = rows.setdefault(key, FundingRow(key, entry["label"], _group_url(group, key)))
+            row = rows.get(key) or rows.setdefault(key, FundingRow(key, entry["label"]))
             row.count += entry["count"]
             if entry["currency"]:
                 row.amounts[entry["currency"]] = entry["amount"]
@@ -571,6 +571,9 @@ def funding_rows(totals):
                 for currency, amount in row.amounts.items():
                     other.amounts[currency] = other.amounts.get(currency, Decimal(0)) + amount
             ordered = kept + [other]
+        for row in ordered:  # only the rows drawn get a link (a large list has thousands)
+            if row.key:
+                row.url = _group_url(group, row.key)
         groups[group] = ordered
     return groups
 
@@ -608,7 +611,11 @@ def funding_chart(totals, id_prefix="funding"):
     `totals`: as `funding_rows` takes them, summed over the funded projects as filtered on the
     list. Amounts are summed only within one currency, as stated, never converted.
     """
-    groups = funding_rows(totals)
+    return draw_funding_chart(funding_rows(totals), id_prefix)
+
+
+def draw_funding_chart(groups, id_prefix="funding"):
+    """The chart of `funding_rows`' groups (already folded to at most MAX_BARS rows each)."""
     total = sum(r.count for r in groups["category"])
     unstated = sum(r.unstated for r in groups["category"])
     currencies = sorted({c for r in groups["category"] for c in r.amounts})

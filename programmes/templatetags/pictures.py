@@ -70,10 +70,12 @@ def funding_chart(context, projects):
     digest = hashlib.sha256(
         repr([name, loaded_at.isoformat(), str(projects.order_by().values("pk").query)]).encode()
     ).hexdigest()
-    totals = version_cached(
-        version, f"catalogue-funding-chart:{digest[:40]}", lambda: funding_totals(projects)
+    groups = version_cached(
+        version,
+        f"catalogue-funding-chart:{digest[:40]}",
+        lambda: pictures.funding_rows(funding_totals(projects)),
     )
-    return {"picture": pictures.funding_chart(totals)}
+    return {"picture": pictures.draw_funding_chart(groups)}
 
 
 def funding_totals(projects):
