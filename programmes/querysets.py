@@ -1,8 +1,26 @@
 """One named QuerySet method per page: each picks its joins, and a test pins its query count."""
 
 from django.db import models
-from django.db.models import Prefetch
-from django.db.models.functions import Length
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce, Length
+
+
+def _count(queryset, field, distinct=False):
+    """COUNT over a correlated subquery (`queryset` filters on OuterRef("pk")), 0 when empty."""
+    counted = (
+        queryset.order_by()
+        .annotate(group=models.Value(1))
+        .values("group")
+        .annotate(n=models.Count(field, distinct=distinct))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
+def _passage_count():
+    from .models import Passage
+
+    return _count(Passage.objects.filter(source=OuterRef("pk")), "pk")
 
 
 def _passages():
@@ -23,16 +41,13 @@ class SourceQuerySet(models.QuerySet):
         return (
             self.defer("text")
             .prefetch_related(Prefetch("passages", queryset=shortest[:1], to_attr="shortest"))
-            .annotate(passage_count=models.Count("passages"))
+            .annotate(passage_count=_passage_count())
             .order_by("date", "slug")
         )
 
     def for_home(self):
-        return (
-            self.defer("text")
-            .annotate(passage_count=models.Count("passages"))
-            .order_by("date", "slug")[:20]
-        )
+        counted = self.defer("text").annotate(passage_count=_passage_count())
+        return counted.order_by("date", "slug")[:20]
 
     def for_detail(self):
         return self
@@ -58,11 +73,17 @@ class PassageQuerySet(models.QuerySet):
 
 class CityQuerySet(models.QuerySet):
     def for_list(self):
+        from .models import FundedProject, Participation
+
+        # Correlated counts, computed for the page's rows only: joining both relations and
+        # grouping would multiply them and aggregate every city before the LIMIT.
         return (
             self.prefetch_related(_passages())
             .annotate(
-                programme_count=models.Count("participations__programme", distinct=True),
-                project_count=models.Count("funded_projects", distinct=True),
+                programme_count=_count(
+                    Participation.objects.filter(city=OuterRef("pk")), "programme", distinct=True
+                ),
+                project_count=_count(FundedProject.objects.filter(city=OuterRef("pk")), "pk"),
             )
             .order_by("name", "slug")
         )
