@@ -46,6 +46,7 @@ class Listing:
     facets: list = field(default_factory=list)
     single_valued: tuple = ("q", "sort", "year_from", "year_to")
     columns: list = field(default_factory=list)  # (label, sort key or "")
+    export_queryset: object = None  # the JSON and CSV twins' QuerySet method, if they need more
 
     @property
     def model(self):
@@ -126,7 +127,8 @@ def list_view(request, listing, fmt="html"):
     if errors:
         return bad_request(request, errors)
 
-    filterset = listing.filterset_class(request.GET, queryset=listing.queryset())
+    queryset = listing.queryset if fmt == "html" else listing.export_queryset or listing.queryset
+    filterset = listing.filterset_class(request.GET, queryset=queryset())
     if not filterset.is_valid():
         return bad_request(
             request,

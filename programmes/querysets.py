@@ -23,6 +23,19 @@ def _passage_count():
     return _count(Passage.objects.filter(source=OuterRef("pk")), "pk")
 
 
+def _shortest_passage():
+    """Each record's shortest cited passage only, as `record.shortest` (one row per record)."""
+    from .models import Passage
+
+    shortest = (
+        Passage.objects.select_related("source")
+        .defer("source__text")
+        .annotate(length=Length("quote"))
+        .order_by("length", "start")
+    )
+    return Prefetch("passages", queryset=shortest[:1], to_attr="shortest")
+
+
 def _passages():
     from .models import Passage
 
@@ -141,6 +154,13 @@ class AwardQuerySet(models.QuerySet):
 
 class FundedProjectQuerySet(models.QuerySet):
     def for_list(self):
+        """The HTML list: each row shows only its shortest cited passage."""
+        return self.select_related(
+            "programme", "city", "sector", "sector__category"
+        ).prefetch_related(_shortest_passage())
+
+    def for_export(self):
+        """The JSON and CSV lists: every citation and every funder of each row."""
         return self.select_related(
             "programme", "city", "sector", "sector__category"
         ).prefetch_related("funders", _passages())

@@ -34,6 +34,7 @@ PROJECTS = Listing(
     title="Funded projects",
     filterset_class=filters.FundedProjectFilter,
     queryset=lambda: FundedProject.objects.for_list(),
+    export_queryset=lambda: FundedProject.objects.for_export(),
     template="programmes/project_list.html",
     facets=[
         Facet("sector", "Sector (DAC code)", "sector__code", "sector__name"),

@@ -236,7 +236,8 @@ def test_an_unreachable_database_is_a_quick_503(client, url):
 
 @pytest.mark.parametrize("url", ["/projects/", "/projects.json"])
 def test_a_server_error_shows_no_trace_sql_or_version(client, url, monkeypatch):
-    monkeypatch.setattr(type(FundedProject.objects.all()), "for_list", _crash)
+    for page_method in ("for_list", "for_export"):  # the HTML list and its JSON twin
+        monkeypatch.setattr(type(FundedProject.objects.all()), page_method, _crash)
     client.raise_request_exception = False
     response = client.get(url)
     assert response.status_code == 500
