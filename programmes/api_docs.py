@@ -428,9 +428,7 @@ def _other_paths():
 
 def openapi(base_url):
     """The OpenAPI 3.1 description; `base_url` is the site's root URL."""
-    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
-        "version", flat=True
-    )
+    version = CatalogueVersion.objects.current()
     paths = {}
     for url_name, listing, noun in LISTS:
         paths.update(_list_paths(url_name, listing, noun))
@@ -439,7 +437,7 @@ def openapi(base_url):
         "openapi": "3.1.0",
         "info": {
             "title": "City cooperation catalogue",
-            "version": (version.first() or "unloaded")[:12],
+            "version": (version[0] if version else "unloaded")[:12],
             "description": "Read-only data of the catalogue of city-to-city environmental-"
             "cooperation programmes. Every HTML list has JSON and CSV twins at the same path "
             "with the same query string; every record page has a JSON twin. Every fact carries "

@@ -13,11 +13,9 @@ from .models import CatalogueVersion
 
 
 def _spec(request):
-    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
-        "version", flat=True
-    )
+    version = CatalogueVersion.objects.current()
     base_url = request.build_absolute_uri("/")
-    key = f"openapi:{version.first() or ''}:{base_url}"
+    key = f"openapi:{version[0] if version else ''}:{base_url}"
     spec = cache.get(key) if getattr(settings, "CACHE_PAGES", True) else None
     if spec is None:
         spec = openapi(base_url)

@@ -35,15 +35,6 @@ SERVER_ERROR_CACHE_CONTROL = "no-store"
 UNSTORED_HEADERS = {"set-cookie", "date", "content-length", "connection"}
 
 
-def current_version():
-    """(version, loaded_at) of the latest load, or None when the catalogue was never loaded."""
-    return (
-        CatalogueVersion.objects.order_by("-loaded_at", "-pk")
-        .values_list("version", "loaded_at")
-        .first()
-    )
-
-
 def request_format(request):
     """The representation asked for: a `.json`/`.csv` suffix, a `format` parameter, or HTML."""
     last = request.path.rstrip("/").rsplit("/", 1)[-1]
@@ -97,7 +88,7 @@ class CatalogueCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.finish(self.get_response(request))
-        version = current_version()
+        version = CatalogueVersion.objects.current()
         request.catalogue_version = version  # for caches below (facet counts) without a query
         if version is None:
             return self.finish(self.get_response(request))

@@ -12,10 +12,8 @@ from .models import CatalogueVersion
 
 
 def catalogue_json(request):
-    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
-        "version", flat=True
-    )
-    version = version.first() or ""
+    current = CatalogueVersion.objects.current()
+    version = current[0] if current else ""
     key = f"catalogue-dump:{version}"
     body = cache.get(key) if getattr(settings, "CACHE_PAGES", True) else None
     if body is None:

@@ -245,33 +245,31 @@ def facet_rows(filterset, facet):
     return [row for row in rows if row[facet.value] is not None][:MAX_FACET_VALUES]
 
 
-def facet_cache_key(version, filterset, facet):
-    """The catalogue version and load time, the list, the facet and every other filter's values.
+def facet_key_parts(filterset, facet):
+    """The list, the facet and every other filter's values.
 
     A facet's counts ignore its own parameter, sorting and pagination, so `?sector=14022&page=3`
-    and `?sector=14050` share the sector facet's entry. A reload changes the version, so no entry
-    of the previous catalogue is ever read again (they age out of the bounded cache).
+    and `?sector=14050` share the sector facet's entry.
     """
-    name, loaded_at = version
     others = sorted(
         (param, sorted(filterset.data.getlist(param)))
         for param in filterset.data
         if param not in (facet.param, "sort", *PAGINATION_PARAMS)
     )
-    digest = hashlib.sha256(
-        repr(
-            [name, loaded_at.isoformat(), filterset._meta.model._meta.label, facet.param, others]
-        ).encode()
-    ).hexdigest()
-    return f"catalogue-facet:{digest[:40]}"
+    return [filterset._meta.model._meta.label, facet.param, others]
 
 
-def version_cached(version, key, compute):
-    """compute(), kept in the default cache under the catalogue version (the catalogue is read-only
-    between loads) when CACHE_FACETS is on. Without a version (no catalogue loaded) or a reachable
-    cache, computed anew: an unreachable Redis must slow the site down, not take it down."""
+def version_cached(version, kind, parts, compute):
+    """compute(), kept in the default cache under the catalogue version and load time plus
+    `parts` (the catalogue is read-only between loads) when CACHE_FACETS is on. A reload changes
+    every key, so nothing of the previous catalogue is read again (entries age out of the bounded
+    cache). Without a version (no catalogue loaded) or a reachable cache, computed anew: an
+    unreachable Redis must slow the site down, not take it down."""
     if not (settings.CACHE_FACETS and version):
         return compute()
+    name, loaded_at = version
+    digest = hashlib.sha256(repr([name, loaded_at.isoformat(), *parts]).encode()).hexdigest()
+    key = f"{kind}:{digest[:40]}"
     try:
         value = caches["default"].get(key)
     except Exception:
@@ -287,8 +285,12 @@ def version_cached(version, key, compute):
 
 
 def cached_facet_rows(filterset, facet, version):
-    key = facet_cache_key(version, filterset, facet) if version else ""
-    return version_cached(version, key, lambda: facet_rows(filterset, facet))
+    return version_cached(
+        version,
+        "catalogue-facet",
+        facet_key_parts(filterset, facet),
+        lambda: facet_rows(filterset, facet),
+    )
 
 
 def facet_counts(filterset, listing, flat, version=None):

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from .querysets import (
     AwardQuerySet,
+    CatalogueVersionQuerySet,
     CityQuerySet,
     FundedProjectQuerySet,
     MilestoneQuerySet,
@@ -767,6 +768,8 @@ class CatalogueVersion(models.Model):
     version = models.CharField(max_length=64)
     loaded_at = models.DateTimeField()
     counts = models.JSONField(default=dict)
+
+    objects = CatalogueVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-loaded_at", "-pk"]

@@ -48,12 +48,9 @@ def _passages():
 class SourceQuerySet(models.QuerySet):
     def for_list(self):
         """Sources with their number of cited passages and only the shortest one (for the row)."""
-        from .models import Passage
-
-        shortest = Passage.objects.annotate(length=Length("quote")).order_by("length", "start")
         return (
             self.defer("text")
-            .prefetch_related(Prefetch("passages", queryset=shortest[:1], to_attr="shortest"))
+            .prefetch_related(_shortest_passage())
             .annotate(passage_count=_passage_count())
             .order_by("date", "slug")
         )
@@ -177,6 +174,12 @@ class MilestoneQuerySet(models.QuerySet):
 
     def for_detail(self):
         return self.for_list()
+
+
+class CatalogueVersionQuerySet(models.QuerySet):
+    def current(self):
+        """(version, loaded_at) of the latest load, or None when the catalogue was never loaded."""
+        return self.order_by("-loaded_at", "-pk").values_list("version", "loaded_at").first()
 
 
 class ParticipationQuerySet(models.QuerySet):

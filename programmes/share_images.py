@@ -91,10 +91,9 @@ def images_root():
 
 
 def current_version():
-    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").values_list(
-        "version", flat=True
-    )
-    return (version.first() or "unversioned")[:16]
+    """The catalogue version the cards are drawn for (cards depend on the fixtures alone)."""
+    version = CatalogueVersion.objects.current()
+    return (version[0] if version else "unversioned")[:16]
 
 
 def image_path(kind, slug, version):

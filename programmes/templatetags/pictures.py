@@ -4,8 +4,6 @@ Each renders its SVG in a <figure> with a <figcaption>, followed by a plain tabl
 same facts (templates/programmes/_network.html, _timeline.html, _funding_chart.html, _map.html).
 """
 
-import hashlib
-
 from django import template
 from django.core.paginator import Page
 from django.db.models import Count, QuerySet, Sum
@@ -63,16 +61,12 @@ def funding_chart(context, projects):
     catalogue version like the list's facet counts (the totals depend only on the filters)."""
     if isinstance(projects, Page):
         projects = projects.paginator.object_list
-    version = getattr(context.get("request"), "catalogue_version", None)
-    if not (isinstance(projects, QuerySet) and version):
+    if not isinstance(projects, QuerySet):
         return {"picture": pictures.funding_chart(funding_totals(projects))}
-    name, loaded_at = version
-    digest = hashlib.sha256(
-        repr([name, loaded_at.isoformat(), str(projects.order_by().values("pk").query)]).encode()
-    ).hexdigest()
     groups = version_cached(
-        version,
-        f"catalogue-funding-chart:{digest[:40]}",
+        getattr(context.get("request"), "catalogue_version", None),
+        "catalogue-funding-chart",
+        [str(projects.order_by().values("pk").query)],
         lambda: pictures.funding_rows(funding_totals(projects)),
     )
     return {"picture": pictures.draw_funding_chart(groups)}
