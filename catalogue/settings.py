@@ -149,14 +149,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "programmes.middleware.CrossOriginResourcePolicyMiddleware",
+    "programmes.http.middleware.CrossOriginResourcePolicyMiddleware",
     # Read-only site: anything but GET/HEAD/OPTIONS is 405 before a view or cache sees it.
-    "programmes.middleware.AllowedMethodsMiddleware",
+    "programmes.http.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Non-UTF-8, over-long, control characters, repeated single values: 400 before the cache.
-    "programmes.middleware.QueryStringMiddleware",
+    "programmes.http.middleware.QueryStringMiddleware",
     # 304s and cached pages keyed to the catalogue version, before any view renders.
-    "programmes.caching.CatalogueCacheMiddleware",
+    "programmes.http.caching.CatalogueCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     # No view accepts a form post; kept so that one added later is protected by default.
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,7 +173,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "programmes.context_processors.catalogue",
+                "programmes.http.context_processors.catalogue",
             ],
         },
     },
@@ -273,7 +273,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # One line per failed request (method, status, path, reason); gunicorn logs every request.
-    "formatters": {"line": {"()": "programmes.logs.RequestLineFormatter"}},
+    "formatters": {"line": {"()": "programmes.http.logs.RequestLineFormatter"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
 }

@@ -11,6 +11,6 @@ if settings.BENCH_CEILING:
     urlpatterns += ceiling.urlpatterns
 
 # Error pages that render without the database and name no software (programmes/error_pages.py).
-handler400 = "programmes.error_pages.invalid_request"
-handler404 = "programmes.error_pages.page_not_found"
-handler500 = "programmes.error_pages.server_error"
+handler400 = "programmes.http.error_pages.invalid_request"
+handler404 = "programmes.http.error_pages.page_not_found"
+handler500 = "programmes.http.error_pages.server_error"

@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import api_views, dump_views, search_views, share_views, views
+from .views import api as api_views
+from .views import downloads as dump_views
+from .views import records as views
+from .views import search as search_views
+from .views import share as share_views
 
 app_name = "programmes"
 

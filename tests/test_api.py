@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import resolve, reverse
 
-from programmes.api_docs import LISTS
+from programmes.views.api_docs import LISTS
 
 pytestmark = pytest.mark.django_db
 

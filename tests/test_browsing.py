@@ -95,7 +95,7 @@ def test_the_source_reader_anchors_and_lists_every_passage(client):
 
 
 def test_the_reader_shows_the_whole_text_in_order():
-    from programmes.reader import render
+    from programmes.formats.reader import render
 
     for source in Source.objects.all():
         paragraphs = render(source.text, list(source.passages.all()))

@@ -8,14 +8,14 @@ from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 
-from programmes.dump import TABLES, DumpError, dump_catalogue, load_dump
+from programmes.loading.dump import TABLES, DumpError, dump_catalogue, load_dump
 from programmes.models import CatalogueVersion, FundedProject, Passage, Source
 
 pytestmark = pytest.mark.django_db
 
 
 def _name(obj):
-    """A row's identity without database ids (written independently of programmes.dump)."""
+    """A row's identity without database ids (written independently of programmes.loading.dump)."""
     if isinstance(obj, Passage):
         return (obj.source.slug, obj.start, obj.end)
     return getattr(obj, "slug", None) or getattr(obj, "code", None) or obj.pk

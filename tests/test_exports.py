@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from programmes.exports import neutralise
+from programmes.formats.exports import neutralise
 from programmes.models import CITED_MODELS, Passage, Source
 
 pytestmark = pytest.mark.django_db

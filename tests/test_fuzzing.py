@@ -34,7 +34,7 @@ PROFILE = settings.get_profile(
 
 
 def _filter_names():
-    from programmes import filters
+    from programmes.lists import filters
 
     return sorted(
         {

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
-from programmes.logs import RequestLineFormatter
+from programmes.http.logs import RequestLineFormatter
 from programmes.models import City, FundedProject, Partner, Person, Programme, Source
 from programmes.urls import urlpatterns
 

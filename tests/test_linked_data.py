@@ -7,7 +7,8 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from programmes.annotations import passage_annotation
+from programmes.formats.annotations import passage_annotation
+from programmes.formats.schema_org import json_ld_script
 from programmes.models import (
     Award,
     City,
@@ -19,7 +20,6 @@ from programmes.models import (
     Programme,
     Source,
 )
-from programmes.schema_org import json_ld_script
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
 from programmes.models import CatalogueVersion, FundedProject
-from programmes.views import AWARDS, MILESTONES, PARTNERS, PEOPLE, PROGRAMMES, PROJECTS
+from programmes.views.records import AWARDS, MILESTONES, PARTNERS, PEOPLE, PROGRAMMES, PROJECTS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from programmes.loader import counts
+from programmes.loading.loader import counts
 from programmes.models import (
     CITED_MODELS,
     Award,

@@ -14,8 +14,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.template import Context, Template
 
-from programmes import pictures
 from programmes.models import City, FundedProject, Milestone, Participation, Partner, Programme
+from programmes.pictures import drawings as pictures
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,16 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from programmes import share_images
 from programmes.models import FundedProject, Source
-from programmes.share_images import HEIGHT, WIDTH, card_text, render_card, share_image_url, wrap
+from programmes.pictures import share_images
+from programmes.pictures.share_images import (
+    HEIGHT,
+    WIDTH,
+    card_text,
+    render_card,
+    share_image_url,
+    wrap,
+)
 
 pytestmark = pytest.mark.django_db
 

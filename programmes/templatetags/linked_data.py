@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django import template
 
-from programmes.schema_org import describe, json_ld_script
-from programmes.share_images import HEIGHT, WIDTH, share_image_url
+from programmes.formats.schema_org import describe, json_ld_script
+from programmes.pictures.share_images import HEIGHT, WIDTH, share_image_url
 
 register = template.Library()
 

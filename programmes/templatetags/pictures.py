@@ -9,9 +9,9 @@ from django.core.paginator import Page
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from programmes import pictures
-from programmes.listing import version_cached
 from programmes.models import City, FundedProject, Participation, Programme
+from programmes.pictures import drawings as pictures
+from programmes.views.lists import version_cached
 
 register = template.Library()
 

@@ -173,7 +173,7 @@ def main():
     took = python(
         env,
         "import time, django; django.setup(); from django.conf import settings; "
-        "from programmes.loader import load_catalogue; t = time.perf_counter(); "
+        "from programmes.loading.loader import load_catalogue; t = time.perf_counter(); "
         "load_catalogue(settings.FIXTURES_DIR); print(f'{time.perf_counter() - t:.2f}')",
     )
     print(f"load_catalogue: {took.strip()} s", flush=True)

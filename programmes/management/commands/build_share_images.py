@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from programmes.share_images import build_all, images_root
+from programmes.pictures.share_images import build_all, images_root
 
 
 class Command(BaseCommand):

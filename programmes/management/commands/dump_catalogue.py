@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from programmes.dump import dump_catalogue
+from programmes.loading.dump import dump_catalogue
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from programmes.loader import LoadError, load_catalogue
+from programmes.loading.loader import LoadError, load_catalogue
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from programmes.dump import DumpError, load_dump
+from programmes.loading.dump import DumpError, load_dump
 
 
 class Command(BaseCommand):

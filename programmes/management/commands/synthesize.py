@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from catalogue.settings import database_from_url
-from programmes.synthetic import Synthesizer, real_catalogue_in
+from programmes.loading.synthetic import Synthesizer, real_catalogue_in
 
 ALIAS = "synthetic"
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
-from .models import (
+from ..models import (
     Award,
     CatalogueVersion,
     City,

@@ -1,4 +1,4 @@
-"""`/catalogue.json`: the whole catalogue in the shape of `programmes.dump`, built once per
+"""`/catalogue.json`: the whole catalogue in the shape of `programmes.loading.dump`, built once per
 catalogue version and then served from the cache."""
 
 import json
@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
-from .dump import dump_catalogue
-from .models import CatalogueVersion
+from ..loading.dump import dump_catalogue
+from ..models import CatalogueVersion
 
 
 def catalogue_json(request):

@@ -8,9 +8,9 @@ from collections import defaultdict
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from . import exports, filters, reader
-from .listing import Facet, Listing, list_view
-from .models import (
+from ..formats import exports, reader
+from ..lists import filters
+from ..models import (
     Award,
     City,
     FundedProject,
@@ -22,6 +22,7 @@ from .models import (
     Programme,
     Source,
 )
+from .lists import Facet, Listing, list_view
 
 FORMATS = ("html", "json", "csv")
 

@@ -31,8 +31,7 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .loader import counts
-from .models import (
+from ..models import (
     Award,
     CatalogueVersion,
     City,
@@ -47,6 +46,7 @@ from .models import (
     SectorCategory,
     Source,
 )
+from .loader import counts
 
 FORMAT = "city-cooperation-catalogue-dump"
 FORMAT_VERSION = 1

@@ -8,7 +8,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractYear
 
-from .models import (
+from ..models import (
     Award,
     City,
     FundedProject,

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .models import (
+from ..models import (
     CONTEXT_CHARS,
     Award,
     CatalogueVersion,

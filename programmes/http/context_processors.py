@@ -1,6 +1,6 @@
 import functools
 
-from .models import CatalogueVersion, Source
+from ..models import CatalogueVersion, Source
 
 
 def catalogue(request):

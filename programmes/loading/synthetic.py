@@ -17,8 +17,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from .loader import RECORD_KINDS, read_sectors
-from .models import (
+from ..models import (
     CONTEXT_CHARS,
     Award,
     CatalogueVersion,
@@ -35,6 +34,7 @@ from .models import (
     SectorCategory,
     Source,
 )
+from .loader import RECORD_KINDS, read_sectors
 
 SYNTHETIC_PREFIX = "synthetic-"
 PROJECTS_PER_SOURCE = 1000

@@ -22,7 +22,7 @@ from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
-from .models import CatalogueVersion
+from ..models import CatalogueVersion
 
 logger = logging.getLogger(__name__)
 

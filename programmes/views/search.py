@@ -4,8 +4,8 @@ from django import forms
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from .errors import bad_request
-from .search import MAX_QUERY_LENGTH, search
+from ..http.errors import bad_request
+from ..search import MAX_QUERY_LENGTH, search
 
 
 class SearchForm(forms.Form):

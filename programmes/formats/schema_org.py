@@ -10,7 +10,7 @@ import json
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .models import (
+from ..models import (
     Award,
     City,
     DatePrecision,

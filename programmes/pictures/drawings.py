@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 SVG_NS = "http://www.w3.org/2000/svg"
-LAND_OUTLINES = Path(__file__).resolve().parent / "data" / "land-110m.json"
+LAND_OUTLINES = Path(__file__).resolve().parents[1] / "data" / "land-110m.json"
 
 
 @dataclass

@@ -17,8 +17,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max
 from django.shortcuts import render
 
-from . import exports
-from .errors import bad_request
+from ..formats import exports
+from ..http.errors import bad_request
 
 logger = logging.getLogger(__name__)
 

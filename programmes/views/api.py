@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from ..models import CatalogueVersion
 from .api_docs import endpoints, openapi
-from .models import CatalogueVersion
 
 
 def _spec(request):

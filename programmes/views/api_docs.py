@@ -7,11 +7,11 @@ import django_filters as filters
 from django.conf import settings
 from django.urls import reverse
 
-from . import views
-from .listing import MAX_VALUE_LENGTH
-from .models import CatalogueVersion
-from .search import HITS_PER_GROUP, MAX_QUERY_LENGTH
-from .share_images import HEIGHT, KINDS, WIDTH
+from ..models import CatalogueVersion
+from ..pictures.share_images import HEIGHT, KINDS, WIDTH
+from ..search import HITS_PER_GROUP, MAX_QUERY_LENGTH
+from . import records as views
+from .lists import MAX_VALUE_LENGTH
 
 # (URL name, listing, plural noun) of every list with JSON and CSV twins.
 LISTS = [

@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
-from .share_images import KINDS, ensure_image
+from ..pictures.share_images import KINDS, ensure_image
 
 MAX_AGE = 24 * 3600
 

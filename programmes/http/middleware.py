@@ -31,7 +31,7 @@ def multi_valued_parameters():
     from django import forms
 
     try:
-        from . import filters
+        from ..lists import filters
     except ImportError:
         return frozenset()
     names = set()

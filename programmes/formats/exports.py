@@ -13,8 +13,7 @@ from urllib.parse import urlencode
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.text import slugify
 
-from .annotations import passage_annotation
-from .models import (
+from ..models import (
     Award,
     City,
     FundedProject,
@@ -24,6 +23,7 @@ from .models import (
     Programme,
     Source,
 )
+from .annotations import passage_annotation
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
