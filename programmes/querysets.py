@@ -1,7 +1,12 @@
-"""One named QuerySet method per page: each picks its joins, and a test pins its query count."""
+"""One named QuerySet method per page: each picks its joins, and a test pins its query count.
 
+models.py builds its managers from these classes, so the other models are named here through the
+app registry (`_model("Passage")`) rather than imported: the import runs one way only.
+"""
+
+from django.apps import apps
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce, Length
 
 
@@ -17,15 +22,17 @@ def _count(queryset, field, distinct=False):
     return Coalesce(Subquery(counted), 0)
 
 
-def _passage_count():
-    from .models import Passage
+def _model(name):
+    return apps.get_model("programmes", name)
 
-    return _count(Passage.objects.filter(source=OuterRef("pk")), "pk")
+
+def _passage_count():
+    return _count(_model("Passage").objects.filter(source=OuterRef("pk")), "pk")
 
 
 def _shortest_passage():
     """Each record's shortest cited passage only, as `record.shortest` (one row per record)."""
-    from .models import Passage
+    Passage = _model("Passage")
 
     shortest = (
         Passage.objects.select_related("source")
@@ -37,7 +44,7 @@ def _shortest_passage():
 
 
 def _passages():
-    from .models import Passage
+    Passage = _model("Passage")
 
     # A cited passage names its source; the source's whole text stays behind (it can be megabytes).
     return Prefetch(
@@ -83,7 +90,7 @@ class PassageQuerySet(models.QuerySet):
 
 class CityQuerySet(models.QuerySet):
     def for_list(self):
-        from .models import FundedProject, Participation
+        FundedProject, Participation = _model("FundedProject"), _model("Participation")
 
         # Correlated counts, computed for the page's rows only: joining both relations and
         # grouping would multiply them and aggregate every city before the LIMIT.
@@ -167,6 +174,26 @@ class FundedProjectQuerySet(models.QuerySet):
             "programme", "city", "sector", "sector__category"
         ).prefetch_related("funders", "implementers", _passages())
 
+    def totals(self, *by):
+        """Project counts and stated amounts per currency (summed within it, never converted),
+        per value of the fields `by`: one grouped query, for the funding chart and the totals
+        under a city's or programme's projects.
+
+        A DISTINCT list (a filter across a to-many relation: a funder, a partner) is taken by
+        primary key so a join can neither repeat a project nor double its amount. Otherwise the
+        filtered query is grouped as it is, which lets the database use its indexes.
+        """
+        base = self
+        if self.query.distinct:
+            base = self.model.objects.filter(pk__in=self.order_by().values("pk"))
+        return (
+            base.prefetch_related(None)
+            .select_related(None)
+            .order_by()
+            .values(*by, "currency")
+            .annotate(count=Count("pk"), amount=Sum("amount"))
+        )
+
 
 class MilestoneQuerySet(models.QuerySet):
     def for_list(self):
@@ -178,11 +205,32 @@ class MilestoneQuerySet(models.QuerySet):
 
 class CatalogueVersionQuerySet(models.QuerySet):
     def current(self):
-        """(version, loaded_at) of the latest load, or None when the catalogue was never loaded."""
-        return self.order_by("-loaded_at", "-pk").values_list("version", "loaded_at").first()
+        """The latest load (its version and load time), or None when the catalogue was never
+        loaded. Read once per request, by the cache middleware, and handed on from there."""
+        return self.order_by("-loaded_at", "-pk").only("version", "loaded_at").first()
 
 
 class ParticipationQuerySet(models.QuerySet):
+    def network_of_city(self, city):
+        """Every participation in the city's programmes: its partner cities and organisations."""
+        return self.filter(programme__in=city.participations.values("programme")).select_related(
+            "programme", "city", "partner"
+        )
+
+    def network_of_programme(self, programme):
+        return self.filter(programme=programme).select_related("city", "partner")
+
+    def city_memberships(self):
+        """(programme id, city id) of every city taking part itself or through an organisation
+        based there; only the ids travel, as a large catalogue has many thousands of them."""
+        return (
+            self.annotate(place=Coalesce("city_id", "partner__city_id"))
+            .filter(place__isnull=False)
+            .values_list("programme_id", "place")
+            .distinct()
+            .order_by()
+        )
+
     def for_partner(self, partner):
         return (
             self.filter(partner=partner)

@@ -27,19 +27,11 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import (
-    Award,
-    City,
-    FundedProject,
-    Milestone,
-    Partner,
-    Passage,
-    Person,
-    Programme,
-    Source,
-)
+from .kinds import SEARCHED
+from .lists.parameters import MAX_VALUE_LENGTH
+from .models import Passage, Source
 
-MAX_QUERY_LENGTH = 200
+MAX_QUERY_LENGTH = MAX_VALUE_LENGTH
 HITS_PER_GROUP = 20
 SNIPPET_CHARS = 240
 CONFIG = "english"
@@ -50,26 +42,6 @@ START_SEL, STOP_SEL = "\ue000", "\ue001"
 FIELD_SEPARATOR = " · "
 
 
-@dataclass(frozen=True)
-class RecordKind:
-    key: str
-    label: str
-    model: type
-    title_field: str
-    fields: tuple
-
-
-RECORD_KINDS = [
-    RecordKind("city", "Cities", City, "name", ("name", "native_name", "region")),
-    RecordKind("programme", "Programmes", Programme, "name", ("name", "summary")),
-    RecordKind(
-        "project", "Funded projects", FundedProject, "title", ("title", "phase", "status_as_stated")
-    ),
-    RecordKind("partner", "Partners", Partner, "name", ("name", "acronym")),
-    RecordKind("person", "People", Person, "name", ("name", "role")),
-    RecordKind("award", "Awards", Award, "name", ("name", "year_as_stated")),
-    RecordKind("milestone", "Milestones", Milestone, "title", ("title", "description")),
-]
 PASSAGES = ("passage", "Cited passages")
 PARAGRAPHS = ("paragraph", "Source documents")
 
@@ -226,18 +198,18 @@ class PostgresEngine:
         self.words = [w.strip('"').lstrip("-").lower() for w in q.split()]
 
     def records(self, kind):
-        vector = SearchVector(*kind.fields, config=CONFIG)
+        vector = SearchVector(*kind.search_fields, config=CONFIG)
         rows = (
             kind.model.objects.annotate(search=vector)
             .filter(search=self.query)
             .annotate(
                 rank=SearchRank(vector, self.query),
-                headline=_headline(_joined(kind.fields), self.query),
+                headline=_headline(_joined(kind.search_fields), self.query),
             )
             .order_by("-rank", kind.title_field)
-            .only("slug", *kind.fields)[: HITS_PER_GROUP + 1]
+            .only("slug", *kind.search_fields)[: HITS_PER_GROUP + 1]
         )
-        return [(r, safe_headline(r.headline, _joined_text(r, kind.fields))) for r in rows]
+        return [(r, safe_headline(r.headline, _joined_text(r, kind.search_fields))) for r in rows]
 
     def passages(self):
         vector = SearchVector("quote", config=CONFIG)
@@ -324,11 +296,11 @@ class SimpleEngine:
         if not self.terms:
             return []
         rows = (
-            kind.model.objects.filter(self._matches(kind.fields))
-            .only("slug", *kind.fields)
+            kind.model.objects.filter(self._matches(kind.search_fields))
+            .only("slug", *kind.search_fields)
             .order_by(kind.title_field)[: HITS_PER_GROUP + 1]
         )
-        return [(r, highlight(_joined_text(r, kind.fields), self.terms)) for r in rows]
+        return [(r, highlight(_joined_text(r, kind.search_fields), self.terms)) for r in rows]
 
     def passages(self):
         if not self.terms:
@@ -382,8 +354,8 @@ def search(q):
     """Search the whole catalogue for `q` (at most MAX_QUERY_LENGTH characters, already checked)."""
     engine = engine_for(q)
     groups = []
-    for kind in RECORD_KINDS:
-        group = Group(kind.key, kind.label)
+    for kind in SEARCHED:
+        group = Group(kind.key, kind.plural)
         for record, snippet in _capped(group, engine.records(kind)):
             title = str(getattr(record, kind.title_field))
             group.hits.append(Hit(title, record.get_absolute_url(), snippet))

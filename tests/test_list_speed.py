@@ -8,8 +8,8 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from programmes.kinds import BY_KEY
 from programmes.models import CatalogueVersion, FundedProject
-from programmes.views.records import AWARDS, MILESTONES, PARTNERS, PEOPLE, PROGRAMMES, PROJECTS
 
 pytestmark = pytest.mark.django_db
 
@@ -59,26 +59,26 @@ def test_it_selects_and_counts_without_distinct_when_no_filter_joins_a_to_many_r
 
 
 @pytest.mark.parametrize(
-    ("listing", "url"),
+    ("kind", "url"),
     [
-        (PROJECTS, "/projects/"),
-        (PROJECTS, "/projects/?sector_category=140&instrument=loan"),
-        (PROGRAMMES, "/programmes/"),
-        (PROGRAMMES, "/programmes/?role=host"),
-        (PARTNERS, "/partners/"),
-        (PEOPLE, "/people/"),
-        (AWARDS, "/awards/"),
-        (MILESTONES, "/milestones/"),
-        (MILESTONES, "/milestones/?city=dalian"),
+        (BY_KEY["project"], "/projects/"),
+        (BY_KEY["project"], "/projects/?sector_category=140&instrument=loan"),
+        (BY_KEY["programme"], "/programmes/"),
+        (BY_KEY["programme"], "/programmes/?role=host"),
+        (BY_KEY["partner"], "/partners/"),
+        (BY_KEY["person"], "/people/"),
+        (BY_KEY["award"], "/awards/"),
+        (BY_KEY["milestone"], "/milestones/"),
+        (BY_KEY["milestone"], "/milestones/?city=dalian"),
     ],
 )
-def test_every_facet_counts_each_matching_record_once(client, listing, url):
+def test_every_facet_counts_each_matching_record_once(client, kind, url):
     response = client.get(url)
     query = QueryDict(url.partition("?")[2])
     for facet, values in response.context["facets"]:
         others = query.copy()
         others.pop(facet.param, None)
-        records = listing.filterset_class(others, queryset=listing.model.objects.all()).qs
+        records = kind.filterset(others, queryset=kind.model.objects.all()).qs
         for value in values:
             expected = records.filter(**{facet.value: value.value}).distinct().count()
             assert value.count == expected, (url, facet.param, value.value)

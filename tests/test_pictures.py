@@ -10,12 +10,13 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
-from django.template import Context, Template
+from django.template.loader import render_to_string
 
 from programmes.models import City, FundedProject, Milestone, Participation, Partner, Programme
 from programmes.pictures import drawings as pictures
+from programmes.views import pictures as page_pictures
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,30 @@ def _svg(html, css_class):
     return ET.fromstring(found[0])
 
 
-def _render(source, **context):
-    return Template("{% load pictures %}" + source).render(Context(context))
+def _render(partial, picture, **context):
+    """A picture as its page shows it: the partial template the views' pictures are drawn in."""
+    return render_to_string(f"programmes/_{partial}.html", {"picture": picture, **context})
+
+
+def _network_html(record):
+    if isinstance(record, City):
+        return _render("network", page_pictures.city_network(record), subject=record)
+    return _render("network", page_pictures.programme_network(record), subject=record)
+
+
+def _timeline_html(milestones):
+    rows = milestones.object_list if isinstance(milestones, Page) else milestones
+    return _render("timeline", pictures.timeline(list(rows)))
+
+
+def _chart_html(projects):
+    return _render(
+        "funding_chart", pictures.draw_funding_chart(page_pictures.funding_rows(projects))
+    )
+
+
+def _map_html():
+    return _render("map", page_pictures.city_map())
 
 
 def _marked(svg, attribute):
@@ -39,19 +62,19 @@ def _marked(svg, attribute):
 
 
 def _city_network(slug):
-    return _svg(_render("{% city_network city %}", city=City.objects.get(slug=slug)), "network")
+    return _svg(_network_html(City.objects.get(slug=slug)), "network")
 
 
 def _timeline(milestones):
-    return _svg(_render("{% milestone_timeline m %}", m=milestones), "timeline")
+    return _svg(_timeline_html(milestones), "timeline")
 
 
 def _chart(projects):
-    return _svg(_render("{% funding_chart p %}", p=projects), "funding-chart")
+    return _svg(_chart_html(projects), "funding-chart")
 
 
 def _map():
-    return _svg(_render("{% city_map %}"), "city-map")
+    return _svg(_map_html(), "city-map")
 
 
 def _chart_counts(svg):
@@ -90,7 +113,7 @@ def _assert_accessible(svg):
     [
         lambda: _city_network("dalian"),
         lambda: _svg(
-            _render("{% programme_network p %}", p=Programme.objects.get(slug=SHANGHAI_PROGRAMME)),
+            _network_html(Programme.objects.get(slug=SHANGHAI_PROGRAMME)),
             "network",
         ),
         lambda: _timeline(Milestone.objects.all()),
@@ -141,7 +164,7 @@ def test_it_labels_each_edge_with_the_programme_and_the_role():
 
 def test_it_draws_every_participant_of_the_programme():
     programme = Programme.objects.get(slug="model-city-yen-loan-programme")
-    svg = _svg(_render("{% programme_network p %}", p=programme), "network")
+    svg = _svg(_network_html(programme), "network")
     nodes = {e.get("data-node") for e in _marked(svg, "data-node")}
     expected = {
         f"city:{p.city.slug}" if p.city else f"partner:{p.partner.slug}"
@@ -193,7 +216,7 @@ def test_it_escapes_names_in_the_svg():
 def test_it_draws_the_city_network_in_one_query(django_assert_num_queries):
     city = City.objects.get(slug="dalian")
     with django_assert_num_queries(1):
-        _render("{% city_network city %}", city=city)
+        _network_html(city)
 
 
 # --- timeline ---------------------------------------------------------------------------------
@@ -210,7 +233,7 @@ def test_it_draws_one_timeline_mark_per_dated_milestone():
 
 
 def test_it_lists_undated_milestones_beside_the_timeline_without_drawing_them():
-    html = _render("{% milestone_timeline m %}", m=Milestone.objects.all())
+    html = _timeline_html(Milestone.objects.all())
     drawn = {e.get("data-milestone") for e in _marked(_svg(html, "timeline"), "data-milestone")}
     beside = html.split("</svg>", 1)[1]
     undated = Milestone.objects.filter(date__isnull=True)
@@ -284,7 +307,13 @@ def test_it_sums_stated_amounts_per_currency_without_converting():
 def test_it_charts_a_page_of_projects_from_its_whole_filtered_list(django_assert_num_queries):
     page = Paginator(FundedProject.objects.for_list(), 5).page(1)
     with django_assert_num_queries(2):
-        html = _render("{% funding_chart p %}", p=page)
+        html = _chart_html(page.paginator.object_list)
+    assert _chart_counts(_svg(html, "funding-chart")) == {"category": 13, "programme": 13}
+
+
+def test_the_project_list_charts_every_page_of_its_filtered_list(client, settings):
+    settings.CACHE_FACETS = False
+    html = client.get("/projects/?page_size=5").content.decode()
     assert _chart_counts(_svg(html, "funding-chart")) == {"category": 13, "programme": 13}
 
 
@@ -320,7 +349,7 @@ def test_it_places_map_points_inside_the_picture():
 
 def test_it_draws_the_map_in_three_queries(django_assert_num_queries):
     with django_assert_num_queries(3):
-        _render("{% city_map %}")
+        _map_html()
 
 
 def test_it_draws_the_busiest_60_nodes_of_a_larger_network_and_says_how_many_are_left():

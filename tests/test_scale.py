@@ -6,17 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from programmes.models import (
-    CITED_MODELS,
-    Award,
-    City,
-    FundedProject,
-    Milestone,
-    Partner,
-    Passage,
-    Programme,
-    Source,
-)
+from programmes import models
+from programmes.kinds import KINDS
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +26,7 @@ LISTS = [
 DETAILS = ["/cities/dalian/"] + [
     f"{model}:first" for model in ("partner", "programme", "award", "project", "milestone")
 ]
-DETAIL_MODELS = {m._meta.model_name.replace("fundedproject", "project"): m for m in CITED_MODELS}
+DETAIL_MODELS = {kind.key: kind.model for kind in KINDS if kind.cited}
 
 
 class Rows:
@@ -43,17 +34,17 @@ class Rows:
 
     def __init__(self):
         self.added = 0
-        self.dalian = City.objects.get(slug="dalian")
-        self.programme = Programme.objects.order_by("pk").first()
-        self.partner = Partner.objects.order_by("pk").first()
-        self.passage = Passage.objects.order_by("pk").first()
+        self.dalian = models.City.objects.get(slug="dalian")
+        self.programme = models.Programme.objects.order_by("pk").first()
+        self.partner = models.Partner.objects.order_by("pk").first()
+        self.passage = models.Passage.objects.order_by("pk").first()
 
     def add(self, n):
         start, self.added = self.added, self.added + n
         numbers = range(start, self.added)
         text = "Synthetic scale test source."
-        sources = Source.objects.bulk_create(
-            Source(
+        sources = models.Source.objects.bulk_create(
+            models.Source(
                 slug=f"scale-source-{i}",
                 title=f"Scale source {i}",
                 kind="report",
@@ -63,22 +54,26 @@ class Rows:
             )
             for i in numbers
         )
-        passages = Passage.objects.bulk_create(
-            Passage(source=s, start=0, end=9, quote=text[:9], suffix=text[9:41]) for s in sources
+        passages = models.Passage.objects.bulk_create(
+            models.Passage(source=s, start=0, end=9, quote=text[:9], suffix=text[9:41])
+            for s in sources
         )
-        cities = City.objects.bulk_create(
-            City(slug=f"scale-city-{i}", name=f"Scale city {i}", country="CN") for i in numbers
-        )
-        partners = Partner.objects.bulk_create(
-            Partner(slug=f"scale-partner-{i}", name=f"Scale partner {i}", kind="association")
+        cities = models.City.objects.bulk_create(
+            models.City(slug=f"scale-city-{i}", name=f"Scale city {i}", country="CN")
             for i in numbers
         )
-        programmes = Programme.objects.bulk_create(
-            Programme(slug=f"scale-programme-{i}", name=f"Scale {i}", kind="network", summary=".")
+        partners = models.Partner.objects.bulk_create(
+            models.Partner(slug=f"scale-partner-{i}", name=f"Scale partner {i}", kind="association")
             for i in numbers
         )
-        projects = FundedProject.objects.bulk_create(
-            FundedProject(
+        programmes = models.Programme.objects.bulk_create(
+            models.Programme(
+                slug=f"scale-programme-{i}", name=f"Scale {i}", kind="network", summary="."
+            )
+            for i in numbers
+        )
+        projects = models.FundedProject.objects.bulk_create(
+            models.FundedProject(
                 slug=f"scale-project-{i}",
                 title=f"Scale project {i}",
                 programme=self.programme,
@@ -88,12 +83,12 @@ class Rows:
             )
             for i in numbers
         )
-        awards = Award.objects.bulk_create(
-            Award(slug=f"scale-award-{i}", name=f"Scale award {i}", recipient=self.dalian)
+        awards = models.Award.objects.bulk_create(
+            models.Award(slug=f"scale-award-{i}", name=f"Scale award {i}", recipient=self.dalian)
             for i in numbers
         )
-        milestones = Milestone.objects.bulk_create(
-            Milestone(
+        milestones = models.Milestone.objects.bulk_create(
+            models.Milestone(
                 slug=f"scale-milestone-{i}",
                 title=f"Scale milestone {i}",
                 kind="meeting",
@@ -107,11 +102,12 @@ class Rows:
                 model.passages.through(**{f"{model._meta.model_name}_id": r.pk, "passage": p})
                 for r, p in zip(records, passages, strict=True)
             )
-        FundedProject.funders.through.objects.bulk_create(
-            FundedProject.funders.through(fundedproject=p, partner=self.partner) for p in projects
+        models.FundedProject.funders.through.objects.bulk_create(
+            models.FundedProject.funders.through(fundedproject=p, partner=self.partner)
+            for p in projects
         )
-        Milestone.cities.through.objects.bulk_create(
-            Milestone.cities.through(milestone=m, city=self.dalian) for m in milestones
+        models.Milestone.cities.through.objects.bulk_create(
+            models.Milestone.cities.through(milestone=m, city=self.dalian) for m in milestones
         )
 
 
@@ -137,4 +133,4 @@ def test_each_page_type_makes_the_same_number_of_queries_with_10_or_200_more_rec
     rows.add(190)
     large = {url: queries(client, url) for url in urls}
     assert large == small
-    assert FundedProject.objects.filter(slug__startswith="scale-").count() == 200
+    assert models.FundedProject.objects.filter(slug__startswith="scale-").count() == 200

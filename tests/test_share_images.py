@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
+from programmes.kinds import KINDS
 from programmes.models import FundedProject, Source
 from programmes.pictures import share_images
 from programmes.pictures.share_images import (
@@ -29,7 +30,7 @@ def _records():
     return [
         FundedProject.objects.get(slug="sewage-processing-plant-1"),
         Source.objects.first(),
-    ] + [model.objects.first() for model, _label in share_images.KINDS.values()]
+    ] + [kind.model.objects.first() for kind in KINDS]
 
 
 @pytest.mark.parametrize("index", range(10))
@@ -94,7 +95,7 @@ def test_build_share_images_draws_every_record_and_drops_old_versions(settings, 
     call_command("build_share_images", verbosity=0)
     assert not old.exists()
     drawn = list((settings.SHARE_IMAGES_DIR / share_images.current_version()).glob("*.png"))
-    assert len(drawn) == sum(m.objects.count() for m, _ in share_images.KINDS.values())
+    assert len(drawn) == sum(kind.model.objects.count() for kind in KINDS)
 
 
 def test_the_fonts_ship_with_their_licence():

@@ -4,6 +4,9 @@ JSON list shape (stable): {"count", "page", "page_size", "num_pages", "next", "p
 "filters": {param: [values]}, "description", "results": [record, ...]}. Every record carries "url",
 "interpretations" (field → the catalogue's note) and "citations": W3C Web Annotations whose target
 has a TextQuoteSelector and a TextPositionSelector on the source.
+
+Each kind's own fields are one function here (`city_fields`, ...), named by its entry in
+`programmes.kinds`; the responses take that entry and read `export_fields`, `cited` and `title`.
 """
 
 import csv
@@ -13,16 +16,6 @@ from urllib.parse import urlencode
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.text import slugify
 
-from ..models import (
-    Award,
-    City,
-    FundedProject,
-    Milestone,
-    Partner,
-    Person,
-    Programme,
-    Source,
-)
 from .annotations import passage_annotation
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -44,136 +37,148 @@ def _date(value):
     return value.isoformat() if value else None
 
 
-def fields_of(record):
-    """The record's own facts, by model: scalars and slugs of related records."""
-    if isinstance(record, City):
-        return {
-            "name": record.name,
-            "native_name": record.native_name,
-            "country": record.country,
-            "region": record.region,
-            "latitude": _amount(record.latitude),
-            "longitude": _amount(record.longitude),
-        }
-    if isinstance(record, Partner):
-        return {
-            "name": record.name,
-            "acronym": record.acronym,
-            "kind": record.kind,
-            "kind_name": record.get_kind_display(),
-            "country": record.country,
-            "city": _slug(record.city),
-        }
-    if isinstance(record, Person):
-        return {
-            "name": record.name,
-            "role": record.role,
-            "organisation": _slug(record.organisation),
-            "organisation_name": _name(record.organisation),
-        }
-    if isinstance(record, Programme):
-        return {
-            "name": record.name,
-            "kind": record.kind,
-            "kind_name": record.get_kind_display(),
-            "summary": record.summary,
-            "status": record.status,
-            "status_as_of": _date(record.status_as_of),
-            "start_date": _date(record.date),
-            "start_date_precision": record.date_precision,
-            "start_date_as_stated": record.date_as_stated,
-            "end_date": _date(record.end_date),
-            "end_date_precision": record.end_date_precision,
-            "end_date_as_stated": record.end_date_as_stated,
-            "total_investment": _amount(record.total_investment),
-            "total_investment_currency": record.total_investment_currency,
-            "total_investment_as_stated": record.total_investment_as_stated,
-            "participants": [
-                {
-                    "city": _slug(p.city),
-                    "partner": _slug(p.partner),
-                    "name": str(p.participant),
-                    "role": p.role,
-                    "note": p.note,
-                }
-                for p in record.participations.all()
-            ],
-        }
-    if isinstance(record, Award):
-        return {
-            "name": record.name,
-            "recipient": _slug(record.recipient),
-            "recipient_name": _name(record.recipient),
-            "conferred_by": _slug(record.conferred_by),
-            "conferred_by_name": _name(record.conferred_by),
-            "recommended_by": _slug(record.recommended_by),
-            "recommended_by_name": _name(record.recommended_by),
-            "year": record.year,
-            "year_as_stated": record.year_as_stated,
-        }
-    if isinstance(record, FundedProject):
-        return {
-            "title": record.title,
-            "programme": record.programme.slug,
-            "programme_name": record.programme.name,
-            "city": record.city.slug,
-            "city_name": record.city.name,
-            "sector": record.sector.code,
-            "sector_name": record.sector.name,
-            "sector_category": record.sector.category.code,
-            "sector_category_name": record.sector.category.name,
-            "funders": [p.slug for p in record.funders.all()],
-            "funder_names": [str(p) for p in record.funders.all()],
-            "instrument": record.instrument,
-            "amount": _amount(record.amount),
-            "currency": record.currency,
-            "amount_as_stated": record.amount_as_stated,
-            "phase": record.phase,
-            "status": record.status,
-            "status_as_stated": record.status_as_stated,
-            "status_date": _date(record.status_date),
-            "start_year": record.start_year,
-            "end_year": record.end_year,
-            "period_as_stated": record.period_as_stated,
-        }
-    if isinstance(record, Milestone):
-        return {
-            "title": record.title,
-            "kind": record.kind,
-            "description": record.description,
-            "date": _date(record.date),
-            "date_end": _date(record.date_end),
-            "date_precision": record.date_precision,
-            "date_as_stated": record.date_as_stated,
-            "date_inferred": record.date_inferred,
-            "programme": _slug(record.programme),
-            "cities": [c.slug for c in record.cities.all()],
-            "partners": [p.slug for p in record.partners.all()],
-        }
-    if isinstance(record, Source):
-        return {
-            "title": record.title,
-            "kind": record.kind,
-            "author": record.author,
-            "author_role": record.author_role,
-            "author_organisation": record.author_organisation,
-            "event": record.event,
-            "place": record.place,
-            "date": _date(record.date),
-            "date_precision": record.date_precision,
-            "date_as_stated": record.date_as_stated,
-            "date_inferred": record.date_inferred,
-            "date_inference": record.date_inference,
-            "language": record.language,
-            "sha256": record.sha256,
-        }
-    raise TypeError(f"no export for {type(record).__name__}")
+def city_fields(record):
+    return {
+        "name": record.name,
+        "native_name": record.native_name,
+        "country": record.country,
+        "region": record.region,
+        "latitude": _amount(record.latitude),
+        "longitude": _amount(record.longitude),
+    }
 
 
-def record_dict(record, absolute):
+def partner_fields(record):
+    return {
+        "name": record.name,
+        "acronym": record.acronym,
+        "kind": record.kind,
+        "kind_name": record.get_kind_display(),
+        "country": record.country,
+        "city": _slug(record.city),
+    }
+
+
+def person_fields(record):
+    return {
+        "name": record.name,
+        "role": record.role,
+        "organisation": _slug(record.organisation),
+        "organisation_name": _name(record.organisation),
+    }
+
+
+def programme_fields(record):
+    return {
+        "name": record.name,
+        "kind": record.kind,
+        "kind_name": record.get_kind_display(),
+        "summary": record.summary,
+        "status": record.status,
+        "status_as_of": _date(record.status_as_of),
+        "start_date": _date(record.date),
+        "start_date_precision": record.date_precision,
+        "start_date_as_stated": record.date_as_stated,
+        "end_date": _date(record.end_date),
+        "end_date_precision": record.end_date_precision,
+        "end_date_as_stated": record.end_date_as_stated,
+        "total_investment": _amount(record.total_investment),
+        "total_investment_currency": record.total_investment_currency,
+        "total_investment_as_stated": record.total_investment_as_stated,
+        "participants": [
+            {
+                "city": _slug(p.city),
+                "partner": _slug(p.partner),
+                "name": str(p.participant),
+                "role": p.role,
+                "note": p.note,
+            }
+            for p in record.participations.all()
+        ],
+    }
+
+
+def award_fields(record):
+    return {
+        "name": record.name,
+        "recipient": _slug(record.recipient),
+        "recipient_name": _name(record.recipient),
+        "conferred_by": _slug(record.conferred_by),
+        "conferred_by_name": _name(record.conferred_by),
+        "recommended_by": _slug(record.recommended_by),
+        "recommended_by_name": _name(record.recommended_by),
+        "year": record.year,
+        "year_as_stated": record.year_as_stated,
+    }
+
+
+def project_fields(record):
+    return {
+        "title": record.title,
+        "programme": record.programme.slug,
+        "programme_name": record.programme.name,
+        "city": record.city.slug,
+        "city_name": record.city.name,
+        "sector": record.sector.code,
+        "sector_name": record.sector.name,
+        "sector_category": record.sector.category.code,
+        "sector_category_name": record.sector.category.name,
+        "funders": [p.slug for p in record.funders.all()],
+        "funder_names": [str(p) for p in record.funders.all()],
+        "instrument": record.instrument,
+        "amount": _amount(record.amount),
+        "currency": record.currency,
+        "amount_as_stated": record.amount_as_stated,
+        "phase": record.phase,
+        "status": record.status,
+        "status_as_stated": record.status_as_stated,
+        "status_date": _date(record.status_date),
+        "start_year": record.start_year,
+        "end_year": record.end_year,
+        "period_as_stated": record.period_as_stated,
+    }
+
+
+def milestone_fields(record):
+    return {
+        "title": record.title,
+        "kind": record.kind,
+        "description": record.description,
+        "date": _date(record.date),
+        "date_end": _date(record.date_end),
+        "date_precision": record.date_precision,
+        "date_as_stated": record.date_as_stated,
+        "date_inferred": record.date_inferred,
+        "programme": _slug(record.programme),
+        "cities": [c.slug for c in record.cities.all()],
+        "partners": [p.slug for p in record.partners.all()],
+    }
+
+
+def source_fields(record):
+    return {
+        "title": record.title,
+        "kind": record.kind,
+        "author": record.author,
+        "author_role": record.author_role,
+        "author_organisation": record.author_organisation,
+        "event": record.event,
+        "place": record.place,
+        "date": _date(record.date),
+        "date_precision": record.date_precision,
+        "date_as_stated": record.date_as_stated,
+        "date_inferred": record.date_inferred,
+        "date_inference": record.date_inference,
+        "language": record.language,
+        "sha256": record.sha256,
+    }
+
+
+def record_dict(record, kind, absolute):
+    """The record as its JSON twin says it: slug, permalink, its kind's fields, citations."""
     data = {"slug": record.slug, "url": absolute(record.get_absolute_url())}
-    data.update(fields_of(record))
-    if isinstance(record, Source):
+    data.update(kind.export_fields(record))
+    if not kind.cited:
         data["text_url"] = absolute(record.get_absolute_url())
         return data
     data["interpretations"] = record.interpretations
@@ -183,7 +188,7 @@ def record_dict(record, absolute):
     return data
 
 
-def json_list_response(request, page, chips, description):
+def json_list_response(request, kind, page, chips, description):
     absolute = request.build_absolute_uri
     flat = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "page"]
 
@@ -204,15 +209,15 @@ def json_list_response(request, page, chips, description):
             "filters": filters,
             "sort": request.GET.get("sort", ""),
             "description": description,
-            "results": [record_dict(r, absolute) for r in page.object_list],
+            "results": [record_dict(r, kind, absolute) for r in page.object_list],
         },
         json_dumps_params={"ensure_ascii": False, "indent": 1},
     )
 
 
-def detail_json_response(request, record):
+def detail_json_response(request, kind, record):
     return JsonResponse(
-        record_dict(record, request.build_absolute_uri),
+        record_dict(record, kind, request.build_absolute_uri),
         json_dumps_params={"ensure_ascii": False, "indent": 1},
     )
 
@@ -240,8 +245,8 @@ def _flatten(value):
     return value
 
 
-def csv_row(record, absolute):
-    data = record_dict(record, absolute)
+def csv_row(record, kind, absolute):
+    data = record_dict(record, kind, absolute)
     citations = data.pop("citations", [])
     data.pop("interpretations", None)
     row = {k: _flatten(v) for k, v in data.items()}
@@ -263,20 +268,20 @@ class _Echo:
         return value
 
 
-def csv_filename(listing, chips):
-    name = slugify(listing.title)
+def csv_filename(kind, chips):
+    name = slugify(kind.title)
     parts = [f"{c.param}-{slugify(c.value)}" for c in chips]
     return re.sub(r"[^a-z0-9_.-]", "", "_".join([name, *parts]))[:150] + ".csv"
 
 
-def csv_response(request, listing, records, chips):
+def csv_response(request, kind, records, chips):
     absolute = request.build_absolute_uri
     writer = csv.writer(_Echo())
 
     def rows():
         header = None
         for record in records.iterator(chunk_size=500) if hasattr(records, "iterator") else records:
-            row = csv_row(record, absolute)
+            row = csv_row(record, kind, absolute)
             if header is None:
                 header = list(row)
                 yield writer.writerow(header)
@@ -285,5 +290,5 @@ def csv_response(request, listing, records, chips):
             yield writer.writerow(["slug", "url"])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{csv_filename(listing, chips)}"'
+    response["Content-Disposition"] = f'attachment; filename="{csv_filename(kind, chips)}"'
     return response

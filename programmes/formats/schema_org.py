@@ -2,7 +2,9 @@
 
 Each record is described as the thing it is (a city is a Place, a funded project a MonetaryGrant,
 a milestone an Event, …); the passages that state it are `subjectOf` Quotations, each part of its
-source document. Dates keep the precision the source gives ("1993", "2016-06", "2003-10-17").
+source document. Each kind's entry in `programmes.kinds` names its schema.org type and the
+`Describer` method that describes it. Dates keep the precision the source gives ("1993",
+"2016-06", "2003-10-17").
 """
 
 import json
@@ -10,17 +12,7 @@ import json
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ..models import (
-    Award,
-    City,
-    DatePrecision,
-    FundedProject,
-    Milestone,
-    Partner,
-    Person,
-    Programme,
-    Source,
-)
+from ..models import DatePrecision, Source
 
 SCHEMA_CONTEXT = "https://schema.org"
 # What json_script escapes: a JSON string can then never close the <script> element.
@@ -60,10 +52,10 @@ class Describer:
 
     # --- shared parts -------------------------------------------------------------------------
 
-    def source(self, source):
+    def source(self, source, schema_type="CreativeWork"):
         types = {Source.Kind.NEWS_ARTICLE: "NewsArticle", Source.Kind.REPORT: "Report"}
         return {
-            "@type": types.get(source.kind, "CreativeWork"),
+            "@type": types.get(source.kind, schema_type),
             "@id": self.url(source),
             "name": source.title,
             "url": self.url(source),
@@ -120,8 +112,8 @@ class Describer:
 
     # --- one method per kind ------------------------------------------------------------------
 
-    def city(self, city):
-        data = self.base(city, "Place", city.name)
+    def city(self, city, schema_type):
+        data = self.base(city, schema_type, city.name)
         data["alternateName"] = city.native_name
         data["address"] = {
             "@type": "PostalAddress",
@@ -136,8 +128,8 @@ class Describer:
             }
         return data
 
-    def partner(self, partner):
-        data = self.base(partner, "Organization", partner.name, partner.get_kind_display())
+    def partner(self, partner, schema_type):
+        data = self.base(partner, schema_type, partner.name, partner.get_kind_display())
         data["alternateName"] = partner.acronym
         data["location"] = self.place(partner.city)
         data["address"] = (
@@ -147,19 +139,19 @@ class Describer:
         )
         return data
 
-    def person(self, person):
-        data = self.base(person, "Person", person.name)
+    def person(self, person, schema_type):
+        data = self.base(person, schema_type, person.name)
         data["jobTitle"] = person.role
         data["worksFor"] = self.organisation(person.organisation)
         return data
 
-    def programme(self, programme):
-        data = self.base(programme, "Project", programme.name, programme.summary)
+    def programme(self, programme, schema_type):
+        data = self.base(programme, schema_type, programme.name, programme.summary)
         data["foundingDate"] = iso_date(programme.date, programme.date_precision)
         data["dissolutionDate"] = iso_date(programme.end_date, programme.end_date_precision)
         return data
 
-    def award(self, award):
+    def award(self, award, schema_type):
         # schema.org has no class for an award (only the `award` text property), so the record
         # is a Thing naming its recipient and conferring body.
         parts = [f"conferred on {award.recipient.name}"]
@@ -167,12 +159,12 @@ class Describer:
             parts.append(f"by {award.conferred_by.name}")
         if award.year_as_stated or award.year:
             parts.append(f"({award.year_as_stated or award.year})")
-        return self.base(award, "Thing", award.name, f"{award.name}, {' '.join(parts)}")
+        return self.base(award, schema_type, award.name, f"{award.name}, {' '.join(parts)}")
 
-    def project(self, project):
+    def project(self, project, schema_type):
         data = self.base(
             project,
-            "MonetaryGrant",
+            schema_type,
             project.title,
             f"{project.get_instrument_display()}, sector {project.sector}",
         )
@@ -193,33 +185,22 @@ class Describer:
         data["areaServed"] = self.place(project.city)
         return data
 
-    def milestone(self, milestone):
-        data = self.base(milestone, "Event", milestone.title, milestone.description)
+    def milestone(self, milestone, schema_type):
+        data = self.base(milestone, schema_type, milestone.title, milestone.description)
         data["startDate"] = iso_date(milestone.date, milestone.date_precision)
         data["eventStatus"] = "https://schema.org/EventScheduled" if milestone.is_target else None
         data["location"] = [self.place(c) for c in milestone.cities.all()]
         data["organizer"] = [self.organisation(p) for p in milestone.partners.all()]
         return data
 
-    def source_document(self, source):
-        data = {"@context": SCHEMA_CONTEXT, **self.source(source)}
+    def source_document(self, source, schema_type):
+        data = {"@context": SCHEMA_CONTEXT, **self.source(source, schema_type)}
         data["locationCreated"] = {"@type": "Place", "name": source.place} if source.place else None
         data["about"] = source.event
         return data
 
 
-DESCRIBERS = {
-    City: Describer.city,
-    Partner: Describer.partner,
-    Person: Describer.person,
-    Programme: Describer.programme,
-    Award: Describer.award,
-    FundedProject: Describer.project,
-    Milestone: Describer.milestone,
-    Source: Describer.source_document,
-}
-
-
-def describe(record, absolute):
-    """The schema.org description of `record`; `absolute` turns a path into a URL."""
-    return _clean(DESCRIBERS[type(record)](Describer(absolute), record))
+def describe(record, kind, absolute):
+    """The schema.org description of `record`, of `kind` (its registry entry); `absolute` turns a
+    path into a URL."""
+    return _clean(kind.describe(Describer(absolute), record, kind.schema_type))

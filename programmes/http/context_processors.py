@@ -1,15 +1,13 @@
 import functools
 
-from ..models import CatalogueVersion, Source
+from ..models import Source
 
 
 def catalogue(request):
-    """The catalogue version and sources, for every page's footer; one query each, lazily."""
+    """The catalogue version and sources, for every page's footer.
 
-    @functools.cache
-    def catalogue_version():
-        # Read by the synthetic-data banner and the footer: once per page.
-        return CatalogueVersion.objects.order_by("-loaded_at").first()
+    The version is the one the cache middleware read for this request (no second query); the
+    sources are one query, made only by a page that shows the footer."""
 
     @functools.cache
     def footer_sources():
@@ -17,6 +15,6 @@ def catalogue(request):
         return list(Source.objects.only("slug", "title", "author", "date")[:6])
 
     return {
-        "catalogue_version": catalogue_version,
+        "catalogue_version": getattr(request, "catalogue_version", None),
         "footer_sources": footer_sources,
     }

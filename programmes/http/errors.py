@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 
 def wants_json(request):
-    return request.path.endswith(".json") or getattr(request, "output_format", "") == "json"
+    return request.path.endswith(".json")
 
 
 def bad_request(request, errors):

@@ -4,6 +4,8 @@ The views validate what their parameters mean (django-filter answers a bad secto
 this module refuses what no view could accept: methods other than GET/HEAD/OPTIONS, bytes that are
 not UTF-8, control characters, over-long values and query strings, too many parameters, and a
 parameter repeated when it takes a single value. Each refusal is a 400 naming the parameter.
+Which parameters may repeat, and how long a value may be, it reads from `lists.parameters` and
+the lists' FilterSets in the registry, as the lists themselves do.
 """
 
 from functools import cache
@@ -11,6 +13,8 @@ from urllib.parse import unquote_to_bytes
 
 from django.urls import Resolver404, resolve
 
+from ..kinds import KINDS
+from ..lists.parameters import MAX_VALUE_LENGTH, multi_valued
 from .error_pages import method_not_allowed
 from .errors import bad_request
 
@@ -18,33 +22,14 @@ ALLOWED_METHODS = ("GET", "HEAD", "OPTIONS")
 MAX_QUERY_STRING = 2048
 MAX_PARAMETERS = 64
 MAX_NAME = 50
-MAX_VALUE = 200
-# Single-valued wherever they appear, whether or not a FilterSet declares them.
-SINGLE_VALUED = frozenset({"page", "page_size", "per_page", "sort", "q", "format"})
 # C0 controls and DEL: no catalogue value contains one, and PostgreSQL refuses NUL outright.
 CONTROL_CHARACTERS = frozenset(chr(c) for c in [*range(0x20), 0x7F])
 
 
 @cache
 def multi_valued_parameters():
-    """Names some FilterSet accepts several times (`?sector=a&sector=b`); all others are single."""
-    from django import forms
-
-    try:
-        from ..lists import filters
-    except ImportError:
-        return frozenset()
-    names = set()
-    for value in vars(filters).values():
-        base_filters = getattr(value, "base_filters", None)
-        if not isinstance(value, type) or not isinstance(base_filters, dict):
-            continue
-        for name, declared in base_filters.items():
-            if issubclass(
-                declared.field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
-            ):
-                names.add(name)
-    return frozenset(names - SINGLE_VALUED)
+    """Names some list accepts several times (`?sector=a&sector=b`); all others are single."""
+    return frozenset().union(*(multi_valued(kind.filterset) for kind in KINDS))
 
 
 def _wsgi_bytes(text):
@@ -87,8 +72,8 @@ def query_string_errors(query_string):
         value, problem = _decode(raw_value, "the value")
         if problem:
             errors.setdefault(name, problem)
-        elif len(value) > MAX_VALUE:
-            errors.setdefault(name, f"at most {MAX_VALUE} characters")
+        elif len(value) > MAX_VALUE_LENGTH:
+            errors.setdefault(name, f"at most {MAX_VALUE_LENGTH} characters")
         elif name in seen and name not in multi:
             errors.setdefault(name, "a single value; the parameter is repeated")
         seen.add(name)

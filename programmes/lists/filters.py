@@ -21,8 +21,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
-
-MAX_TEXT = 200
+from .parameters import MAX_VALUE_LENGTH
 
 
 class YearFilter(filters.NumberFilter):
@@ -31,6 +30,7 @@ class YearFilter(filters.NumberFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1000)
         kwargs.setdefault("max_value", 2999)
+        kwargs.setdefault("help_text", "a year such as 2001")
         super().__init__(*args, **kwargs)
 
 
@@ -103,13 +103,21 @@ def text_filter(*fields):
             query &= word_query
         return queryset.filter(query)
 
-    return filters.CharFilter(method=search, max_length=MAX_TEXT, label="words")
+    return filters.CharFilter(method=search, max_length=MAX_VALUE_LENGTH, label="words")
 
 
 class FundedProjectFilter(filters.FilterSet):
-    sector = SlugsFilter(field_name="sector", queryset=Sector.objects.all(), to_field_name="code")
+    sector = SlugsFilter(
+        field_name="sector",
+        queryset=Sector.objects.all(),
+        to_field_name="code",
+        help_text="a 5-digit OECD DAC CRS purpose code, e.g. 14022",
+    )
     sector_category = SlugsFilter(
-        field_name="sector__category", queryset=SectorCategory.objects.all(), to_field_name="code"
+        field_name="sector__category",
+        queryset=SectorCategory.objects.all(),
+        to_field_name="code",
+        help_text="a 3-digit DAC sector category code, e.g. 140",
     )
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())

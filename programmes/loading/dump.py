@@ -31,41 +31,19 @@ from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from ..kinds import counts, tables
 from ..models import (
-    Award,
     CatalogueVersion,
-    City,
-    FundedProject,
-    Milestone,
-    Participation,
-    Partner,
     Passage,
-    Person,
-    Programme,
     Sector,
     SectorCategory,
-    Source,
 )
-from .loader import counts
 
 FORMAT = "city-cooperation-catalogue-dump"
 FORMAT_VERSION = 1
 
 # Dump key -> model, in the order rows can be created (each refers only to earlier ones).
-TABLES = {
-    "sector_categories": SectorCategory,
-    "sectors": Sector,
-    "sources": Source,
-    "passages": Passage,
-    "cities": City,
-    "partners": Partner,
-    "people": Person,
-    "programmes": Programme,
-    "awards": Award,
-    "funded_projects": FundedProject,
-    "milestones": Milestone,
-    "participations": Participation,
-}
+TABLES = tables()
 CITATIONS = "citations"  # the `passages` many-to-many field, by its meaning
 
 
@@ -116,11 +94,12 @@ def _from_json(field, value, where):
 # --- out ---------------------------------------------------------------------------------------
 
 
-def dump_catalogue():
-    """The whole catalogue as a JSON-ready dict; one query per table and per many-to-many."""
+def dump_catalogue(version=None):
+    """The whole catalogue as a JSON-ready dict; one query per table and per many-to-many.
+    `version`: the catalogue version the request already read, if any."""
     keys = {}  # model -> {pk: natural key}
     data = {"format": FORMAT, "format_version": FORMAT_VERSION}
-    version = CatalogueVersion.objects.order_by("-loaded_at", "-pk").first()
+    version = version or CatalogueVersion.objects.current()
     data["catalogue_version"] = version.version if version else None
     data["counts"] = counts()
     for name, model in TABLES.items():

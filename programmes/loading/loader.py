@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from ..kinds import LOADED, counts
 from ..models import (
     CONTEXT_CHARS,
     Award,
@@ -46,27 +47,9 @@ class LoadError(Exception):
         super().__init__(f"{where}: {message}")
 
 
-# model name in fixtures -> (model, scalar fields, foreign keys {field: model name}, m2m fields)
+# model name in fixtures -> (model, foreign keys {field: model name}, m2m fields), from the registry
 RECORD_KINDS = {
-    "city": (City, {}, {}),
-    "partner": (Partner, {"city": "city"}, {}),
-    "person": (Person, {"organisation": "partner"}, {}),
-    "programme": (Programme, {}, {}),
-    "award": (
-        Award,
-        {"conferred_by": "partner", "recipient": "city", "recommended_by": "partner"},
-        {},
-    ),
-    "project": (
-        FundedProject,
-        {"programme": "programme", "city": "city", "sector": "sector"},
-        {"funders": "partner", "implementers": "partner"},
-    ),
-    "milestone": (
-        Milestone,
-        {"programme": "programme"},
-        {"cities": "city", "partners": "partner"},
-    ),
+    kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
 LOAD_ORDER = list(RECORD_KINDS)
 DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date"}
@@ -481,22 +464,6 @@ class Loader:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
-
-
-def counts():
-    return {
-        "sources": Source.objects.count(),
-        "passages": Passage.objects.count(),
-        "sectors": Sector.objects.count(),
-        "cities": City.objects.count(),
-        "partners": Partner.objects.count(),
-        "people": Person.objects.count(),
-        "programmes": Programme.objects.count(),
-        "participations": Participation.objects.count(),
-        "awards": Award.objects.count(),
-        "funded_projects": FundedProject.objects.count(),
-        "milestones": Milestone.objects.count(),
-    }
 
 
 def load_catalogue(fixtures_dir):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
+from ..kinds import LOADED
 from ..models import (
     CONTEXT_CHARS,
     Award,
@@ -34,7 +35,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
-from .loader import RECORD_KINDS, read_sectors
+from .loader import read_sectors
 
 SYNTHETIC_PREFIX = "synthetic-"
 PROJECTS_PER_SOURCE = 1000
@@ -45,10 +46,6 @@ SYLLABLES += ["gan", "ri", "to", "po", "mi", "ra", "ka", "lo", "sen", "du", "yo"
 # Weight of a sector by its first two digits: the real sources fund mostly these fields.
 SECTOR_WEIGHTS = {"14": 12, "41": 10, "23": 4, "21": 3, "31": 2, "43": 2}
 CURRENCIES = [("JPY", "yen"), ("CNY", "yuan"), ("USD", "US dollars"), ("EUR", "euros")]
-
-
-def is_synthetic_version(version):
-    return version.startswith(SYNTHETIC_PREFIX)
 
 
 def real_catalogue_in(alias):
@@ -362,7 +359,7 @@ class Synthesizer:
     def finish(self):
         from django.core.management.color import no_style
 
-        models = [Source, Passage, Participation] + [m for m, _, _ in RECORD_KINDS.values()]
+        models = [Source, Passage, Participation] + [kind.model for kind in LOADED]
         connection = connections[self.alias]
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):

@@ -1,7 +1,7 @@
 """Pictures of the catalogue drawn as inline SVG on the server, each with the rows of its text twin.
 
-Every function here is pure: it takes records already fetched (the template tags in
-`templatetags/pictures.py` fetch them in a constant number of queries) and returns a `Picture`,
+Every function here is pure: it takes records already fetched (the views, through
+`views/pictures.py`, fetch them in a constant number of queries) and returns a `Picture`,
 whose `svg` is safe markup with every text escaped and whose `rows` hold the same facts for the
 table or list beside it. No picture needs JavaScript, web fonts or anything fetched at run time;
 styles come from classes in `static/programmes/pictures.css`.

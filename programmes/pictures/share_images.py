@@ -18,34 +18,14 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
-from ..models import (
-    Award,
-    CatalogueVersion,
-    City,
-    FundedProject,
-    Milestone,
-    Partner,
-    Person,
-    Programme,
-    Source,
-)
+from .. import kinds
+from ..models import CatalogueVersion
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
 CONTENT_WIDTH = WIDTH - 2 * MARGIN
 SITE_NAME = "City cooperation catalogue"
 ELLIPSIS = "…"
-
-KINDS = {
-    "city": (City, "City"),
-    "partner": (Partner, "Partner"),
-    "person": (Person, "Person"),
-    "programme": (Programme, "Programme"),
-    "award": (Award, "Award"),
-    "project": (FundedProject, "Funded project"),
-    "milestone": (Milestone, "Milestone"),
-    "source": (Source, "Source document"),
-}
 
 PAPER = (251, 250, 246)
 INK = (28, 32, 36)
@@ -79,7 +59,7 @@ def label_font(size=24):
 
 
 def kind_of(record):
-    return "source" if isinstance(record, Source) else record.url_name
+    return kinds.of(record).key
 
 
 def share_image_url(record):
@@ -90,10 +70,13 @@ def images_root():
     return Path(getattr(settings, "SHARE_IMAGES_DIR", None) or settings.VAR_DIR / "share-images")
 
 
-def current_version():
+def version_name(version):
     """The catalogue version the cards are drawn for (cards depend on the fixtures alone)."""
-    version = CatalogueVersion.objects.current()
-    return (version[0] if version else "unversioned")[:16]
+    return (version.version if version else "unversioned")[:16]
+
+
+def current_version():
+    return version_name(CatalogueVersion.objects.current())
 
 
 def image_path(kind, slug, version):
@@ -119,7 +102,7 @@ def card_text(record):
     if source is not None:
         who = f"{source.author}, " if source.author else ""
         line = f"{who}{source.title}, {source.date_display}"
-    return KINDS[kind][1], title, quote, line
+    return kinds.BY_KEY[kind].label, title, quote, line
 
 
 def telling_passage(title, passages):
@@ -223,8 +206,8 @@ def build_all(prune=True):
     """Draw every record's card for the current version; drop other versions' cards."""
     version = current_version()
     count = 0
-    for model, _label in KINDS.values():
-        for record in model.objects.all():
+    for kind in kinds.KINDS:
+        for record in kind.model.objects.all():
             ensure_image(record, version)
             count += 1
     if prune:

@@ -23,7 +23,6 @@ def interpretation(record, field):
 def cite_this(context, record):
     request = context["request"]
     version = context.get("catalogue_version")
-    version = version() if callable(version) else version
     permalink = request.build_absolute_uri(record.get_absolute_url())
     sources = []
     for passage in record.passages.all() if hasattr(record, "passages") else []:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django import template
 
+from programmes import kinds
 from programmes.formats.schema_org import describe, json_ld_script
 from programmes.pictures.share_images import HEIGHT, WIDTH, share_image_url
 
@@ -47,7 +48,7 @@ def _first_quote(data):
 def linked_data(context, record):
     request = context.get("request")
     absolute = request.build_absolute_uri if request else (lambda path: path)
-    data = describe(record, absolute)
+    data = describe(record, kinds.of(record), absolute)
     title = data.get("name", str(record))
     return LinkedData(
         script=json_ld_script(data),

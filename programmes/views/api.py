@@ -3,24 +3,17 @@ description as OpenAPI 3.1. Both are built once per catalogue version."""
 
 import json
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from ..models import CatalogueVersion
+from ..http.caching import document_once
 from .api_docs import endpoints, openapi
 
 
 def _spec(request):
-    version = CatalogueVersion.objects.current()
     base_url = request.build_absolute_uri("/")
-    key = f"openapi:{version[0] if version else ''}:{base_url}"
-    spec = cache.get(key) if getattr(settings, "CACHE_PAGES", True) else None
-    if spec is None:
-        spec = openapi(base_url)
-        cache.set(key, spec)
-    return spec
+    version = getattr(request, "catalogue_version", None)
+    return document_once(request, ["openapi", base_url], lambda: openapi(base_url, version))
 
 
 def openapi_json(request):

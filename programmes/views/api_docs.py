@@ -1,35 +1,17 @@
-"""The catalogue's API described as OpenAPI 3.1, built from the lists' own FilterSets so that the
-documentation names exactly the parameters the endpoints accept. `/api/openapi.json` serves the
-description; `/api/` renders the same description as a page with examples.
+"""The catalogue's API described as OpenAPI 3.1, built from the registry of kinds and the lists'
+own FilterSets and `PageForm` (`lists.parameters`), so that the documentation names exactly the
+parameters the endpoints accept and says what each accepts as the 400 answers do.
+`/api/openapi.json` serves the description; `/api/` renders it as a page with examples.
 """
 
 import django_filters as filters
 from django.conf import settings
 from django.urls import reverse
 
-from ..models import CatalogueVersion
-from ..pictures.share_images import HEIGHT, KINDS, WIDTH
+from ..kinds import KINDS, tables
+from ..lists.parameters import MAX_VALUE_LENGTH, PageForm, is_multi_valued
+from ..pictures.share_images import HEIGHT, WIDTH
 from ..search import HITS_PER_GROUP, MAX_QUERY_LENGTH
-from . import records as views
-from .lists import MAX_VALUE_LENGTH
-
-# (URL name, listing, plural noun) of every list with JSON and CSV twins.
-LISTS = [
-    ("city", views.CITIES, "cities"),
-    ("programme", views.PROGRAMMES, "programmes"),
-    ("partner", views.PARTNERS, "partners"),
-    ("person", views.PEOPLE, "people"),
-    ("award", views.AWARDS, "awards"),
-    ("project", views.PROJECTS, "funded projects"),
-    ("milestone", views.MILESTONES, "milestones"),
-    ("source", views.SOURCES, "source documents"),
-]
-# Example values for the parameters whose values are slugs or codes.
-EXAMPLE_FILTERS = {
-    "project": [("sector", "14022"), ("city", "dalian")],
-    "milestone": [("year_from", "1993"), ("year_to", "2003")],
-    "programme": [("city", "dalian")],
-}
 
 ANNOTATION = {
     "type": "object",
@@ -166,23 +148,7 @@ DUMP = {
         "format_version": {"const": 1},
         "catalogue_version": {"type": ["string", "null"]},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
-        **{
-            key: {"type": "array", "items": {"type": "object"}}
-            for key in (
-                "sector_categories",
-                "sectors",
-                "sources",
-                "passages",
-                "cities",
-                "partners",
-                "people",
-                "programmes",
-                "awards",
-                "funded_projects",
-                "milestones",
-                "participations",
-            )
-        },
+        **{key: {"type": "array", "items": {"type": "object"}} for key in tables()},
     },
 }
 
@@ -206,11 +172,7 @@ def _filter_parameter(name, filt):
     elif isinstance(filt, filters.ModelMultipleChoiceFilter):
         field = filt.extra.get("to_field_name", "slug")
         noun = filt.queryset.model._meta.verbose_name
-        description = f"{noun} by {field} (as in its URL)"
-        if name == "sector":
-            description = "OECD DAC CRS purpose code (5 digits)"
-        elif name == "sector_category":
-            description = "DAC sector category code (3 digits)"
+        description = filt.extra.get("help_text") or f"{noun} by {field} (as in its URL)"
         example = filt.queryset.order_by(field).values_list(field, flat=True).first()
     elif isinstance(filt, filters.MultipleChoiceFilter):
         choices = filt.extra.get("choices")
@@ -232,7 +194,7 @@ def _filter_parameter(name, filt):
         description = "words that must all occur (case-insensitive)"
     if filt.label and str(filt.label) not in description:
         description = f"{filt.label}: {description}"
-    many = isinstance(filt, filters.MultipleChoiceFilter | filters.ModelMultipleChoiceFilter)
+    many = is_multi_valued(filt)
     if many:
         description += "; repeat the parameter for several values (they combine with OR)"
         schema = {"type": "array", "items": schema}
@@ -252,17 +214,18 @@ def _filter_parameter(name, filt):
 
 
 def _pagination():
+    fields = PageForm({}).fields
     return [
         {
             "name": "page",
             "in": "query",
-            "description": "page number, from 1; past the last page is a 400",
+            "description": fields["page"].help_text,
             "schema": {"type": "integer", "minimum": 1, "default": 1},
         },
         {
             "name": "page_size",
             "in": "query",
-            "description": f"records per page, at most {settings.MAX_PAGE_SIZE}",
+            "description": fields["page_size"].help_text,
             "schema": {
                 "type": "integer",
                 "minimum": 1,
@@ -273,17 +236,18 @@ def _pagination():
     ]
 
 
-def _list_paths(url_name, listing, noun):
-    prefix = reverse(f"programmes:{url_name}-list").rstrip("/")
+def _list_paths(kind):
+    url_name, noun = kind.key, kind.noun
+    prefix = kind.list_url().rstrip("/")
     parameters = [
-        _filter_parameter(name, filt) for name, filt in listing.filterset_class.base_filters.items()
+        _filter_parameter(name, filt) for name, filt in kind.filterset.base_filters.items()
     ]
-    tag = listing.title
-    example = EXAMPLE_FILTERS.get(url_name, [])
+    tag = kind.title
+    example = kind.example_filters
     query = "?" + "&".join(f"{k}={v}" for k, v in example) if example else ""
     json_op = {
         "tags": [tag],
-        "summary": f"{listing.title}: one page as JSON",
+        "summary": f"{kind.title}: one page as JSON",
         "description": f"The {noun} of the HTML list at {prefix}/, with the same filters, "
         f"search and order. Example: {prefix}.json{query}",
         "operationId": f"{url_name}_list_json",
@@ -300,7 +264,7 @@ def _list_paths(url_name, listing, noun):
     }
     csv_op = {
         "tags": [tag],
-        "summary": f"{listing.title}: every matching record as CSV",
+        "summary": f"{kind.title}: every matching record as CSV",
         "description": "One header row; codes with their names beside them, amounts with "
         "currency and as stated, the permalink and the citations. Without `page` the file "
         "holds every matching record; cells that a spreadsheet would run as a formula are "
@@ -405,7 +369,7 @@ def _other_paths():
                         "name": "kind",
                         "in": "path",
                         "required": True,
-                        "schema": {"enum": list(KINDS)},
+                        "schema": {"enum": [kind.key for kind in KINDS]},
                     },
                     {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
                 ],
@@ -426,18 +390,18 @@ def _other_paths():
     }
 
 
-def openapi(base_url):
-    """The OpenAPI 3.1 description; `base_url` is the site's root URL."""
-    version = CatalogueVersion.objects.current()
+def openapi(base_url, version):
+    """The OpenAPI 3.1 description; `base_url` is the site's root URL, `version` the catalogue
+    version (or None)."""
     paths = {}
-    for url_name, listing, noun in LISTS:
-        paths.update(_list_paths(url_name, listing, noun))
+    for kind in KINDS:
+        paths.update(_list_paths(kind))
     paths.update(_other_paths())
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "City cooperation catalogue",
-            "version": (version[0] if version else "unloaded")[:12],
+            "version": (version.version if version else "unloaded")[:12],
             "description": "Read-only data of the catalogue of city-to-city environmental-"
             "cooperation programmes. Every HTML list has JSON and CSV twins at the same path "
             "with the same query string; every record page has a JSON twin. Every fact carries "

@@ -3,22 +3,20 @@ catalogue version and then served from the cache."""
 
 import json
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 
+from ..http.caching import document_once
 from ..loading.dump import dump_catalogue
-from ..models import CatalogueVersion
 
 
 def catalogue_json(request):
-    current = CatalogueVersion.objects.current()
-    version = current[0] if current else ""
-    key = f"catalogue-dump:{version}"
-    body = cache.get(key) if getattr(settings, "CACHE_PAGES", True) else None
-    if body is None:
-        body = json.dumps(dump_catalogue(), ensure_ascii=False, indent=1).encode()
-        cache.set(key, body)
+    version = getattr(request, "catalogue_version", None)
+    body = document_once(
+        request,
+        ["catalogue-dump"],
+        lambda: json.dumps(dump_catalogue(version), ensure_ascii=False, indent=1).encode(),
+    )
+    name = version.version[:12] if version else ""
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="catalogue-{version[:12]}.json"'
+    response["Content-Disposition"] = f'inline; filename="catalogue-{name}.json"'
     return response

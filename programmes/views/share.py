@@ -3,17 +3,19 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
-from ..pictures.share_images import KINDS, ensure_image
+from ..kinds import BY_KEY
+from ..pictures.share_images import ensure_image, version_name
 
 MAX_AGE = 24 * 3600
 
 
 def share_image(request, kind, slug):
-    if kind not in KINDS:
+    if kind not in BY_KEY:
         raise Http404(f"no record kind {kind!r}")
-    model = KINDS[kind][0]
+    model = BY_KEY[kind].model
     records = model.objects.defer("text") if kind == "source" else model.objects.all()
     record = get_object_or_404(records, slug=slug)
-    response = FileResponse(ensure_image(record).open("rb"), content_type="image/png")
+    version = version_name(getattr(request, "catalogue_version", None))
+    response = FileResponse(ensure_image(record, version).open("rb"), content_type="image/png")
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response

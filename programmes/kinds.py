@@ -1,0 +1,386 @@
+"""The registry of record kinds: everything the catalogue says about a kind, in one entry.
+
+Each `Kind` names its model, its URLs (`/<prefix>/`, `/<prefix>/<slug>/` and their `.json` and
+`.csv` twins, URL names `programmes:<key>-list`, `-detail`, ...), its list (FilterSet, facets,
+columns and the QuerySet methods of its pages), its JSON/CSV fields, the fields searched, its
+schema.org type, its share card's label, its key in the catalogue dump and in the fixtures. The
+URLs, the list and detail views, search, share cards, schema.org, the exports, the API
+description, the loader, the dump and the record counts all read `KINDS`; none keeps a list of
+its own.
+
+To add a kind (say `Statement`):
+
+1. The model in `programmes/models.py` with `slug`, `passages` (the cited passages),
+   `url_name = "statement"` and a QuerySet class in `querysets.py` with `for_list()` and
+   `for_detail()` (and the migration).
+2. A FilterSet in `lists/filters.py` (give a filter `help_text` when its values need saying:
+   the 400 answers and the API description read it), a `statement_fields(record)` function in
+   `formats/exports.py` (its JSON/CSV fields) and a `Describer.statement` method in
+   `formats/schema_org.py`.
+3. An entry `Kind(key="statement", ...)` in `KINDS` below. Its place in the list is the order in
+   which fixtures are loaded and dumped: after every kind it refers to.
+4. Templates `templates/programmes/statement_list.html` (extends `_list_base.html`, draws
+   `records` in the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`).
+5. If its page shows related records, a function in `views/records.py` `RELATED` (the detail
+   page's extra context); if its list draws a picture, one in `views/lists.py` `PICTURES`.
+
+The URLs, the JSON and CSV twins, the search group, the share card, the JSON-LD, the OpenAPI
+paths, the dump table and the loader's fixture kind follow from the entry; the parametrized
+tests over `KINDS` then cover it.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from . import models
+from .formats import exports
+from .formats.schema_org import Describer
+from .lists import filters
+from .lists.facets import Facet
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str  # URL names (`programmes:<key>-detail`), share-card URLs, search groups, templates
+    model: type
+    prefix: str  # the lists' and records' path: /<prefix>/, /<prefix>/<slug>/
+    title: str  # the list page's title
+    plural: str  # the search group's heading
+    noun: str  # the records in the API description's sentences
+    label: str  # one record, on its share card
+    filterset: type
+    columns: tuple  # the list table's (heading, sort key or "")
+    export_fields: object  # record -> {field: value} of its JSON and CSV twins
+    describe: object  # the `Describer` method giving its schema.org description
+    schema_type: str
+    dump_key: str  # its table in /catalogue.json and the record counts
+    facets: tuple = ()
+    search_fields: tuple = ()  # the fields `/search/` matches; () leaves the kind out
+    title_field: str = "name"  # what names a record in search results
+    fixture: str = ""  # its `model` in fixtures/records/*.json; "" if not loaded from them
+    fixture_references: dict = field(default_factory=dict)  # foreign key -> fixture kind
+    fixture_many: dict = field(default_factory=dict)  # many-to-many field -> fixture kind
+    cited: bool = True  # whether its records cite passages (a source is what they cite)
+    list_method: str = "for_list"
+    export_method: str = "for_list"  # the JSON and CSV lists, where they need more than the page
+    detail_method: str = "for_detail"
+    example_filters: tuple = ()  # (parameter, value) pairs the API description shows
+
+    def list_queryset(self, fmt="html"):
+        return getattr(
+            self.model.objects, self.list_method if fmt == "html" else self.export_method
+        )()
+
+    def detail_queryset(self):
+        return getattr(self.model.objects, self.detail_method)()
+
+    @property
+    def list_template(self):
+        return f"programmes/{self.key}_list.html"
+
+    @property
+    def detail_template(self):
+        return f"programmes/{self.key}_detail.html"
+
+    def list_url(self):
+        return reverse(f"programmes:{self.key}-list")
+
+
+def _choices(model_choices):
+    return tuple((str(k), str(v)) for k, v in model_choices)
+
+
+KINDS = (
+    Kind(
+        key="city",
+        model=models.City,
+        prefix="cities",
+        title="Cities",
+        plural="Cities",
+        noun="cities",
+        label="City",
+        filterset=filters.CityFilter,
+        facets=(Facet("country", "Country", "country"),),
+        columns=(
+            ("City", "name"),
+            ("Country", "country"),
+            ("Region", ""),
+            ("Programmes", ""),
+            ("Funded projects", ""),
+            ("Source passage", ""),
+        ),
+        export_fields=exports.city_fields,
+        search_fields=("name", "native_name", "region"),
+        describe=Describer.city,
+        schema_type="Place",
+        dump_key="cities",
+        fixture="city",
+    ),
+    Kind(
+        key="partner",
+        model=models.Partner,
+        prefix="partners",
+        title="Partners",
+        plural="Partners",
+        noun="partners",
+        label="Partner",
+        filterset=filters.PartnerFilter,
+        facets=(
+            Facet("kind", "Kind", "kind", choices=_choices(models.Partner.Kind.choices)),
+            Facet("country", "Country", "country"),
+            Facet("city", "City", "city__slug", "city__name"),
+        ),
+        columns=(
+            ("Organisation", "name"),
+            ("Kind", "kind"),
+            ("Country", "country"),
+            ("City", ""),
+            ("Source passage", ""),
+        ),
+        export_fields=exports.partner_fields,
+        search_fields=("name", "acronym"),
+        describe=Describer.partner,
+        schema_type="Organization",
+        dump_key="partners",
+        fixture="partner",
+        fixture_references={"city": "city"},
+    ),
+    Kind(
+        key="person",
+        model=models.Person,
+        prefix="people",
+        title="People",
+        plural="People",
+        noun="people",
+        label="Person",
+        filterset=filters.PersonFilter,
+        facets=(Facet("organisation", "Organisation", "organisation__slug", "organisation__name"),),
+        columns=(("Name", "name"), ("Role", ""), ("Organisation", ""), ("Source passage", "")),
+        export_fields=exports.person_fields,
+        search_fields=("name", "role"),
+        describe=Describer.person,
+        schema_type="Person",
+        dump_key="people",
+        fixture="person",
+        fixture_references={"organisation": "partner"},
+    ),
+    Kind(
+        key="programme",
+        model=models.Programme,
+        prefix="programmes",
+        title="Programmes",
+        plural="Programmes",
+        noun="programmes",
+        label="Programme",
+        filterset=filters.ProgrammeFilter,
+        facets=(
+            Facet("city", "City", "participations__city__slug", "participations__city__name"),
+            Facet(
+                "partner",
+                "Partner",
+                "participations__partner__slug",
+                "participations__partner__name",
+            ),
+            Facet("kind", "Kind", "kind", choices=_choices(models.Programme.Kind.choices)),
+            Facet("status", "Status", "status", choices=_choices(models.Programme.Status.choices)),
+        ),
+        columns=(
+            ("Programme", "name"),
+            ("Kind", "kind"),
+            ("Began", "year"),
+            ("Participants", ""),
+            ("Status", ""),
+            ("Source passage", ""),
+        ),
+        export_fields=exports.programme_fields,
+        search_fields=("name", "summary"),
+        describe=Describer.programme,
+        schema_type="Project",
+        dump_key="programmes",
+        fixture="programme",
+        example_filters=(("city", "dalian"),),
+    ),
+    Kind(
+        key="award",
+        model=models.Award,
+        prefix="awards",
+        title="Awards",
+        plural="Awards",
+        noun="awards",
+        label="Award",
+        filterset=filters.AwardFilter,
+        facets=(
+            Facet("recipient", "Recipient", "recipient__slug", "recipient__name"),
+            Facet("conferred_by", "Conferred by", "conferred_by__slug", "conferred_by__name"),
+            Facet(
+                "recommended_by", "Recommended by", "recommended_by__slug", "recommended_by__name"
+            ),
+        ),
+        columns=(
+            ("Award", "name"),
+            ("Recipient", ""),
+            ("Conferred by", ""),
+            ("Year", "year"),
+            ("Recommended by", ""),
+            ("Source passage", ""),
+        ),
+        export_fields=exports.award_fields,
+        search_fields=("name", "year_as_stated"),
+        # schema.org has no class for an award (only the `award` text property).
+        describe=Describer.award,
+        schema_type="Thing",
+        dump_key="awards",
+        fixture="award",
+        fixture_references={
+            "conferred_by": "partner",
+            "recipient": "city",
+            "recommended_by": "partner",
+        },
+    ),
+    Kind(
+        key="project",
+        model=models.FundedProject,
+        prefix="projects",
+        title="Funded projects",
+        plural="Funded projects",
+        noun="funded projects",
+        label="Funded project",
+        filterset=filters.FundedProjectFilter,
+        facets=(
+            Facet("sector", "Sector (DAC code)", "sector__code", "sector__name", code_in_name=True),
+            Facet(
+                "sector_category",
+                "Sector category",
+                "sector__category__code",
+                "sector__category__name",
+                code_in_name=True,
+            ),
+            Facet("city", "City", "city__slug", "city__name"),
+            Facet("programme", "Programme", "programme__slug", "programme__name"),
+            Facet("funder", "Funder", "funders__slug", "funders__name"),
+            Facet(
+                "instrument",
+                "Funding instrument",
+                "instrument",
+                choices=_choices(models.FundedProject.Instrument.choices),
+            ),
+            Facet(
+                "status", "Status", "status", choices=_choices(models.FundedProject.Status.choices)
+            ),
+        ),
+        columns=(
+            ("Project", "title"),
+            ("Sector", "sector"),
+            ("City", "city"),
+            ("Programme", "programme"),
+            ("Instrument", ""),
+            ("Amount as stated", "amount"),
+            ("Status", ""),
+            ("Source passage", ""),
+        ),
+        export_method="for_export",
+        export_fields=exports.project_fields,
+        search_fields=("title", "phase", "status_as_stated"),
+        title_field="title",
+        describe=Describer.project,
+        schema_type="MonetaryGrant",
+        dump_key="funded_projects",
+        fixture="project",
+        fixture_references={"programme": "programme", "city": "city", "sector": "sector"},
+        fixture_many={"funders": "partner", "implementers": "partner"},
+        example_filters=(("sector", "14022"), ("city", "dalian")),
+    ),
+    Kind(
+        key="milestone",
+        model=models.Milestone,
+        prefix="milestones",
+        title="Timeline",
+        plural="Milestones",
+        noun="milestones",
+        label="Milestone",
+        filterset=filters.MilestoneFilter,
+        facets=(
+            Facet("city", "City", "cities__slug", "cities__name"),
+            Facet("programme", "Programme", "programme__slug", "programme__name"),
+            Facet("partner", "Partner", "partners__slug", "partners__name"),
+            Facet("kind", "Kind", "kind", choices=_choices(models.Milestone.Kind.choices)),
+        ),
+        columns=(
+            ("Date as stated", "date"),
+            ("Milestone", "title"),
+            ("Kind", "kind"),
+            ("Programme", ""),
+            ("Source passage", ""),
+        ),
+        export_fields=exports.milestone_fields,
+        search_fields=("title", "description"),
+        title_field="title",
+        describe=Describer.milestone,
+        schema_type="Event",
+        dump_key="milestones",
+        fixture="milestone",
+        fixture_references={"programme": "programme"},
+        fixture_many={"cities": "city", "partners": "partner"},
+        example_filters=(("year_from", "1993"), ("year_to", "2003")),
+    ),
+    Kind(
+        key="source",
+        model=models.Source,
+        prefix="sources",
+        title="Sources",
+        plural="Source documents",
+        noun="source documents",
+        label="Source document",
+        filterset=filters.SourceFilter,
+        facets=(Facet("kind", "Kind", "kind", choices=_choices(models.Source.Kind.choices)),),
+        columns=(
+            ("Source", "title"),
+            ("Kind", ""),
+            ("Speaker or author", ""),
+            ("Date", "date"),
+            ("Passages cited", ""),
+            ("Shortest cited passage", ""),
+        ),
+        export_fields=exports.source_fields,
+        # Sources are searched as text, paragraph by paragraph (programmes.search).
+        title_field="title",
+        describe=Describer.source_document,
+        schema_type="CreativeWork",
+        dump_key="sources",
+        cited=False,
+    ),
+)
+
+BY_KEY = {kind.key: kind for kind in KINDS}
+BY_MODEL = {kind.model: kind for kind in KINDS}
+# The kinds loaded from fixtures' `records`, in an order in which each refers only to earlier ones.
+LOADED = tuple(kind for kind in KINDS if kind.fixture)
+SEARCHED = tuple(kind for kind in KINDS if kind.search_fields)
+
+
+def of(record):
+    """The kind of a record."""
+    return BY_MODEL[type(record)]
+
+
+def tables():
+    """Dump key -> model of every table, in the order rows can be created."""
+    return {
+        "sector_categories": models.SectorCategory,
+        "sectors": models.Sector,
+        "sources": models.Source,
+        "passages": models.Passage,
+        **{kind.dump_key: kind.model for kind in LOADED},
+        "participations": models.Participation,
+    }
+
+
+def counts():
+    """The number of rows of every table but the fixed sector categories (one COUNT each):
+    stored with each load, shown on the home page and written into the dump."""
+    return {
+        key: model.objects.count()
+        for key, model in tables().items()
+        if model is not models.SectorCategory
+    }

@@ -1,0 +1,112 @@
+"""What a list's query string may hold, in one place.
+
+A list accepts its FilterSet's filters (each says what it accepts in `help_text`) and `page` and
+`page_size` (the `PageForm`). The request middleware, the lists, their 400 answers and the
+OpenAPI description all read these: a filter declared with `MultipleChoiceField` or
+`ModelMultipleChoiceField` may repeat, every other parameter is single; no value is longer than
+`MAX_VALUE_LENGTH`.
+"""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+
+MAX_VALUE_LENGTH = 200
+PAGE_PARAMETERS = ("page", "page_size")
+MULTI_VALUED_FIELDS = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
+# A list of choices this long is said in full in an error message.
+MAX_CHOICES_NAMED = 40
+
+
+class PageForm(forms.Form):
+    """`page` and `page_size`. Whether `page` is past the last page is known only after counting."""
+
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="page number, from 1; past the last page is a 400",
+        error_messages={
+            "invalid": "must be a positive whole number",
+            "min_value": "must be a positive whole number",
+        },
+    )
+    page_size = forms.IntegerField(required=False)
+
+    def __init__(self, data):
+        super().__init__(data)
+        # Read when asked, not at import, so that settings overridden in a test apply.
+        self.fields["page_size"].help_text = f"records per page, at most {settings.MAX_PAGE_SIZE}"
+
+    def clean_page_size(self):
+        raw = self.data.get("page_size", "")
+        if raw == "":
+            return settings.PAGE_SIZE
+        if not raw.isdigit() or not 1 <= int(raw) <= settings.MAX_PAGE_SIZE:
+            raise forms.ValidationError(
+                f"must be a whole number from 1 to {settings.MAX_PAGE_SIZE}"
+            )
+        return int(raw)
+
+    def clean_page(self):
+        return self.cleaned_data["page"] or 1
+
+
+def is_multi_valued(filt):
+    return issubclass(filt.field_class, MULTI_VALUED_FIELDS)
+
+
+def multi_valued(filterset_class):
+    """The parameters of a list that may be given several times (`?sector=a&sector=b`)."""
+    return {name for name, filt in filterset_class.base_filters.items() if is_multi_valued(filt)}
+
+
+def accepted(filterset_class):
+    return set(filterset_class.base_filters) | set(PAGE_PARAMETERS)
+
+
+def accepts(filterset, name):
+    """What the parameter accepts, in words: its filter's `help_text`, else its choices."""
+    filt = filterset.filters[name]
+    help_text = filt.extra.get("help_text")
+    if help_text:
+        return f"accepts {help_text}"
+    field = filterset.form.fields[name]
+    if hasattr(field, "choices") and not hasattr(filt, "queryset"):
+        values = [str(v) for v, _ in field.choices if v != ""]
+        if len(values) <= MAX_CHOICES_NAMED:
+            return "accepts: " + ", ".join(values)
+    if hasattr(filt, "queryset"):
+        return f"accepts the slug of a {filt.queryset.model._meta.verbose_name}, as in its URL"
+    return ""
+
+
+def unknown_parameters(data, filterset_class):
+    allowed = accepted(filterset_class)
+    return {
+        name: f"unknown parameter; this list accepts: {', '.join(sorted(allowed))}"
+        for name in data
+        if name not in allowed
+    }
+
+
+def filter_errors(filterset):
+    """{parameter: message (what it accepts)} of a FilterSet that is not valid."""
+    errors = {}
+    for name, messages in filterset.errors.items():
+        said = accepts(filterset, name) if name in filterset.filters else ""
+        errors[name] = " ".join(messages) + (f" ({said})" if said else "")
+    return errors
+
+
+def flat(data):
+    """The query string as (name, value) pairs, in order."""
+    return [(k, v) for k, vs in data.lists() for v in vs]
+
+
+def link(pairs, drop=None, add=None, keep_page=False):
+    """A query string of `pairs` minus `drop` (a pair), plus `add`, back on page 1."""
+    items = [(k, v) for k, v in pairs if (keep_page or k != "page") and (k, v) != drop]
+    if add:
+        items.append(add)
+    return "?" + urlencode(items)
