@@ -1,7 +1,8 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from programmes.loading.loader import LoadError, load_catalogue
+from programmes.loading.outcome import loaded, not_loaded
 
 
 class Command(BaseCommand):
@@ -21,6 +22,5 @@ class Command(BaseCommand):
         try:
             version = load_catalogue(fixtures)
         except LoadError as exc:
-            raise CommandError(f"catalogue not loaded, database unchanged: {exc}") from None
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in version.counts.items())
-        self.stdout.write(f"Loaded catalogue version {version.version[:12]}: {counts}")
+            raise not_loaded(exc) from None
+        self.stdout.write(loaded(version))

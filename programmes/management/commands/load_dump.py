@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from programmes.loading.dump import DumpError, load_dump
+from programmes.loading.outcome import loaded, not_loaded
 
 
 class Command(BaseCommand):
@@ -23,6 +24,5 @@ class Command(BaseCommand):
         try:
             version = load_dump(data)
         except DumpError as exc:
-            raise CommandError(f"catalogue not loaded, database unchanged: {exc}") from None
-        counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in version.counts.items())
-        self.stdout.write(f"Loaded catalogue version {version.version[:12]}: {counts}")
+            raise not_loaded(exc) from None
+        self.stdout.write(loaded(version))
