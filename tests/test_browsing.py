@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from programmes.kinds import KINDS
 from programmes.models import (
     CITED_MODELS,
     City,
@@ -378,3 +379,13 @@ def test_facet_counts_and_the_funding_chart_are_kept_per_catalogue_version(
     assert _html(client.get(url)) == html
     call_command("load_catalogue", verbosity=0)  # a new version: nothing stale is read
     assert _count_queries(client, url) == first
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.key for kind in KINDS])
+def test_every_record_page_has_breadcrumbs_home_list_record(client, kind):
+    record = kind.model.objects.order_by("pk").first()
+    html = client.get(record.get_absolute_url()).content.decode()
+    crumbs = re.search(r'<nav class="breadcrumbs".*?</nav>', html, re.S).group()
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs)
+    assert links == [("/", "Home"), (kind.list_url(), kind.title)]
+    assert 'aria-current="page"' in crumbs

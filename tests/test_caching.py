@@ -165,15 +165,50 @@ def test_it_shares_pages_through_redis_when_cache_url_names_it(client, settings)
         caches["default"].delete(key)
 
 
-def test_it_keeps_serving_when_the_shared_cache_is_unreachable(client, settings):
+# One URL of every kind the site answers: lists with facets and pictures, their JSON and CSV
+# twins, records, search, share cards, the API description and the whole-catalogue download.
+EVERY_KIND_OF_URL = [
+    "/",
+    "/cities/",
+    "/cities/dalian/",
+    "/cities/dalian.json",
+    "/programmes/?city=dalian",
+    "/projects/?sector=14022",
+    "/projects.json?sector=14022",
+    "/projects.csv",
+    "/milestones/",
+    "/sources/",
+    "/search/?q=sewage",
+    "/search.json?q=sewage",
+    "/share/project/sewage-processing-plant-1.png",
+    "/api/",
+    "/api/openapi.json",
+    "/catalogue.json",
+]
+
+
+@pytest.mark.parametrize("url", EVERY_KIND_OF_URL)
+def test_it_keeps_serving_when_the_shared_cache_is_unreachable(client, settings, tmp_path, url):
     settings.CACHE_PAGES = True
+    settings.CACHE_FACETS = True
+    settings.SHARE_IMAGES_DIR = tmp_path / "share-images"
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
-    assert client.get("/cities/").status_code == 200
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/api/openapi.json", "/catalogue.json"])
+def test_the_api_description_and_the_download_are_built_once_per_version(client, page_cache, url):
+    first = client.get(url)
+    assert [key for key in page_cache._cache if "openapi" in key or "catalogue-dump" in key]
+    new_version()
+    second = client.get(url)
+    assert second.status_code == first.status_code == 200
+    assert second["ETag"] != first["ETag"]
 
 
 def test_it_sets_no_cookie_on_any_page(client):
