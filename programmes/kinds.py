@@ -10,23 +10,34 @@ its own.
 
 To add a kind (say `Statement`):
 
-1. The model in `programmes/models.py` with `slug`, `passages` (the cited passages),
-   `url_name = "statement"` and a QuerySet class in `querysets.py` with `for_list()` and
-   `for_detail()` (and the migration).
-2. A FilterSet in `lists/filters.py` (give a filter `help_text` when its values need saying:
-   the 400 answers and the API description read it), a `statement_fields(record)` function in
-   `formats/exports.py` (its JSON/CSV fields) and a `Describer.statement` method in
-   `formats/schema_org.py`.
-3. An entry `Kind(key="statement", ...)` in `KINDS` below. Its place in the list is the order in
-   which fixtures are loaded and dumped: after every kind it refers to.
-4. Templates `templates/programmes/statement_list.html` (extends `_list_base.html`, draws
-   `records` in the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`).
-5. If its page shows related records, a function in `views/records.py` `RELATED` (the detail
-   page's extra context); if its list draws a picture, one in `views/lists.py` `PICTURES`.
+1. The model in `models.py` (a `CitedRecord`: `slug`, `passages` with a `related_name`,
+   `url_name = "statement"`, so `get_absolute_url()` is `programmes:statement-detail`), its
+   migration, and a QuerySet class in `querysets.py` with `for_list()` and `for_detail()`
+   (and `for_export()` if the JSON/CSV rows need more joins than the HTML rows).
+2. A FilterSet in `lists/filters.py`. Give a filter `help_text` when its values need saying:
+   the 400 answers and the API description read it. A `ChoicesFilter`/`SlugsFilter` may
+   repeat (OR); every other parameter is single, and the middleware knows it from here.
+3. `statement_fields(record)` in `formats/exports.py` (its JSON/CSV fields) and
+   `Describer.statement(self, record, schema_type)` in `formats/schema_org.py`.
+4. An entry `Kind(key="statement", model=models.Statement, prefix="statements", ...)` in
+   `KINDS` below: titles, FilterSet, facets, columns, `export_fields=exports.statement_fields`,
+   `describe=Describer.statement`, `schema_type`, `search_fields`, `title_field`,
+   `dump_key="statements"`, `fixture="statement"` with `fixture_references` (foreign key ->
+   fixture kind) and `fixture_many`. Its place in `KINDS` is the order in which fixtures are
+   loaded and the dump's tables are written: after every kind it refers to, before `source`.
+   The loader's `RECORD_KINDS`, the dump's `TABLES` and `counts()` then include it: do not
+   add it to them by hand.
+5. Templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its rows
+   follow the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`;
+   the record is `statement` and `record`, breadcrumbs come with it).
+6. Only if its page shows related records: a function in `RELATED` in `views/records.py`; if
+   its list draws a picture, one in `PICTURES` in `views/lists.py`. Where a source's reader
+   lists the records citing a passage (`PassageQuerySet.for_reader()` and
+   `source_detail.html`), add its related name; add the model to `models.CITED_MODELS`.
 
 The URLs, the JSON and CSV twins, the search group, the share card, the JSON-LD, the OpenAPI
-paths, the dump table and the loader's fixture kind follow from the entry; the parametrized
-tests over `KINDS` then cover it.
+paths, the dump table, the record counts and the loader's fixture kind then follow from the
+entry, and the tests parametrized over `KINDS` (tests/test_kinds.py, test_api.py) cover it.
 """
 
 from dataclasses import dataclass, field

@@ -16,6 +16,7 @@ from ..formats import exports
 from ..http.caching import computed_once
 from ..http.errors import bad_request
 from ..lists.parameters import (
+    MAX_VALUE_LENGTH,
     PAGE_PARAMETERS,
     PageForm,
     filter_errors,
@@ -80,6 +81,7 @@ def list_page(request, kind, format="html"):
         ],
         "columns": sort_columns(kind, filterset, pairs),
         "query": pairs,
+        "max_value_length": MAX_VALUE_LENGTH,
         "query_string": urlencode(pairs),
         "page_links": page_links(page, pairs),
         "json_url": _twin(request, ".json", pairs),
