@@ -21,10 +21,11 @@ To add a kind (say `Statement`):
    `Describer.statement(self, record, schema_type)` in `formats/schema_org.py`.
 4. An entry `Kind(key="statement", model=models.Statement, prefix="statements", ...)` in
    `KINDS` below: titles, FilterSet, facets, columns, `export_fields=exports.statement_fields`,
-   `describe=Describer.statement`, `schema_type`, `search_fields`, `title_field`,
-   `dump_key="statements"`, `fixture="statement"` with `fixture_references` (foreign key ->
-   fixture kind) and `fixture_many`. Its place in `KINDS` is the order in which fixtures are
-   loaded and the dump's tables are written: after every kind it refers to, before `source`.
+   `describe=Describer.statement`, `schema_type`, `search_fields` and `search_rank`,
+   `title_field`, `dump_key="statements"`, `fixture="statement"` with `fixture_references`
+   (foreign key -> fixture kind) and `fixture_many`. Its place in `KINDS` is the order in
+   which fixtures are loaded and the dump's tables are written: after every kind it refers
+   to, before `source`.
    The loader's `RECORD_KINDS`, the dump's `TABLES` and `counts()` then include it: do not
    add it to them by hand.
 5. Templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its rows
@@ -68,6 +69,7 @@ class Kind:
     dump_key: str  # its table in /catalogue.json and the record counts
     facets: tuple = ()
     search_fields: tuple = ()  # the fields `/search/` matches; () leaves the kind out
+    search_rank: int = 0  # where its group stands among the search results, first = lowest
     title_field: str = "name"  # what names a record in search results
     fixture: str = ""  # its `model` in fixtures/records/*.json; "" if not loaded from them
     fixture_references: dict = field(default_factory=dict)  # foreign key -> fixture kind
@@ -123,6 +125,7 @@ KINDS = (
         ),
         export_fields=exports.city_fields,
         search_fields=("name", "native_name", "region"),
+        search_rank=1,
         describe=Describer.city,
         schema_type="Place",
         dump_key="cities",
@@ -151,6 +154,7 @@ KINDS = (
         ),
         export_fields=exports.partner_fields,
         search_fields=("name", "acronym"),
+        search_rank=4,
         describe=Describer.partner,
         schema_type="Organization",
         dump_key="partners",
@@ -170,6 +174,7 @@ KINDS = (
         columns=(("Name", "name"), ("Role", ""), ("Organisation", ""), ("Source passage", "")),
         export_fields=exports.person_fields,
         search_fields=("name", "role"),
+        search_rank=5,
         describe=Describer.person,
         schema_type="Person",
         dump_key="people",
@@ -206,6 +211,7 @@ KINDS = (
         ),
         export_fields=exports.programme_fields,
         search_fields=("name", "summary"),
+        search_rank=2,
         describe=Describer.programme,
         schema_type="Project",
         dump_key="programmes",
@@ -238,6 +244,7 @@ KINDS = (
         ),
         export_fields=exports.award_fields,
         search_fields=("name", "year_as_stated"),
+        search_rank=6,
         # schema.org has no class for an award (only the `award` text property).
         describe=Describer.award,
         schema_type="Thing",
@@ -293,6 +300,7 @@ KINDS = (
         export_method="for_export",
         export_fields=exports.project_fields,
         search_fields=("title", "phase", "status_as_stated"),
+        search_rank=3,
         title_field="title",
         describe=Describer.project,
         schema_type="MonetaryGrant",
@@ -326,6 +334,7 @@ KINDS = (
         ),
         export_fields=exports.milestone_fields,
         search_fields=("title", "description"),
+        search_rank=7,
         title_field="title",
         describe=Describer.milestone,
         schema_type="Event",
@@ -367,7 +376,9 @@ BY_KEY = {kind.key: kind for kind in KINDS}
 BY_MODEL = {kind.model: kind for kind in KINDS}
 # The kinds loaded from fixtures' `records`, in an order in which each refers only to earlier ones.
 LOADED = tuple(kind for kind in KINDS if kind.fixture)
-SEARCHED = tuple(kind for kind in KINDS if kind.search_fields)
+SEARCHED = tuple(
+    sorted((kind for kind in KINDS if kind.search_fields), key=lambda k: k.search_rank)
+)
 
 
 def of(record):
