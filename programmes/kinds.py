@@ -30,7 +30,9 @@ To add a kind (say `Statement`):
    add it to them by hand.
 5. Templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its rows
    follow the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`;
-   the record is `statement` and `record`, breadcrumbs come with it).
+   the record is `statement` and `record`, breadcrumbs come with it); if it belongs in the
+   site's navigation, a link in `templates/base.html` and its count on `home.html`
+   (`counts.statements`).
 6. Only if its page shows related records: a function in `RELATED` in `views/records.py`; if
    its list draws a picture, one in `PICTURES` in `views/lists.py`. Where a source's reader
    lists the records citing a passage (`PassageQuerySet.for_reader()` and
