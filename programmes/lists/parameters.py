@@ -22,16 +22,11 @@ MAX_CHOICES_NAMED = 40
 class PageForm(forms.Form):
     """`page` and `page_size`. Whether `page` is past the last page is known only after counting."""
 
-    page = forms.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="page number, from 1; past the last page is a 400",
-        error_messages={
-            "invalid": "must be a positive whole number",
-            "min_value": "must be a positive whole number",
-        },
+    # Checked by the clean_ methods below, as digits only: "+3", " 3" and "3.0" are refused.
+    page = forms.CharField(
+        required=False, strip=False, help_text="page number, from 1; past the last page is a 400"
     )
-    page_size = forms.IntegerField(required=False)
+    page_size = forms.CharField(required=False, strip=False)
 
     def __init__(self, data):
         super().__init__(data)
@@ -39,9 +34,7 @@ class PageForm(forms.Form):
         self.fields["page_size"].help_text = f"records per page, at most {settings.MAX_PAGE_SIZE}"
 
     def clean_page_size(self):
-        raw = self.data.get("page_size", "")
-        if raw == "":
-            return settings.PAGE_SIZE
+        raw = self.data.get("page_size", str(settings.PAGE_SIZE))
         if not raw.isdigit() or not 1 <= int(raw) <= settings.MAX_PAGE_SIZE:
             raise forms.ValidationError(
                 f"must be a whole number from 1 to {settings.MAX_PAGE_SIZE}"
@@ -49,7 +42,10 @@ class PageForm(forms.Form):
         return int(raw)
 
     def clean_page(self):
-        return self.cleaned_data["page"] or 1
+        raw = self.data.get("page", "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise forms.ValidationError("must be a positive whole number")
+        return int(raw)
 
 
 def is_multi_valued(filt):
