@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.urls import reverse
 
+from . import evidence as ev
 from .querysets import (
     AwardQuerySet,
     CatalogueVersionQuerySet,
@@ -25,6 +26,7 @@ from .querysets import (
     PersonQuerySet,
     ProgrammeQuerySet,
     SourceQuerySet,
+    StatementQuerySet,
 )
 
 CONTEXT_CHARS = 32
@@ -133,10 +135,38 @@ class InterpretationsMixin(models.Model):
         return self.interpretations.get(field, "")
 
 
+class EvidenceMixin(models.Model):
+    """`evidence` maps each factual field to its status, note and passages (see evidence.py)."""
+
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean_evidence(self):
+        problems = ev.validate_entries(self.evidence)
+        if problems:
+            raise ValidationError({"evidence": problems})
+
+    def evidence_for(self, field, passages=None):
+        """The evidence for `field` (an `evidence.Evidence`), or None; its passages come from
+        the record's prefetched `passages` unless `passages` is given."""
+        return ev.resolve(self, field, passages)
+
+    def evidence_list(self, passages=None):
+        """Every field's evidence, in the record's field order."""
+        if passages is None:
+            passages = list(self._evidence_passages())
+        return [ev.resolve(self, name, passages) for name in (self.evidence or {})]
+
+    def _evidence_passages(self):
+        return self.passages.all()
+
+
 # --- sources and passages ---------------------------------------------------------------------
 
 
-class Source(DatedMixin, models.Model):
+class Source(DatedMixin, EvidenceMixin, models.Model):
     class Kind(models.TextChoices):
         SPEECH = "speech", "speech"
         NEWS_ARTICLE = "news-article", "news article"
@@ -156,6 +186,12 @@ class Source(DatedMixin, models.Model):
     language = models.CharField(max_length=10, default="en")
     text = models.TextField()
     sha256 = models.CharField(max_length=64)
+    coverage = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="per sentence: its span, the records citing it, full or partial, or why it "
+        "carries no catalogued fact (see coverage.py)",
+    )
 
     objects = SourceQuerySet.as_manager()
 
@@ -187,11 +223,37 @@ class Source(DatedMixin, models.Model):
 
     def clean(self):
         self.clean_date()
+        self.clean_evidence()
         actual = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         if actual != self.sha256:
             raise ValidationError({"sha256": f"text hashes to {actual}, not {self.sha256}"})
         if self.date_inferred and not self.date_inference.strip():
             raise ValidationError({"date_inference": "an inferred date must say why"})
+
+    @property
+    def interpretations(self):
+        """The interpreted fields of the source's description: field -> note."""
+        return {
+            name: entry["note"]
+            for name, entry in (self.evidence or {}).items()
+            if entry.get("status") == ev.INTERPRETED
+        }
+
+    def interpretation(self, field):
+        return self.interpretations.get(field, "")
+
+    @property
+    def coverage_summary(self):
+        """Sentences, how many records cite (fully or partly), how many carry no catalogued fact."""
+        rows = self.coverage or []
+        return {
+            "sentences": len(rows),
+            "cited": sum(1 for r in rows if r["records"]),
+            "cited_fully": sum(1 for r in rows if r["records"] and r["full"]),
+            "cited_partly": sum(1 for r in rows if r["records"] and not r["full"]),
+            "no_catalogued_fact": sum(1 for r in rows if not r["records"] and r["no_fact"]),
+            "unaccounted": sum(1 for r in rows if not r["records"] and not r["no_fact"]),
+        }
 
     @property
     def citation_label(self):
@@ -306,7 +368,7 @@ class Sector(models.Model):
 # --- catalogued records -----------------------------------------------------------------------
 
 
-class CitedRecord(InterpretationsMixin, models.Model):
+class CitedRecord(InterpretationsMixin, EvidenceMixin, models.Model):
     """What every catalogued record shares: a slug, its passages and its interpretations."""
 
     slug = models.SlugField(max_length=120, unique=True)
@@ -321,6 +383,7 @@ class CitedRecord(InterpretationsMixin, models.Model):
 
     def clean(self):
         self.clean_interpretations()
+        self.clean_evidence()
 
 
 class City(CitedRecord):
@@ -525,7 +588,7 @@ class Programme(DatedMixin, CitedRecord):
         self.clean_date()
 
 
-class Participation(models.Model):
+class Participation(EvidenceMixin, models.Model):
     """A city or partner organisation taking part in a programme, in one role."""
 
     programme = models.ForeignKey(
@@ -577,6 +640,21 @@ class Participation(models.Model):
     @property
     def participant(self):
         return self.city or self.partner
+
+    @property
+    def interpretations(self):
+        """The interpreted fields (role, participant, note): field -> note."""
+        return {
+            name: entry["note"]
+            for name, entry in (self.evidence or {}).items()
+            if entry.get("status") == ev.INTERPRETED
+        }
+
+    def interpretation(self, field):
+        return self.interpretations.get(field, "")
+
+    def clean(self):
+        self.clean_evidence()
 
     def get_absolute_url(self):
         return self.programme.get_absolute_url()
@@ -762,6 +840,65 @@ class Milestone(DatedMixin, CitedRecord):
             raise ValidationError({"interpretations": "an inferred date must say why under 'date'"})
 
 
+class Statement(DatedMixin, CitedRecord):
+    """What a source asserts about a city or programme that is not itself a programme, project,
+    award or milestone: an outcome, a standard, a practice, a lesson, an aim."""
+
+    class Topic(models.TextChoices):
+        OUTCOME = "outcome", "outcome"
+        STANDARD = "standard", "standard"
+        PRACTICE = "practice", "practice"
+        LESSON = "lesson", "lesson"
+        AIM = "aim", "aim"
+        ASSESSMENT = "assessment", "assessment"
+        CONTEXT = "context", "context"
+
+    summary = models.TextField(help_text="the catalogue's wording of what the source asserts")
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    city = models.ForeignKey(
+        City, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    passages = models.ManyToManyField(Passage, related_name="statements")
+
+    objects = StatementQuerySet.as_manager()
+    url_name = "statement"
+
+    class Meta:
+        ordering = ["city__name", "topic", "slug"]
+        constraints = [
+            *DatedMixin.date_constraints("statement"),
+            models.CheckConstraint(
+                name="statement_is_about_a_city_or_programme",
+                condition=Q(city__isnull=False) | Q(programme__isnull=False),
+                violation_error_message="a statement is about a city or a programme",
+            ),
+        ]
+        indexes = [
+            # The statement list filtered by city and topic.
+            models.Index(fields=["city", "topic"], name="statement_city_topic_idx"),
+            models.Index(fields=["topic", "slug"], name="statement_topic_slug_idx"),
+        ]
+
+    def __str__(self):
+        return self.summary if len(self.summary) <= 80 else self.summary[:77] + "…"
+
+    def get_absolute_url(self):
+        # Statements get pages of their own in the rendering phase; until then, their subject's.
+        return (self.programme or self.city).get_absolute_url()
+
+    def clean(self):
+        super().clean()
+        self.clean_date()
+        if self.city_id is None and self.programme_id is None:
+            raise ValidationError({"city": "a statement is about a city or a programme"})
+
+
 class CatalogueVersion(models.Model):
     """One row per load: the hash of the fixtures that built the catalogue, and when."""
 
@@ -787,4 +924,4 @@ class CatalogueVersion(models.Model):
         return reverse("programmes:home")
 
 
-CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone]
+CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone, Statement]

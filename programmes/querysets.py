@@ -176,6 +176,14 @@ class MilestoneQuerySet(models.QuerySet):
         return self.for_list()
 
 
+class StatementQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("city", "programme", "partner").prefetch_related("passages")
+
+    def for_detail(self):
+        return self.for_list()
+
+
 class CatalogueVersionQuerySet(models.QuerySet):
     def current(self):
         """(version, loaded_at) of the latest load, or None when the catalogue was never loaded."""
