@@ -23,7 +23,7 @@ import re
 
 HONORIFICS = ("Mr.", "Mrs.", "Ms.", "Dr.")
 _END = re.compile(r"[.!?][”\"’)]?(?= +[A-Z“\"0-9])")
-_CLOSING = ".!?”\"’):;"
+_CLOSING = '.!?”"’):;'
 
 
 def _paragraphs(text):
@@ -42,7 +42,7 @@ def _continues(text, span, following):
     """Whether the paragraph `span` runs on into `following` (a sentence broken by a blank line)."""
     if text[span[1] - 1] in _CLOSING:
         return False
-    head = text[following[0] : following[0] + 2].lstrip("“\"‘")
+    head = text[following[0] : following[0] + 2].lstrip('“"‘')
     return bool(head) and head[0].islower()
 
 

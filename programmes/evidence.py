@@ -1,4 +1,4 @@
-"""Evidence per value: for every factual field of a record, the source's words or the catalogue's note.
+"""Evidence per value: for each factual field, the source's words or the catalogue's note.
 
 Every record (and every participation, and each source's own description) carries an `evidence`
 JSON object that the loader builds from the fixtures, one entry per non-empty factual field, in the
@@ -110,7 +110,9 @@ def resolve(record, name, passages=None):
         field=name,
         status=entry["status"],
         note=entry.get("note", ""),
-        passages=[by_span[tuple(span)] for span in entry.get("passages", []) if tuple(span) in by_span],
+        passages=[
+            by_span[tuple(span)] for span in entry.get("passages", []) if tuple(span) in by_span
+        ],
     )
 
 

@@ -67,7 +67,7 @@ RECORD_KINDS = {
     "city": (City, {}, {}),
     "partner": (Partner, {"city": "city"}, {}),
     "person": (Person, {"organisation": "partner"}, {}),
-    "programme": (Programme, {}, {}),
+    "programme": (Programme, {"part_of": "programme"}, {}),
     "award": (
         Award,
         {"conferred_by": "partner", "recipient": "city", "recommended_by": "partner"},
@@ -90,8 +90,8 @@ RECORD_KINDS = {
     ),
 }
 LOAD_ORDER = list(RECORD_KINDS)
-DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date"}
-DECIMAL_FIELDS = {"amount", "total_investment", "latitude", "longitude"}
+DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after"}
+DECIMAL_FIELDS = {"amount", "total_investment", "funding_amount", "latitude", "longitude"}
 RESERVED = {"model", "slug", "cite", "evidence", "participants", "extend"}
 SOURCE_RESERVED = {"file", "slug", "evidence", "uncatalogued"}
 PARTICIPANT_FIELDS = ("city", "partner", "role", "note")
@@ -281,9 +281,7 @@ class Loader:
         for path, doc in documents:
             records = doc.get("records", [])
             if not isinstance(records, list):
-                self.problem(
-                    LoadError(self.rel(path), "", "records", "must be a list of records")
-                )
+                self.problem(LoadError(self.rel(path), "", "records", "must be a list of records"))
                 continue
             for item in records:
                 try:
@@ -344,7 +342,7 @@ class Loader:
         values = {k: v for k, v in data.items() if k not in SOURCE_RESERVED}
         key = ("source", slug)
         evidence, keys = self.read_evidence(path, where, slug, Source, values, data.get("evidence"))
-        if data.get("date_inferred") and evidence.get("date", {}).get("status") != ev.INTERPRETED:
+        if data.get("date_inferred") and not _date_interpreted(evidence):
             self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
         if any(k[0] != slug for k in keys):
             self.problem(LoadError(file, where, "evidence", "a source's evidence is its own text"))
@@ -510,13 +508,15 @@ class Loader:
         if not isinstance(value, str) or "“" not in value:
             return
         for wording in QUOTED.findall(value):
-            if not any(wording in sf.source.text for sf in self.plan.sources.values()):
+            if not any(_quotes(sf.source.text, wording) for sf in self.plan.sources.values()):
                 (_s, _e), found, changes = nearest_passage(
                     max(
                         (sf.source.text for sf in self.plan.sources.values()),
-                        key=lambda t: difflib.SequenceMatcher(
-                            None, t, wording, autojunk=False
-                        ).find_longest_match().size,
+                        key=lambda t: (
+                            difflib.SequenceMatcher(None, t, wording, autojunk=False)
+                            .find_longest_match()
+                            .size
+                        ),
                     ),
                     wording,
                 )
@@ -570,7 +570,7 @@ class Loader:
             {**item, **fields},
             item.get("evidence"),
         )
-        if fields.get("date_inferred") and evidence.get("date", {}).get("status") != ev.INTERPRETED:
+        if fields.get("date_inferred") and not _date_interpreted(evidence):
             self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
         obj = model(slug=slug, **fields)
         obj.evidence = _spans(evidence)
@@ -650,7 +650,10 @@ class Loader:
                 if spans.setdefault((start, end), slug) != slug:
                     file = plan.origin.get(key, "")
                     raise LoadError(
-                        file, f"{key[0]} '{key[1]}'", "cite", f"two sources' passages at {start}:{end}"
+                        file,
+                        f"{key[0]} '{key[1]}'",
+                        "cite",
+                        f"two sources' passages at {start}:{end}",
                     )
         if self.collect:
             for kind in LOAD_ORDER:
@@ -855,6 +858,27 @@ def counts():
         "milestones": Milestone.objects.count(),
         "statements": Statement.objects.count(),
     }
+
+
+def _quotes(text, wording):
+    """Whether `text` holds `wording`, where "…" marks words left out (the rest in order)."""
+    pos = 0
+    for part in (p.strip() for p in wording.split("…")):
+        if not part:
+            continue
+        pos = text.find(part, pos)
+        if pos == -1:
+            return False
+        pos += len(part)
+    return True
+
+
+def _date_interpreted(evidence):
+    """An inferred date (or, for an undated text, its upper bound) is labelled as a reading."""
+    return any(
+        evidence.get(name, {}).get("status") == ev.INTERPRETED
+        for name in ("date", "date_not_after")
+    )
 
 
 def _spans(evidence):

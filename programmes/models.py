@@ -52,6 +52,9 @@ class DatedMixin(models.Model):
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
     )
     date_as_stated = models.CharField(max_length=200, blank=True)
+    # What an undated text supports when only a bound is known ("written before the end of
+    # 2017"): the latest day the event can be. Always the catalogue's reading, with its note.
+    date_not_after = models.DateField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -63,6 +66,8 @@ class DatedMixin(models.Model):
     @property
     def date_display(self):
         if self.date is None:
+            if self.date_not_after:
+                return f"undated, no later than {self.date_not_after.strftime('%-d %B %Y')}"
             return "undated"
         d = self.date
         return {
@@ -103,6 +108,11 @@ class DatedMixin(models.Model):
                 condition=(Q(date__isnull=True) & Q(date_precision="unknown"))
                 | (Q(date__isnull=False) & ~Q(date_precision="unknown")),
                 violation_error_message="a date needs a precision; 'unknown' needs no date",
+            ),
+            models.CheckConstraint(
+                name=f"{prefix}_bound_only_when_undated",
+                condition=Q(date_not_after__isnull=True) | Q(date__isnull=True),
+                violation_error_message="a known date needs no upper bound",
             ),
         ]
 
@@ -540,6 +550,17 @@ class Programme(DatedMixin, CitedRecord):
     total_investment = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     total_investment_currency = models.CharField(max_length=3, blank=True)
     total_investment_as_stated = models.CharField(max_length=100, blank=True)
+    # Money allotted to the programme as a whole (Dalian's USD100 million of yen loans): its
+    # projects carry no share of it, so totals count it once.
+    funding_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    funding_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
+    funding_as_stated = models.CharField(max_length=100, blank=True)
+    funding_instrument = models.CharField(
+        max_length=30, blank=True, help_text="loan, grant… as FundedProject.Instrument"
+    )
+    part_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts"
+    )
     passages = models.ManyToManyField(Passage, related_name="programmes")
 
     objects = ProgrammeQuerySet.as_manager()
@@ -561,6 +582,23 @@ class Programme(DatedMixin, CitedRecord):
                     & Q(total_investment_currency__regex=r"^[A-Z]{3}$")
                     & ~Q(total_investment_as_stated="")
                 ),
+            ),
+            models.CheckConstraint(
+                name="programme_funding_has_currency_and_wording",
+                condition=(
+                    Q(funding_amount__isnull=True)
+                    & Q(funding_currency="")
+                    & Q(funding_as_stated="")
+                )
+                | (
+                    Q(funding_amount__gt=0)
+                    & Q(funding_currency__regex=r"^[A-Z]{3}$")
+                    & ~Q(funding_as_stated="")
+                ),
+            ),
+            models.CheckConstraint(
+                name="programme_not_part_of_itself",
+                condition=Q(part_of__isnull=True) | ~Q(part_of=F("pk")),
             ),
             models.CheckConstraint(
                 name="programme_end_not_before_start",
@@ -836,7 +874,9 @@ class Milestone(DatedMixin, CitedRecord):
     def clean(self):
         super().clean()
         self.clean_date()
-        if self.date_inferred and not self.interpretation("date"):
+        if self.date_inferred and not (
+            self.interpretation("date") or self.interpretation("date_not_after")
+        ):
             raise ValidationError({"interpretations": "an inferred date must say why under 'date'"})
 
 
@@ -895,7 +935,9 @@ class Statement(DatedMixin, CitedRecord):
     def clean(self):
         super().clean()
         self.clean_date()
-        if self.city_id is None and self.programme_id is None:
+        # While the loader checks fixtures, references are still slugs (`_fk_slugs`).
+        refs = getattr(self, "_fk_slugs", {})
+        if not (self.city_id or self.programme_id or refs.get("city") or refs.get("programme")):
             raise ValidationError({"city": "a statement is about a city or a programme"})
 
 
