@@ -158,14 +158,17 @@ def nearest_passage(text, quote):
     matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
     block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
     anchor = max(0, block.a - block.b)
-    best, best_ratio = (anchor, min(len(text), anchor + len(quote))), -1.0
-    slack = max(8, len(quote) // 10)
-    for start in range(max(0, anchor - slack), min(len(text), anchor + slack) + 1):
-        for length in range(max(1, len(quote) - slack), len(quote) + slack + 1):
-            candidate = text[start : start + length]
-            ratio = difflib.SequenceMatcher(None, candidate, quote, autojunk=False).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = (start, start + length), ratio
+    slack = min(60, max(8, len(quote) // 3))
+
+    def ratio(start, end):
+        return difflib.SequenceMatcher(None, text[start:end], quote, autojunk=False).ratio()
+
+    # First the start (at the quote's length), then the end: linear in the slack, not square.
+    starts = range(max(0, anchor - slack), min(len(text), anchor + slack) + 1)
+    start = max(starts, key=lambda s: (ratio(s, s + len(quote)), -abs(s - anchor)))
+    ends = range(start + max(1, len(quote) - slack), min(len(text), start + len(quote) + slack) + 1)
+    end = max(ends, key=lambda e: (ratio(start, e), -abs(e - start - len(quote))))
+    best = (start, end)
     found = text[best[0] : best[1]]
     changes = []
     ops = difflib.SequenceMatcher(None, found, quote, autojunk=False).get_opcodes()
@@ -461,9 +464,11 @@ class Loader:
             self.problem(LoadError(file, where, name, f"unknown evidence key {sorted(extra)}"))
             return None
         if "stated" in spec:
-            keys = self.cite(path, where, default_source, spec["stated"], name)
-            if not keys:
+            if not isinstance(spec["stated"], list) or not spec["stated"]:
                 self.problem(LoadError(file, where, name, "a stated value names its words"))
+                return None
+            keys = self.cite(path, where, default_source, spec["stated"], name)
+            if not keys:  # each quote's own problem is already reported
                 return None
             if ev.is_as_stated(name) and isinstance(value, str):
                 quotes = [self.plan.passages[k].quote for k in keys]
@@ -733,6 +738,7 @@ class Loader:
     @transaction.atomic
     def write(self):
         plan = self.plan
+        Programme.objects.update(part_of=None)  # a programme's parts would protect it
         for model in (
             Participation,
             Statement,
