@@ -738,7 +738,6 @@ class Loader:
     @transaction.atomic
     def write(self):
         plan = self.plan
-        Programme.objects.update(part_of=None)  # a programme's parts would protect it
         for model in (
             Participation,
             Statement,

@@ -173,10 +173,25 @@ class EvidenceMixin(models.Model):
         return self.passages.all()
 
 
+class NotesFromEvidenceMixin:
+    """`interpretations` (field -> note) read from `evidence`, for kinds without that column."""
+
+    @property
+    def interpretations(self):
+        return {
+            name: entry["note"]
+            for name, entry in (self.evidence or {}).items()
+            if entry.get("status") == ev.INTERPRETED
+        }
+
+    def interpretation(self, field):
+        return self.interpretations.get(field, "")
+
+
 # --- sources and passages ---------------------------------------------------------------------
 
 
-class Source(DatedMixin, EvidenceMixin, models.Model):
+class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
     class Kind(models.TextChoices):
         SPEECH = "speech", "speech"
         NEWS_ARTICLE = "news-article", "news article"
@@ -206,7 +221,8 @@ class Source(DatedMixin, EvidenceMixin, models.Model):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["date", "slug"]
+        # Undated sources last on every database (SQLite would sort NULL first).
+        ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
             *DatedMixin.date_constraints("source"),
             models.CheckConstraint(
@@ -239,18 +255,6 @@ class Source(DatedMixin, EvidenceMixin, models.Model):
             raise ValidationError({"sha256": f"text hashes to {actual}, not {self.sha256}"})
         if self.date_inferred and not self.date_inference.strip():
             raise ValidationError({"date_inference": "an inferred date must say why"})
-
-    @property
-    def interpretations(self):
-        """The interpreted fields of the source's description: field -> note."""
-        return {
-            name: entry["note"]
-            for name, entry in (self.evidence or {}).items()
-            if entry.get("status") == ev.INTERPRETED
-        }
-
-    def interpretation(self, field):
-        return self.interpretations.get(field, "")
 
     @property
     def coverage_summary(self):
@@ -520,6 +524,19 @@ class Role(models.TextChoices):
     MODEL = "model", "model to learn from"
 
 
+def _amount_constraint(name, amount, currency, as_stated):
+    """An amount is positive, with its ISO 4217 currency and its wording as stated, or absent."""
+    return models.CheckConstraint(
+        name=name,
+        condition=(Q(**{f"{amount}__isnull": True}) & Q(**{currency: ""}) & Q(**{as_stated: ""}))
+        | (
+            Q(**{f"{amount}__gt": 0})
+            & Q(**{f"{currency}__regex": r"^[A-Z]{3}$"})
+            & ~Q(**{as_stated: ""})
+        ),
+    )
+
+
 class Programme(DatedMixin, CitedRecord):
     """A cooperation programme or partnership; `date` is when it began, `end_*` when it ended."""
 
@@ -558,8 +575,9 @@ class Programme(DatedMixin, CitedRecord):
     funding_instrument = models.CharField(
         max_length=30, blank=True, help_text="loan, grant… as FundedProject.Instrument"
     )
+    # A part outlives the whole it belongs to (deleting the catalogue deletes both in one go).
     part_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts"
     )
     passages = models.ManyToManyField(Passage, related_name="programmes")
 
@@ -570,31 +588,17 @@ class Programme(DatedMixin, CitedRecord):
         ordering = ["name"]
         constraints = [
             *DatedMixin.date_constraints("programme"),
-            models.CheckConstraint(
-                name="programme_investment_has_currency_and_wording",
-                condition=(
-                    Q(total_investment__isnull=True)
-                    & Q(total_investment_currency="")
-                    & Q(total_investment_as_stated="")
-                )
-                | (
-                    Q(total_investment__gt=0)
-                    & Q(total_investment_currency__regex=r"^[A-Z]{3}$")
-                    & ~Q(total_investment_as_stated="")
-                ),
+            _amount_constraint(
+                "programme_investment_has_currency_and_wording",
+                "total_investment",
+                "total_investment_currency",
+                "total_investment_as_stated",
             ),
-            models.CheckConstraint(
-                name="programme_funding_has_currency_and_wording",
-                condition=(
-                    Q(funding_amount__isnull=True)
-                    & Q(funding_currency="")
-                    & Q(funding_as_stated="")
-                )
-                | (
-                    Q(funding_amount__gt=0)
-                    & Q(funding_currency__regex=r"^[A-Z]{3}$")
-                    & ~Q(funding_as_stated="")
-                ),
+            _amount_constraint(
+                "programme_funding_has_currency_and_wording",
+                "funding_amount",
+                "funding_currency",
+                "funding_as_stated",
             ),
             models.CheckConstraint(
                 name="programme_not_part_of_itself",
@@ -626,7 +630,7 @@ class Programme(DatedMixin, CitedRecord):
         self.clean_date()
 
 
-class Participation(EvidenceMixin, models.Model):
+class Participation(NotesFromEvidenceMixin, EvidenceMixin, models.Model):
     """A city or partner organisation taking part in a programme, in one role."""
 
     programme = models.ForeignKey(
@@ -678,18 +682,6 @@ class Participation(EvidenceMixin, models.Model):
     @property
     def participant(self):
         return self.city or self.partner
-
-    @property
-    def interpretations(self):
-        """The interpreted fields (role, participant, note): field -> note."""
-        return {
-            name: entry["note"]
-            for name, entry in (self.evidence or {}).items()
-            if entry.get("status") == ev.INTERPRETED
-        }
-
-    def interpretation(self, field):
-        return self.interpretations.get(field, "")
 
     def clean(self):
         self.clean_evidence()
@@ -966,4 +958,6 @@ class CatalogueVersion(models.Model):
         return reverse("programmes:home")
 
 
-CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone, Statement]
+CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone]
+# Every record kind with evidence per value; statements get their pages in the rendering phase.
+EVIDENCED_MODELS = [*CITED_MODELS, Statement]
