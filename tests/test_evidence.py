@@ -229,6 +229,12 @@ def _drop_statement(doc):
     return doc
 
 
+def _statement_about_nothing(doc):
+    statement = _record(doc, "dalian-best-not-biggest")
+    del statement["city"], statement["evidence"]["city"]
+    return doc
+
+
 def _interpret_as_stated(doc):
     _record(doc, "kita-field-study")["evidence"]["date_as_stated"] = {"interpreted": "a note"}
     return doc
@@ -276,6 +282,14 @@ BROKEN = {
         lambda d: _set(d, "kita-field-study", description="KITA did a “thorough survey”."),
         ["milestone 'kita-field-study'", "field 'description'", "quoted wording"],
     ),
+    "evidence-for-no-field": (
+        lambda d: _record(d, "kita")["evidence"].update(nmae={"stated": ["KITA"]}) or d,
+        ["partner 'kita'", "field 'nmae'", "evidence for no factual field"],
+    ),
+    "statement-about-nothing": (
+        _statement_about_nothing,
+        ["statement 'dalian-best-not-biggest'", "field 'city'", "about a city or a programme"],
+    ),
     "interpreted-without-note": (
         lambda d: _record(d, "kita")["evidence"].update(kind={"interpreted": " "}) or d,
         ["partner 'kita'", "field 'kind'", "needs a note"],
@@ -298,3 +312,10 @@ def test_it_refuses_a_value_without_proof_and_changes_nothing(case, tmp_path):
     statements = Statement.objects.count()
     assert_refused_without_change(fixtures, ["fixtures/" + SPEECH, *expected])
     assert Statement.objects.count() == statements == 18
+
+
+def test_the_database_refuses_a_statement_about_nothing():
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Statement.objects.create(slug="about-nothing", summary="x", topic="aim")
