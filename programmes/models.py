@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.urls import reverse
 
+from . import evidence as ev
 from .querysets import (
     AwardQuerySet,
     CatalogueVersionQuerySet,
@@ -25,6 +26,7 @@ from .querysets import (
     PersonQuerySet,
     ProgrammeQuerySet,
     SourceQuerySet,
+    StatementQuerySet,
 )
 
 CONTEXT_CHARS = 32
@@ -50,6 +52,9 @@ class DatedMixin(models.Model):
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
     )
     date_as_stated = models.CharField(max_length=200, blank=True)
+    # What an undated text supports when only a bound is known ("written before the end of
+    # 2017"): the latest day the event can be. Always the catalogue's reading, with its note.
+    date_not_after = models.DateField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -61,6 +66,8 @@ class DatedMixin(models.Model):
     @property
     def date_display(self):
         if self.date is None:
+            if self.date_not_after:
+                return f"undated, no later than {self.date_not_after.strftime('%-d %B %Y')}"
             return "undated"
         d = self.date
         return {
@@ -102,6 +109,11 @@ class DatedMixin(models.Model):
                 | (Q(date__isnull=False) & ~Q(date_precision="unknown")),
                 violation_error_message="a date needs a precision; 'unknown' needs no date",
             ),
+            models.CheckConstraint(
+                name=f"{prefix}_bound_only_when_undated",
+                condition=Q(date_not_after__isnull=True) | Q(date__isnull=True),
+                violation_error_message="a known date needs no upper bound",
+            ),
         ]
 
 
@@ -133,10 +145,53 @@ class InterpretationsMixin(models.Model):
         return self.interpretations.get(field, "")
 
 
+class EvidenceMixin(models.Model):
+    """`evidence` maps each factual field to its status, note and passages (see evidence.py)."""
+
+    evidence = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean_evidence(self):
+        problems = ev.validate_entries(self.evidence)
+        if problems:
+            raise ValidationError({"evidence": problems})
+
+    def evidence_for(self, field, passages=None):
+        """The evidence for `field` (an `evidence.Evidence`), or None; its passages come from
+        the record's prefetched `passages` unless `passages` is given."""
+        return ev.resolve(self, field, passages)
+
+    def evidence_list(self, passages=None):
+        """Every field's evidence, in the record's field order."""
+        if passages is None:
+            passages = list(self._evidence_passages())
+        return [ev.resolve(self, name, passages) for name in (self.evidence or {})]
+
+    def _evidence_passages(self):
+        return self.passages.all()
+
+
+class NotesFromEvidenceMixin:
+    """`interpretations` (field -> note) read from `evidence`, for kinds without that column."""
+
+    @property
+    def interpretations(self):
+        return {
+            name: entry["note"]
+            for name, entry in (self.evidence or {}).items()
+            if entry.get("status") == ev.INTERPRETED
+        }
+
+    def interpretation(self, field):
+        return self.interpretations.get(field, "")
+
+
 # --- sources and passages ---------------------------------------------------------------------
 
 
-class Source(DatedMixin, models.Model):
+class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
     class Kind(models.TextChoices):
         SPEECH = "speech", "speech"
         NEWS_ARTICLE = "news-article", "news article"
@@ -156,11 +211,18 @@ class Source(DatedMixin, models.Model):
     language = models.CharField(max_length=10, default="en")
     text = models.TextField()
     sha256 = models.CharField(max_length=64)
+    coverage = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="per sentence: its span, the records citing it, full or partial, or why it "
+        "carries no catalogued fact (see coverage.py)",
+    )
 
     objects = SourceQuerySet.as_manager()
 
     class Meta:
-        ordering = ["date", "slug"]
+        # Undated sources last on every database (SQLite would sort NULL first).
+        ordering = [F("date").asc(nulls_last=True), "slug"]
         constraints = [
             *DatedMixin.date_constraints("source"),
             models.CheckConstraint(
@@ -187,11 +249,25 @@ class Source(DatedMixin, models.Model):
 
     def clean(self):
         self.clean_date()
+        self.clean_evidence()
         actual = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         if actual != self.sha256:
             raise ValidationError({"sha256": f"text hashes to {actual}, not {self.sha256}"})
         if self.date_inferred and not self.date_inference.strip():
             raise ValidationError({"date_inference": "an inferred date must say why"})
+
+    @property
+    def coverage_summary(self):
+        """Sentences, how many records cite (fully or partly), how many carry no catalogued fact."""
+        rows = self.coverage or []
+        return {
+            "sentences": len(rows),
+            "cited": sum(1 for r in rows if r["records"]),
+            "cited_fully": sum(1 for r in rows if r["records"] and r["full"]),
+            "cited_partly": sum(1 for r in rows if r["records"] and not r["full"]),
+            "no_catalogued_fact": sum(1 for r in rows if not r["records"] and r["no_fact"]),
+            "unaccounted": sum(1 for r in rows if not r["records"] and not r["no_fact"]),
+        }
 
     @property
     def citation_label(self):
@@ -306,7 +382,7 @@ class Sector(models.Model):
 # --- catalogued records -----------------------------------------------------------------------
 
 
-class CitedRecord(InterpretationsMixin, models.Model):
+class CitedRecord(InterpretationsMixin, EvidenceMixin, models.Model):
     """What every catalogued record shares: a slug, its passages and its interpretations."""
 
     slug = models.SlugField(max_length=120, unique=True)
@@ -321,6 +397,7 @@ class CitedRecord(InterpretationsMixin, models.Model):
 
     def clean(self):
         self.clean_interpretations()
+        self.clean_evidence()
 
 
 class City(CitedRecord):
@@ -447,6 +524,19 @@ class Role(models.TextChoices):
     MODEL = "model", "model to learn from"
 
 
+def _amount_constraint(name, amount, currency, as_stated):
+    """An amount is positive, with its ISO 4217 currency and its wording as stated, or absent."""
+    return models.CheckConstraint(
+        name=name,
+        condition=(Q(**{f"{amount}__isnull": True}) & Q(**{currency: ""}) & Q(**{as_stated: ""}))
+        | (
+            Q(**{f"{amount}__gt": 0})
+            & Q(**{f"{currency}__regex": r"^[A-Z]{3}$"})
+            & ~Q(**{as_stated: ""})
+        ),
+    )
+
+
 class Programme(DatedMixin, CitedRecord):
     """A cooperation programme or partnership; `date` is when it began, `end_*` when it ended."""
 
@@ -477,6 +567,18 @@ class Programme(DatedMixin, CitedRecord):
     total_investment = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     total_investment_currency = models.CharField(max_length=3, blank=True)
     total_investment_as_stated = models.CharField(max_length=100, blank=True)
+    # Money allotted to the programme as a whole (Dalian's USD100 million of yen loans): its
+    # projects carry no share of it, so totals count it once.
+    funding_amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    funding_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
+    funding_as_stated = models.CharField(max_length=100, blank=True)
+    funding_instrument = models.CharField(
+        max_length=30, blank=True, help_text="loan, grant… as FundedProject.Instrument"
+    )
+    # A part outlives the whole it belongs to (deleting the catalogue deletes both in one go).
+    part_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts"
+    )
     passages = models.ManyToManyField(Passage, related_name="programmes")
 
     objects = ProgrammeQuerySet.as_manager()
@@ -486,18 +588,21 @@ class Programme(DatedMixin, CitedRecord):
         ordering = ["name"]
         constraints = [
             *DatedMixin.date_constraints("programme"),
+            _amount_constraint(
+                "programme_investment_has_currency_and_wording",
+                "total_investment",
+                "total_investment_currency",
+                "total_investment_as_stated",
+            ),
+            _amount_constraint(
+                "programme_funding_has_currency_and_wording",
+                "funding_amount",
+                "funding_currency",
+                "funding_as_stated",
+            ),
             models.CheckConstraint(
-                name="programme_investment_has_currency_and_wording",
-                condition=(
-                    Q(total_investment__isnull=True)
-                    & Q(total_investment_currency="")
-                    & Q(total_investment_as_stated="")
-                )
-                | (
-                    Q(total_investment__gt=0)
-                    & Q(total_investment_currency__regex=r"^[A-Z]{3}$")
-                    & ~Q(total_investment_as_stated="")
-                ),
+                name="programme_not_part_of_itself",
+                condition=Q(part_of__isnull=True) | ~Q(part_of=F("pk")),
             ),
             models.CheckConstraint(
                 name="programme_end_not_before_start",
@@ -525,7 +630,7 @@ class Programme(DatedMixin, CitedRecord):
         self.clean_date()
 
 
-class Participation(models.Model):
+class Participation(NotesFromEvidenceMixin, EvidenceMixin, models.Model):
     """A city or partner organisation taking part in a programme, in one role."""
 
     programme = models.ForeignKey(
@@ -577,6 +682,9 @@ class Participation(models.Model):
     @property
     def participant(self):
         return self.city or self.partner
+
+    def clean(self):
+        self.clean_evidence()
 
     def get_absolute_url(self):
         return self.programme.get_absolute_url()
@@ -758,8 +866,67 @@ class Milestone(DatedMixin, CitedRecord):
     def clean(self):
         super().clean()
         self.clean_date()
-        if self.date_inferred and not self.interpretation("date"):
+        if self.date_inferred and not (
+            self.interpretation("date") or self.interpretation("date_not_after")
+        ):
             raise ValidationError({"interpretations": "an inferred date must say why under 'date'"})
+
+
+class Statement(DatedMixin, CitedRecord):
+    """What a source asserts about a city or programme that is not itself a programme, project,
+    award or milestone: an outcome, a standard, a practice, a lesson, an aim."""
+
+    class Topic(models.TextChoices):
+        OUTCOME = "outcome", "outcome"
+        STANDARD = "standard", "standard"
+        PRACTICE = "practice", "practice"
+        LESSON = "lesson", "lesson"
+        AIM = "aim", "aim"
+        ASSESSMENT = "assessment", "assessment"
+        CONTEXT = "context", "context"
+
+    summary = models.TextField(help_text="the catalogue's wording of what the source asserts")
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    city = models.ForeignKey(
+        City, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    programme = models.ForeignKey(
+        Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="statements"
+    )
+    passages = models.ManyToManyField(Passage, related_name="statements")
+
+    objects = StatementQuerySet.as_manager()
+    url_name = "statement"
+
+    class Meta:
+        ordering = ["city__name", "topic", "slug"]
+        constraints = [
+            *DatedMixin.date_constraints("statement"),
+            models.CheckConstraint(
+                name="statement_is_about_a_city_or_programme",
+                condition=Q(city__isnull=False) | Q(programme__isnull=False),
+                violation_error_message="a statement is about a city or a programme",
+            ),
+        ]
+        indexes = [
+            # The statement list filtered by city and topic.
+            models.Index(fields=["city", "topic"], name="statement_city_topic_idx"),
+            models.Index(fields=["topic", "slug"], name="statement_topic_slug_idx"),
+        ]
+
+    def __str__(self):
+        return self.summary if len(self.summary) <= 80 else self.summary[:77] + "…"
+
+    def clean(self):
+        super().clean()
+        self.clean_date()
+        # While the loader checks fixtures, references are still slugs (`_fk_slugs`).
+        refs = getattr(self, "_fk_slugs", {})
+        if not (self.city_id or self.programme_id or refs.get("city") or refs.get("programme")):
+            raise ValidationError({"city": "a statement is about a city or a programme"})
 
 
 class CatalogueVersion(models.Model):
@@ -787,4 +954,6 @@ class CatalogueVersion(models.Model):
         return reverse("programmes:home")
 
 
-CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone]
+CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone, Statement]
+# Every record kind with evidence per value.
+EVIDENCED_MODELS = CITED_MODELS

@@ -84,6 +84,8 @@ class PassageQuerySet(models.QuerySet):
                 "awards",
                 "funded_projects",
                 "milestones",
+                "statements__city",
+                "statements__programme",
             )
         )
 
@@ -198,6 +200,14 @@ class FundedProjectQuerySet(models.QuerySet):
 class MilestoneQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("programme").prefetch_related("cities", "partners", _passages())
+
+    def for_detail(self):
+        return self.for_list()
+
+
+class StatementQuerySet(models.QuerySet):
+    def for_list(self):
+        return self.select_related("city", "programme", "partner").prefetch_related("passages")
 
     def for_detail(self):
         return self.for_list()

@@ -91,7 +91,7 @@ def test_a_broken_dump_changes_nothing():
     data["passages"][0]["quote"] = "not the source's words"
     with pytest.raises(DumpError, match=r"passages\[1\]"):
         load_dump(data)
-    assert FundedProject.objects.count() == 13
+    assert FundedProject.objects.count() == 12
     assert Source.objects.count() == 2
 
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
 from programmes.http.logs import RequestLineFormatter
-from programmes.models import City, FundedProject, Partner, Person, Programme, Source
+from programmes.models import City, FundedProject, Partner, Person, Programme, Source, Statement
 from programmes.urls import urlpatterns
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,7 @@ MULTI_VALUED = {
     "/people": ("organisation", lambda: [p.organisation.slug for p in Person.objects.all()][:2]),
     "/awards": ("conferred_by", lambda: [p.slug for p in Partner.objects.all()][:2]),
     "/milestones": ("city", lambda: [c.slug for c in City.objects.all()][:2]),
+    "/statements": ("topic", lambda: _two_values(Statement.Topic.choices)),
 }
 
 

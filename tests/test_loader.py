@@ -37,11 +37,12 @@ EXPECTED_COUNTS = {
     "cities": 4,
     "partners": 12,
     "people": 4,
-    "programmes": 5,
+    "programmes": 6,
     "participations": 24,
     "awards": 4,
-    "funded_projects": 13,
+    "funded_projects": 12,
     "milestones": 29,
+    "statements": 18,
 }
 
 
@@ -96,14 +97,19 @@ def test_amounts_keep_their_wording_and_iso_currency():
         "RMB 30,000,000",
     )
     assert "currency" in equipment.interpretations
-    loan = FundedProject.objects.get(slug="model-city-yen-loan-allotment-to-dalian")
-    assert (loan.amount, loan.currency, loan.amount_as_stated) == (
+    # The yen loans are Dalian's programme's funding, not a project beside the nine they pay for.
+    dalian = Programme.objects.get(slug="model-city-yen-loan-programme")
+    assert (dalian.funding_amount, dalian.funding_currency, dalian.funding_as_stated) == (
         100_000_000,
         "USD",
         "USD100 million",
     )
-    programme = Programme.objects.get(slug="model-city-yen-loan-programme")
-    assert programme.total_investment_as_stated == "RMB 1.68 billion"
+    assert not FundedProject.objects.filter(currency="USD").exists()
+    assert dalian.total_investment_as_stated == "RMB 1.68 billion"
+    # The multi-city scheme carries no money of its own: the figures are Dalian's.
+    scheme = Programme.objects.get(slug="model-city-scheme")
+    assert dalian.part_of == scheme
+    assert scheme.total_investment is None and scheme.funding_amount is None
 
 
 def test_each_end_of_2017_deliverable_is_its_own_milestone():
@@ -113,10 +119,14 @@ def test_each_end_of_2017_deliverable_is_its_own_milestone():
 
 
 def test_the_undated_articles_dates_are_marked_inferred_with_reasons():
+    # The text supports an upper bound (written before the end of 2017), not a year.
     article = Source.objects.get(kind="news-article")
     assert article.date_inferred and "end of 2017" in article.date_inference
+    assert article.date is None and str(article.date_not_after) == "2017-12-31"
+    assert article.evidence["date_not_after"]["status"] == "interpreted"
     research = Milestone.objects.get(slug="dalian-epb-research-in-shanghai")
-    assert research.date_inferred and "June last year" in research.interpretation("date")
+    assert research.date is None and str(research.date_not_after) == "2016-06-30"
+    assert "June last year" in research.interpretation("date_not_after")
 
 
 def test_the_quote_spanning_a_paragraph_break_is_kept_verbatim():
@@ -217,6 +227,11 @@ def test_it_rejects_a_bad_fixture_and_leaves_the_database_unchanged(case, tmp_pa
     path = fixtures / SPEECH
     mutate, expected = BAD_FIXTURES[case]
     path.write_text(json.dumps(mutate(json.loads(path.read_text())), ensure_ascii=False))
+    assert_refused_without_change(fixtures, ["fixtures/" + SPEECH, *expected])
+
+
+def assert_refused_without_change(fixtures, expected):
+    """Loading `fixtures` fails naming every fragment of `expected`; the database is unchanged."""
     before = _snapshot()
     version = CatalogueVersion.objects.get()
 
@@ -224,7 +239,6 @@ def test_it_rejects_a_bad_fixture_and_leaves_the_database_unchanged(case, tmp_pa
         call_command("load_catalogue", fixtures=str(fixtures), verbosity=0)
 
     message = str(excinfo.value)
-    assert "fixtures/" + SPEECH in message
     for fragment in expected:
         assert fragment in message
     assert _snapshot() == before

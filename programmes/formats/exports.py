@@ -112,6 +112,22 @@ def award_fields(record):
     }
 
 
+def statement_fields(record):
+    return {
+        "summary": record.summary,
+        "topic": record.topic,
+        "city": _slug(record.city),
+        "city_name": _name(record.city),
+        "programme": _slug(record.programme),
+        "programme_name": _name(record.programme),
+        "partner": _slug(record.partner),
+        "partner_name": _name(record.partner),
+        "date": record.date.isoformat() if record.date else None,
+        "date_precision": record.date_precision,
+        "date_as_stated": record.date_as_stated,
+    }
+
+
 def project_fields(record):
     return {
         "title": record.title,

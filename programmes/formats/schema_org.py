@@ -161,6 +161,17 @@ class Describer:
             parts.append(f"({award.year_as_stated or award.year})")
         return self.base(award, schema_type, award.name, f"{award.name}, {' '.join(parts)}")
 
+    def statement(self, statement, schema_type):
+        # A Claim: what the source asserts, about the city or programme it names.
+        data = self.base(statement, schema_type, str(statement), statement.summary)
+        subject = statement.programme or statement.city
+        data["about"] = {
+            "@type": "Thing",
+            "name": str(subject),
+            "url": self.absolute(subject.get_absolute_url()),
+        }
+        return data
+
     def project(self, project, schema_type):
         data = self.base(
             project,

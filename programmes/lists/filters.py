@@ -20,6 +20,7 @@ from ..models import (
     Sector,
     SectorCategory,
     Source,
+    Statement,
 )
 from .parameters import MAX_VALUE_LENGTH
 
@@ -252,6 +253,18 @@ class MilestoneFilter(filters.FilterSet):
         return queryset.filter(
             Q(date__year__gte=value) | Q(date_precision="decade", date__year__gte=value - 9)
         )
+
+
+class StatementFilter(filters.FilterSet):
+    city = SlugsFilter(field_name="city", queryset=City.objects.all())
+    programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
+    topic = ChoicesFilter(choices=Statement.Topic.choices)
+    q = text_filter("summary")
+    sort = SortFilter(fields=(("topic", "topic"), ("city__name", "city"), ("date", "date")))
+
+    class Meta:
+        model = Statement
+        fields = []
 
 
 class SourceFilter(filters.FilterSet):

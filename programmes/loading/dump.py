@@ -105,6 +105,9 @@ def dump_catalogue(version=None):
     for name, model in TABLES.items():
         fields = _fields(model)
         rows, pks = [], []
+        if any(f.is_relation and f.related_model is model for f in fields):
+            # A programme that is part of another names it by slug, like any reference.
+            keys[model] = dict(model.objects.values_list("pk", "slug"))
         for values in model.objects.order_by("pk").values("pk", *(f.attname for f in fields)):
             row = {}
             for f in fields:
@@ -160,6 +163,8 @@ def load_dump(data):
             values = {}
             for field_name, f in by_name.items():
                 value = row.get(field_name)
+                if f.is_relation and f.related_model is model:
+                    continue  # a reference to a row of this table: set once all are created
                 if f.is_relation and value is not None:
                     target = objects[f.related_model].get(value)
                     if target is None:
@@ -181,6 +186,14 @@ def load_dump(data):
             links.append({name: row.get(name, []) for name in m2m})
         model.objects.bulk_create(created)
         objects[model] = {natural_key(model, _row(obj)): obj for obj in created}
+        for f in (f for f in by_name.values() if f.is_relation and f.related_model is model):
+            for obj, row in zip(created, rows, strict=True):
+                ref = row.get(f.name)
+                if ref is not None:
+                    if ref not in objects[model]:
+                        raise DumpError(f"{name} {obj.slug}: field '{f.name}': no row {ref!r}")
+                    setattr(obj, f.name, objects[model][ref])
+            model.objects.bulk_update(created, [f.name])
         for m2m_name, f in m2m.items():
             through = f.remote_field.through
             targets = objects[f.related_model]

@@ -5,12 +5,25 @@ offsets and 32 characters of context, and refuses anything it cannot prove: a qu
 source, an ambiguous quote, a source whose SHA-256 differs, an unknown sector code, a record with
 no citation, a reference to a record that does not exist, a duplicate slug. Every error names the
 fixture file, the record and the field.
+
+It also refuses a value without evidence (see evidence.py): every non-empty factual field of every
+record, participation and source description is either stated (`{"stated": [quotes]}`) or
+interpreted (`{"interpreted": "how it was derived", "from": [quotes]}`); a value presented as the
+source's words (every `*_as_stated` field, every wording in “curly quotes”) must be a verbatim
+slice of its source; and every sentence of every source (see coverage.py) must be cited by a
+record or marked in the fixtures as carrying no catalogued fact.
+
+`Loader(fixtures, collect=True).read()` gathers every problem in `loader.problems` instead of
+stopping at the first (what `manage.py check_fixtures` prints); a quote that is not found names
+the nearest passage of the source and how the two differ.
 """
 
 import csv
 import datetime
+import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +32,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .. import coverage as coverage_module
+from .. import evidence as ev
 from ..kinds import LOADED, counts
 from ..models import (
     CONTEXT_CHARS,
@@ -35,6 +50,7 @@ from ..models import (
     Sector,
     SectorCategory,
     Source,
+    Statement,
 )
 
 
@@ -52,9 +68,13 @@ RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
 LOAD_ORDER = list(RECORD_KINDS)
-DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date"}
-DECIMAL_FIELDS = {"amount", "total_investment", "latitude", "longitude"}
-RESERVED = {"model", "slug", "cite", "interpretations", "participants", "extend"}
+DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after"}
+DECIMAL_FIELDS = {"amount", "total_investment", "funding_amount", "latitude", "longitude"}
+RESERVED = {"model", "slug", "cite", "evidence", "participants", "extend"}
+SOURCE_RESERVED = {"file", "slug", "evidence", "uncatalogued"}
+PARTICIPANT_FIELDS = ("city", "partner", "role", "note")
+# A wording the catalogue presents as the source's own: text in curly double quotation marks.
+QUOTED = re.compile(r"“([^“”]+)”")
 
 
 @dataclass
@@ -71,6 +91,7 @@ class Plan:
     passages: dict = field(default_factory=dict)  # (source slug, start, end) -> Passage
     records: dict = field(default_factory=lambda: {k: {} for k in LOAD_ORDER})
     cites: dict = field(default_factory=dict)  # (kind, slug) -> [passage keys]
+    no_fact: dict = field(default_factory=dict)  # source slug -> {(start, end): reason}
     participations: list = field(default_factory=list)
     m2m: dict = field(default_factory=dict)  # (kind, slug) -> {field: [slugs]}
     origin: dict = field(default_factory=dict)  # (kind, slug) -> fixture file
@@ -110,36 +131,73 @@ def read_sectors(path):
     return categories, sectors
 
 
-def find_quote(text, spec, where):
+def nearest_passage(text, quote):
+    """The slice of `text` most like `quote`, and how the two differ (for an editor's fix)."""
+    matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
+    block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
+    anchor = max(0, block.a - block.b)
+    slack = min(60, max(8, len(quote) // 3))
+
+    def ratio(start, end):
+        return difflib.SequenceMatcher(None, text[start:end], quote, autojunk=False).ratio()
+
+    # First the start (at the quote's length), then the end: linear in the slack, not square.
+    starts = range(max(0, anchor - slack), min(len(text), anchor + slack) + 1)
+    start = max(starts, key=lambda s: (ratio(s, s + len(quote)), -abs(s - anchor)))
+    ends = range(start + max(1, len(quote) - slack), min(len(text), start + len(quote) + slack) + 1)
+    end = max(ends, key=lambda e: (ratio(start, e), -abs(e - start - len(quote))))
+    best = (start, end)
+    found = text[best[0] : best[1]]
+    changes = []
+    ops = difflib.SequenceMatcher(None, found, quote, autojunk=False).get_opcodes()
+    for op, i1, i2, j1, j2 in ops:
+        if op != "equal":
+            changes.append(f"source {found[i1:i2]!r} where the quote has {quote[j1:j2]!r}")
+    return best, found, changes
+
+
+def find_quote(text, spec, where, field_name="cite"):
     """Locate a quote in a source text: (start, end); `occurrence` or `prefix` disambiguate."""
     file, record = where
-    quote = spec["quote"]
-    if not quote:
-        raise LoadError(file, record, "cite", "empty quote")
+    if isinstance(spec, str):
+        spec = {"quote": spec}
+    quote = spec.get("quote") if isinstance(spec, dict) else None
+    if not quote or not isinstance(quote, str):
+        raise LoadError(file, record, field_name, "empty quote")
     starts, i = [], text.find(quote)
     while i != -1:
         starts.append(i)
         i = text.find(quote, i + 1)
     if not starts:
-        raise LoadError(file, record, "cite", f"quote not found in source: {quote[:80]!r}")
+        (n_start, n_end), found, changes = nearest_passage(text, quote)
+        raise LoadError(
+            file,
+            record,
+            field_name,
+            f"quote not found in source: {quote[:80]!r}; nearest passage "
+            f"[{n_start}:{n_end}] {found[:80]!r} differs: {'; '.join(changes[:5]) or 'in length'}",
+        )
     if "prefix" in spec:
         starts = [s for s in starts if text[:s].endswith(spec["prefix"])]
         if not starts:
             raise LoadError(
-                file, record, "cite", f"no occurrence of {quote[:60]!r} has that prefix"
+                file, record, field_name, f"no occurrence of {quote[:60]!r} has that prefix"
             )
     if "occurrence" in spec:
         n = spec["occurrence"]
         if not isinstance(n, int) or not 1 <= n <= len(starts):
             raise LoadError(
-                file, record, "cite", f"occurrence {n!r} of {quote[:60]!r}: found {len(starts)}"
+                file,
+                record,
+                field_name,
+                f"occurrence {n!r} of {quote[:60]!r}: found {len(starts)}",
             )
         starts = [starts[n - 1]]
     if len(starts) > 1:
         raise LoadError(
             file,
             record,
-            "cite",
+            field_name,
             f"ambiguous quote {quote[:60]!r} occurs {len(starts)} times; "
             "give 'occurrence' or 'prefix'",
         )
@@ -161,15 +219,24 @@ def _convert(model, name, value, where):
 
 
 class Loader:
-    def __init__(self, fixtures_dir):
+    def __init__(self, fixtures_dir, collect=False):
         self.dir = Path(fixtures_dir)
         self.plan = Plan()
+        # collect=True: gather every problem in `problems` and go on (check_fixtures).
+        self.collect = collect
+        self.problems = []
 
     def rel(self, path):
         try:
             return str(Path(path).relative_to(self.dir.parent))
         except ValueError:
             return str(path)
+
+    def problem(self, exc):
+        """Raise a LoadError, or in collect mode keep it and carry on."""
+        if not self.collect:
+            raise exc
+        self.problems.append(exc)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -183,19 +250,37 @@ class Loader:
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
-                raise LoadError(self.rel(path), "", "", f"not valid JSON: {exc}") from None
+                self.problem(LoadError(self.rel(path), "", "", f"not valid JSON: {exc}"))
+                continue
+            try:
+                self.read_source(path, doc.get("source"))
+            except LoadError as exc:
+                self.problem(exc)
+                continue
             documents.append((path, doc))
-            self.read_source(path, doc.get("source"))
         # Sources first: a record may cite another document, or extend a record from another file.
         for path, doc in documents:
             records = doc.get("records", [])
             if not isinstance(records, list):
-                raise LoadError(self.rel(path), "", "records", "must be a list of records")
+                self.problem(LoadError(self.rel(path), "", "records", "must be a list of records"))
+                continue
             for item in records:
-                if not isinstance(item, dict):
-                    raise LoadError(self.rel(path), "", "records", "each record is an object")
-                self.read_record(path, item, doc["source"]["slug"])
-        self.check_references()
+                try:
+                    if not isinstance(item, dict):
+                        raise LoadError(self.rel(path), "", "records", "each record is an object")
+                    self.read_record(path, item, doc["source"]["slug"])
+                except LoadError as exc:
+                    self.problem(exc)
+        for path, doc in documents:
+            try:
+                self.read_source_evidence(path, doc["source"])
+            except LoadError as exc:
+                self.problem(exc)
+        try:
+            self.check_references()
+        except LoadError as exc:
+            self.problem(exc)
+        self.check_coverage()
 
     def read_source(self, path, data):
         file = self.rel(path)
@@ -218,7 +303,7 @@ class Loader:
                 "sha256",
                 f"{data.get('file')} hashes to {actual}, not {data.get('sha256')}",
             )
-        fields = {k: v for k, v in data.items() if k not in ("file", "slug")}
+        fields = {k: v for k, v in data.items() if k not in SOURCE_RESERVED}
         for k in list(fields):
             fields[k] = _convert(Source, k, fields[k], (file, where))
         try:
@@ -228,19 +313,68 @@ class Loader:
         self.validate(source, file, where, exclude=["slug", "filename"])
         self.plan.sources[slug] = SourceFile(source, path)
 
-    def cite(self, path, where, default_source, specs):
+    def read_source_evidence(self, path, data):
+        """The source's own description (title, author, event, place, date…) cites its header
+        lines like any record; `uncatalogued` marks the sentences that carry no catalogued fact."""
         file = self.rel(path)
-        if not isinstance(specs, list) or not specs:
-            raise LoadError(file, where, "cite", "every record cites at least one passage")
+        slug = data["slug"]
+        where = f"source '{slug}'"
+        source = self.plan.sources[slug].source
+        values = {k: v for k, v in data.items() if k not in SOURCE_RESERVED}
+        key = ("source", slug)
+        evidence, keys = self.read_evidence(path, where, slug, Source, values, data.get("evidence"))
+        if data.get("date_inferred") and not _date_interpreted(evidence):
+            self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
+        if any(k[0] != slug for k in keys):
+            self.problem(LoadError(file, where, "evidence", "a source's evidence is its own text"))
+        source.evidence = _spans(evidence)
+        self.plan.cites[key] = keys
+        self.plan.origin[key] = file
+        marks = data.get("uncatalogued", [])
+        if not isinstance(marks, list):
+            raise LoadError(file, where, "uncatalogued", "must be a list of {quote, reason}")
+        spans = set(coverage_module.sentences(source.text))
+        no_fact = self.plan.no_fact.setdefault(slug, {})
+        for n, mark in enumerate(marks, start=1):
+            mwhere = f"{where} uncatalogued {n}"
+            if not isinstance(mark, dict) or not str(mark.get("reason", "")).strip():
+                self.problem(LoadError(file, mwhere, "reason", "say why it carries no fact"))
+                continue
+            try:
+                span = find_quote(source.text, mark, (file, mwhere), "quote")
+            except LoadError as exc:
+                self.problem(exc)
+                continue
+            if span not in spans:
+                self.problem(
+                    LoadError(file, mwhere, "quote", "is not one whole sentence of the source")
+                )
+                continue
+            no_fact[span] = mark["reason"]
+
+    def cite(self, path, where, default_source, specs, field_name="cite", required=True):
+        file = self.rel(path)
+        if specs is None and not required:
+            return []
+        if not isinstance(specs, list) or (required and not specs):
+            raise LoadError(file, where, field_name, "every record cites at least one passage")
         keys = []
         for spec in specs:
             if isinstance(spec, str):
                 spec = {"quote": spec}
+            if not isinstance(spec, dict):
+                self.problem(LoadError(file, where, field_name, "a quote is text or an object"))
+                continue
             slug = spec.get("source", default_source)
             if slug not in self.plan.sources:
-                raise LoadError(file, where, "cite", f"unknown source {slug!r}")
+                self.problem(LoadError(file, where, field_name, f"unknown source {slug!r}"))
+                continue
             text = self.plan.sources[slug].source.text
-            start, end = find_quote(text, spec, (file, where))
+            try:
+                start, end = find_quote(text, spec, (file, where), field_name)
+            except LoadError as exc:
+                self.problem(exc)
+                continue
             key = (slug, start, end)
             if key not in self.plan.passages:
                 self.plan.passages[key] = Passage(
@@ -252,6 +386,132 @@ class Loader:
                 )
             keys.append(key)
         return keys
+
+    def read_evidence(self, path, where, default_source, model, values, specs, exclude=()):
+        """The evidence object of one record from its fixture `evidence`, and its passage keys.
+
+        Refuses a non-empty factual value with no evidence, evidence for no such field, a stated
+        value without words, an interpreted value without a note, an `*_as_stated` value that is
+        not a verbatim slice of its stated words, and a “quoted” wording found in no source."""
+        file = self.rel(path)
+        specs = {} if specs is None else specs
+        if not isinstance(specs, dict):
+            raise LoadError(file, where, "evidence", "must be an object of field: evidence")
+        names = ev.factual_fields(model, exclude) if not isinstance(model, tuple) else list(model)
+        evidence, keys = {}, []
+        for name in [*names, ev.RECORD_KEY]:
+            value = values.get(name)
+            spec = specs.get(name)
+            if spec is None:
+                if name != ev.RECORD_KEY and not ev.is_empty(value):
+                    self.problem(
+                        LoadError(
+                            file,
+                            where,
+                            name,
+                            f"value {str(value)[:60]!r} has no evidence: give "
+                            "{'stated': [quotes]} or {'interpreted': note, 'from': [quotes]}",
+                        )
+                    )
+                continue
+            if name != ev.RECORD_KEY and ev.is_empty(value):
+                self.problem(LoadError(file, where, name, "evidence for an empty value"))
+                continue
+            entry = self.evidence_entry(path, where, default_source, name, value, spec)
+            if entry is not None:
+                evidence[name], entry_keys = entry
+                keys.extend(entry_keys)
+        for name in specs:
+            if name not in names and name != ev.RECORD_KEY:
+                self.problem(LoadError(file, where, name, "evidence for no factual field"))
+        for name, value in values.items():
+            self.check_quoted_wording(file, where, name, value)
+        for name, entry in evidence.items():
+            self.check_quoted_wording(file, where, f"evidence {name}", entry["note"])
+        return evidence, keys
+
+    def evidence_entry(self, path, where, default_source, name, value, spec):
+        file = self.rel(path)
+        if not isinstance(spec, dict) or len({"stated", "interpreted"} & set(spec)) != 1:
+            self.problem(
+                LoadError(file, where, name, "evidence is {'stated': …} or {'interpreted': …}")
+            )
+            return None
+        extra = set(spec) - {"stated", "interpreted", "from"}
+        if extra or ("stated" in spec and "from" in spec):
+            self.problem(LoadError(file, where, name, f"unknown evidence key {sorted(extra)}"))
+            return None
+        if "stated" in spec:
+            if not isinstance(spec["stated"], list) or not spec["stated"]:
+                self.problem(LoadError(file, where, name, "a stated value names its words"))
+                return None
+            keys = self.cite(path, where, default_source, spec["stated"], name)
+            if not keys:  # each quote's own problem is already reported
+                return None
+            if ev.is_as_stated(name) and isinstance(value, str):
+                quotes = [self.plan.passages[k].quote for k in keys]
+                if not any(value in q for q in quotes):
+                    self.problem(
+                        LoadError(
+                            file,
+                            where,
+                            name,
+                            f"{value!r} is presented as the source's words but is not in its "
+                            "stated passage; editorial context goes into an interpretation note",
+                        )
+                    )
+            entry = {"status": ev.STATED, "note": "", "passages": keys}
+        else:
+            note = spec["interpreted"]
+            if not isinstance(note, str) or not note.strip():
+                self.problem(LoadError(file, where, name, "an interpreted value needs a note"))
+                return None
+            if ev.is_as_stated(name):
+                self.problem(
+                    LoadError(
+                        file,
+                        where,
+                        name,
+                        "a value presented as the source's words must be stated, not interpreted",
+                    )
+                )
+                return None
+            keys = self.cite(path, where, default_source, spec.get("from"), name, required=False)
+            entry = {"status": ev.INTERPRETED, "note": note, "passages": keys}
+        if ev.is_as_stated(name) and isinstance(value, str):
+            located = [k for k in keys if self.plan.sources[k[0]].source.text.find(value) != -1]
+            if not located:
+                self.problem(
+                    LoadError(file, where, name, f"{value!r} is not a verbatim slice of a source")
+                )
+        return entry, keys
+
+    def check_quoted_wording(self, file, where, name, value):
+        """Text in curly quotation marks is presented as a source's words: it must be one."""
+        if not isinstance(value, str) or "“" not in value:
+            return
+        for wording in QUOTED.findall(value):
+            if not any(_quotes(sf.source.text, wording) for sf in self.plan.sources.values()):
+                (_s, _e), found, changes = nearest_passage(
+                    max(
+                        (sf.source.text for sf in self.plan.sources.values()),
+                        key=lambda t: (
+                            difflib.SequenceMatcher(None, t, wording, autojunk=False)
+                            .find_longest_match()
+                            .size
+                        ),
+                    ),
+                    wording,
+                )
+                self.problem(
+                    LoadError(
+                        file,
+                        where,
+                        name,
+                        f"quoted wording “{wording[:60]}” is not in any source; nearest "
+                        f"{found[:60]!r} differs: {'; '.join(changes[:3]) or 'in length'}",
+                    )
+                )
 
     def read_record(self, path, item, default_source):
         file = self.rel(path)
@@ -273,6 +533,10 @@ class Loader:
             return
         if slug in self.plan.records[kind]:
             raise LoadError(file, where, "slug", "duplicate slug")
+        if "interpretations" in item:
+            raise LoadError(
+                file, where, "interpretations", "give each note as that field's 'evidence'"
+            )
         fields = {k: v for k, v in item.items() if k not in RESERVED}
         m2m_values = {name: fields.pop(name) for name in list(fields) if name in m2ms}
         fk_values = {name: fields.pop(name) for name in list(fields) if name in fks}
@@ -281,7 +545,24 @@ class Loader:
             if name not in concrete:
                 raise LoadError(file, where, name, f"{model.__name__} has no such field")
             fields[name] = _convert(model, name, value, (file, where))
-        obj = model(slug=slug, interpretations=item.get("interpretations", {}), **fields)
+        evidence, evidence_keys = self.read_evidence(
+            path,
+            where,
+            default_source,
+            model,
+            {**item, **fields},
+            item.get("evidence"),
+        )
+        if fields.get("date_inferred") and not _date_interpreted(evidence):
+            self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
+        obj = model(slug=slug, **fields)
+        obj.evidence = _spans(evidence)
+        # `interpretations` stays readable by code that predates per-field evidence.
+        obj.interpretations = {
+            name: entry["note"]
+            for name, entry in evidence.items()
+            if entry["status"] == ev.INTERPRETED
+        }
         obj._fk_slugs = fk_values
         self.plan.records[kind][slug] = obj
         self.plan.origin[key] = file
@@ -289,19 +570,26 @@ class Loader:
         self.plan.cites.setdefault(key, []).extend(
             self.cite(path, where, default_source, item.get("cite"))
         )
-        for n, part in enumerate(item.get("participants", []), start=1):
+        self.plan.cites[key].extend(evidence_keys)
+        participants = item.get("participants", [])
+        if participants and kind != "programme":
+            raise LoadError(file, where, "participants", "only a programme has participants")
+        for n, part in enumerate(participants, start=1):
             pwhere = f"{where} participant {n}"
-            extra = set(part) - {"city", "partner", "role", "note", "cite"}
+            extra = set(part) - {*PARTICIPANT_FIELDS, "cite", "evidence"}
             if extra:
-                raise LoadError(file, pwhere, sorted(extra)[0], "unknown field")
-            self.plan.participations.append(
-                (
-                    file,
-                    pwhere,
-                    slug,
-                    part,
-                    self.cite(path, pwhere, default_source, part.get("cite")),
+                self.problem(LoadError(file, pwhere, sorted(extra)[0], "unknown field"))
+                continue
+            try:
+                keys = self.cite(path, pwhere, default_source, part.get("cite"))
+                pevidence, pkeys = self.read_evidence(
+                    path, pwhere, default_source, PARTICIPANT_FIELDS, part, part.get("evidence")
                 )
+            except LoadError as exc:
+                self.problem(exc)
+                continue
+            self.plan.participations.append(
+                (file, pwhere, slug, part, keys + pkeys, _spans(pevidence))
             )
 
     def lookup(self, kind, slug, file, where, field_name):
@@ -333,11 +621,79 @@ class Loader:
                         raise LoadError(file, where, name, "must be a list of slugs")
                     for ref in refs:
                         self.lookup(m2ms[name], ref, file, where, name)
-        for file, where, _programme, part, _keys in plan.participations:
+        for file, where, _programme, part, _keys, _evidence in plan.participations:
             if ("city" in part) == ("partner" in part):
                 raise LoadError(file, where, "city", "a participant is either a city or a partner")
             kind = "city" if "city" in part else "partner"
             self.lookup(kind, part[kind], file, where, kind)
+        # Evidence names its passages by span: within one record a span must name one passage.
+        for key, keys in plan.cites.items():
+            spans = {}
+            for slug, start, end in keys:
+                if spans.setdefault((start, end), slug) != slug:
+                    file = plan.origin.get(key, "")
+                    raise LoadError(
+                        file,
+                        f"{key[0]} '{key[1]}'",
+                        "cite",
+                        f"two sources' passages at {start}:{end}",
+                    )
+        if self.collect:
+            for kind in LOAD_ORDER:
+                model = RECORD_KINDS[kind][0]
+                for slug, obj in plan.records[kind].items():
+                    try:
+                        self.validate(
+                            obj,
+                            plan.origin[(kind, slug)],
+                            f"{kind} '{slug}'",
+                            exclude=[f.name for f in model._meta.concrete_fields if f.is_relation],
+                        )
+                    except LoadError as exc:
+                        self.problem(exc)
+
+    def check_coverage(self):
+        """Every sentence of every source is cited by a record or marked as carrying no fact."""
+        cited = {slug: [] for slug in self.plan.sources}
+        for record, keys in self.plan.cites.items():
+            record = record[-2:]
+            for slug, start, end in keys:
+                cited[slug].append((record, start, end))
+        for participation in self.plan.participations:
+            _file, _where, programme, _part, keys, _evidence = participation
+            for slug, start, end in keys:
+                cited[slug].append((("programme", programme), start, end))
+        for slug, sf in self.plan.sources.items():
+            no_fact = self.plan.no_fact.get(slug, {})
+            rows = coverage_module.coverage(sf.source.text, cited[slug], no_fact)
+            sf.source.coverage = rows
+            file, where = self.rel(sf.fixture), f"source '{slug}'"
+            uncovered = []
+            for row in rows:
+                sentence = sf.source.text[row["start"] : row["end"]]
+                if row["records"] and row["no_fact"]:
+                    self.problem(
+                        LoadError(
+                            file,
+                            where,
+                            "uncatalogued",
+                            f"sentence [{row['start']}:{row['end']}] {sentence[:60]!r} is cited "
+                            "by a record and marked as carrying no fact",
+                        )
+                    )
+                if not row["records"] and not row["no_fact"]:
+                    uncovered.append(f"[{row['start']}:{row['end']}] {sentence[:80]!r}")
+            if uncovered:
+                self.problem(
+                    LoadError(
+                        file,
+                        where,
+                        "coverage",
+                        f"{len(uncovered)} of {len(rows)} sentences are cited by no record and "
+                        "not marked 'uncatalogued' with a reason: uncovered sentence "
+                        + "; uncovered sentence ".join(uncovered),
+                    )
+                )
 
     def validate(self, obj, file, where, exclude=()):
         # A foreign key the loader resolved to a record of its own needs no query to prove that
@@ -362,6 +718,7 @@ class Loader:
         plan = self.plan
         for model in (
             Participation,
+            Statement,
             Milestone,
             FundedProject,
             Award,
@@ -410,7 +767,9 @@ class Loader:
                     self.link(links, obj, name, {t.pk for t in targets})
                 self.link(links, obj, "passages", {passage_pk[k] for k in plan.cites[(kind, slug)]})
 
-        for n, (file, where, programme, part, keys) in enumerate(plan.participations, start=1):
+        for n, (file, where, programme, part, keys, evidence) in enumerate(
+            plan.participations, start=1
+        ):
             p = Participation(
                 pk=n,
                 programme=plan.records["programme"][programme],
@@ -424,6 +783,7 @@ class Loader:
                 ),
                 role=part.get("role", ""),
                 note=part.get("note", ""),
+                evidence=evidence,
             )
             self.validate(p, file, where)
             self.insert(p, file, where)
@@ -464,6 +824,45 @@ class Loader:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+def _quotes(text, wording):
+    """Whether `text` holds `wording`, where "…" marks words left out (the rest in order)."""
+    pos = 0
+    for part in (p.strip() for p in wording.split("…")):
+        if not part:
+            continue
+        pos = text.find(part, pos)
+        if pos == -1:
+            return False
+        pos += len(part)
+    return True
+
+
+def _date_interpreted(evidence):
+    """An inferred date (or, for an undated text, its upper bound) is labelled as a reading."""
+    return any(
+        evidence.get(name, {}).get("status") == ev.INTERPRETED
+        for name in ("date", "date_not_after")
+    )
+
+
+def _spans(evidence):
+    """Evidence with its passages as [start, end] (the keys carry the source slug as well)."""
+    return {
+        name: {**entry, "passages": [[k[1], k[2]] for k in entry["passages"]]}
+        for name, entry in evidence.items()
+    }
+
+
+def check_fixtures(fixtures_dir):
+    """Every problem in the fixtures, without touching the database: [LoadError, …]."""
+    loader = Loader(fixtures_dir, collect=True)
+    try:
+        loader.read()
+    except LoadError as exc:
+        loader.problems.append(exc)
+    return loader.problems
 
 
 def load_catalogue(fixtures_dir):
