@@ -7,6 +7,7 @@ import pytest
 from django.template import Context, Template
 from django.test import RequestFactory
 
+from programmes import kinds
 from programmes.formats.annotations import passage_annotation
 from programmes.formats.schema_org import json_ld_script
 from programmes.models import (
@@ -20,6 +21,7 @@ from programmes.models import (
     Programme,
     Source,
 )
+from programmes.views.linked_data import linked_data
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +40,8 @@ JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S
 def _head(record):
     request = RequestFactory().get(record.get_absolute_url())
     template = Template('{% include "programmes/_record_head.html" with record=record %}')
-    return template.render(Context({"record": record, "request": request}))
+    ld = linked_data(request, kinds.of(record), record)
+    return template.render(Context({"record": record, "request": request, "ld": ld}))
 
 
 def _json_ld(html):

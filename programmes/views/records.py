@@ -1,6 +1,7 @@
 """Every record page and its `.json` twin: one view, given the kind's registry entry; and the home
-page. A record page shows the record (its kind's `for_detail()` QuerySet method), the related
-records `RELATED` adds for its kind, and breadcrumbs Home › list › record.
+page. A record page shows the record (its kind's `for_detail()` QuerySet method), what its head
+says to machines and sharing sites (`linked_data`), the related records `RELATED` adds for its
+kind, and breadcrumbs Home › list › record.
 """
 
 from django.http import Http404
@@ -10,6 +11,7 @@ from .. import kinds, models
 from ..formats import exports, reader
 from ..pictures import drawings
 from . import pictures
+from .linked_data import linked_data
 
 
 def record_page(request, slug, kind, format="html"):
@@ -23,6 +25,7 @@ def record_page(request, slug, kind, format="html"):
         kind.key: record,
         "list_url": kind.list_url(),
         "list_title": kind.title,
+        "ld": linked_data(request, kind, record),
     }
     related = RELATED.get(kind.key)
     if related:

@@ -1,15 +1,11 @@
-"""`{% linked_data record as ld %}`: what a record page's <head> says to machines and to sharing
-sites — schema.org JSON-LD, the JSON twin's URL, and the Open Graph / Twitter card fields."""
+"""What a record page's <head> says to machines and to sharing sites — schema.org JSON-LD, the
+JSON twin's URL, and the Open Graph / Twitter card fields — computed by the record view as `ld`
+and placed by `_record_head.html`."""
 
 from dataclasses import dataclass
 
-from django import template
-
-from programmes import kinds
-from programmes.formats.schema_org import describe, json_ld_script
-from programmes.pictures.share_images import HEIGHT, WIDTH, share_image_url
-
-register = template.Library()
+from ..formats.schema_org import describe, json_ld_script
+from ..pictures.share_images import HEIGHT, WIDTH, share_image_url
 
 DESCRIPTION_CHARS = 200
 
@@ -44,11 +40,9 @@ def _first_quote(data):
     return f"“{quotes[0]}”" if quotes else ""
 
 
-@register.simple_tag(takes_context=True)
-def linked_data(context, record):
-    request = context.get("request")
-    absolute = request.build_absolute_uri if request else (lambda path: path)
-    data = describe(record, kinds.of(record), absolute)
+def linked_data(request, kind, record):
+    absolute = request.build_absolute_uri
+    data = describe(record, kind, absolute)
     title = data.get("name", str(record))
     return LinkedData(
         script=json_ld_script(data),
