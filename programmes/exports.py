@@ -8,6 +8,7 @@ has a TextQuoteSelector and a TextPositionSelector on the source.
 
 import csv
 import re
+import unicodedata
 from urllib.parse import urlencode
 
 from django.http import JsonResponse, StreamingHttpResponse
@@ -221,11 +222,16 @@ def detail_json_response(request, record):
 
 
 def neutralise(value):
-    """Spreadsheets run cells that begin with = + - @ as formulas; prefix those with a quote."""
+    """Spreadsheets run cells that begin with = + - @ as formulas; prefix those with a quote.
+
+    Spreadsheets skip leading spaces and line breaks and read full-width signs ("＝1+1") as their
+    ASCII forms, so the test is made on the text as a spreadsheet reads it (NFKC, left-stripped)."""
     if value is None:
         return ""
     text = str(value)
-    if text.startswith(FORMULA_START):
+    if text.startswith(FORMULA_START) or unicodedata.normalize("NFKC", text).lstrip().startswith(
+        FORMULA_START
+    ):
         return "'" + text
     return text
 
