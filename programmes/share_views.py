@@ -1,9 +1,9 @@
 """`/share/<kind>/<slug>.png`: a record's share card, read from disk (drawn once per version)."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from .share_images import KINDS, ensure_image
+from .share_images import KINDS, card_png
 
 MAX_AGE = 24 * 3600
 
@@ -14,6 +14,6 @@ def share_image(request, kind, slug):
     model = KINDS[kind][0]
     records = model.objects.defer("text") if kind == "source" else model.objects.all()
     record = get_object_or_404(records, slug=slug)
-    response = FileResponse(ensure_image(record).open("rb"), content_type="image/png")
+    response = HttpResponse(card_png(record), content_type="image/png")
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response
