@@ -126,13 +126,33 @@ if PRODUCTION and DEBUG:
 
 _LOCAL_SECRET_KEY = "local-only-not-secret-the-catalogue-sets-no-cookies"
 SECRET_KEY = env_str("SECRET_KEY") or _LOCAL_SECRET_KEY
-if PRODUCTION and (SECRET_KEY == _LOCAL_SECRET_KEY or len(SECRET_KEY) < 50):
+# Length alone lets fifty "a"s through: a random key of 50 characters from the 64 URL-safe ones
+# holds about 34 distinct characters, so fewer than 20 says it was not drawn at random.
+if PRODUCTION and (
+    SECRET_KEY == _LOCAL_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 20
+):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters when "
-        "CATALOGUE_ENV=production"
+        "SECRET_KEY must be set to a random value of at least 50 characters (at least 20 "
+        "distinct) when CATALOGUE_ENV=production, e.g. python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'"
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+
+
+def env_site_url(name, default):
+    """The catalogue's public address, scheme and host (and port) only, without a trailing
+    slash. Every absolute URL (JSON `url`, canonical link, og:image, JSON-LD, permalinks) is built
+    from it, never from a request's Host header, which a client chooses and which would then be
+    kept in the shared page cache."""
+    raw = env_str(name, default).rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+        raise ImproperlyConfigured(
+            f"{name} must be an address such as https://catalogue.example.org, not {raw!r}"
+        )
+    return raw
+
 
 # --- applications ----------------------------------------------------------------------------
 
@@ -214,22 +234,33 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 def cache_from_url(name, url):
-    """Unset: this process's memory. redis://host:port/db: one cache shared by every server."""
+    """Unset: this process's memory. redis://host:port/db: one cache shared by every server,
+    through a backend that gives up on Redis after CACHE_TIMEOUT_MS and leaves it alone for
+    CACHE_RETRY_SECONDS after a failure (programmes/redis_cache.py)."""
     if not url:
         return {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     if urlsplit(url).scheme in ("redis", "rediss"):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {
+            "BACKEND": "programmes.redis_cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {
+                "timeout_ms": env_int("CACHE_TIMEOUT_MS", 50, minimum=1),
+                "retry_seconds": env_int("CACHE_RETRY_SECONDS", 30, minimum=1),
+            },
+        }
     raise ImproperlyConfigured(
         f"{name} must be unset (local memory) or start with redis:// or rediss://, not {url!r}"
     )
 
 
 CACHES = {"default": cache_from_url("CACHE_URL", env_str("CACHE_URL"))}
-# Keys contain the catalogue version, so entries never go stale; the timeout only frees memory.
-CACHES["default"]["TIMEOUT"] = 24 * 3600
+# Keys contain the catalogue version, so entries never go stale; the timeout frees the memory of
+# pages nobody asks for again (a crawl of unique query strings). Redis is also run with a
+# maxmemory bound and the allkeys-lru policy (README "Configuration").
+CACHES["default"]["TIMEOUT"] = env_int("CACHE_TTL", 3600, minimum=1)
 CACHE_MAX_AGE = env_int("CACHE_MAX_AGE", 300, minimum=0)
 CACHE_PAGES = env_bool("CACHE_PAGES", True)
 # Facet counts of the lists, in the same cache under the catalogue version (pages or not).
@@ -310,3 +341,12 @@ if HTTPS:
     SECURE_HSTS_SECONDS = 2 * 365 * 24 * 3600
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+if PRODUCTION and ALLOWED_HOSTS[0].startswith((".", "*")) and not env_str("SITE_URL"):
+    raise ImproperlyConfigured("SITE_URL must be set when ALLOWED_HOSTS begins with a pattern")
+SITE_URL = env_site_url(
+    "SITE_URL",
+    f"{'https' if HTTPS else 'http'}://{ALLOWED_HOSTS[0]}"
+    if PRODUCTION
+    else "http://127.0.0.1:8000",
+)

@@ -86,7 +86,9 @@ def test_the_csv_states_amounts_with_currency_and_wording(client):
     )
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\t=x"])
+@pytest.mark.parametrize(
+    "value", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\t=x", " =1+1", "\n=1+1", "\r\n@x", "＝1+1", "＋1"]
+)
 def test_formula_looking_cells_are_neutralised(value):
     assert neutralise(value).startswith("'")
     assert neutralise("Dalian") == "Dalian"

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# A key as `secrets.token_urlsafe(50)` makes one: long, and of many distinct characters.
+STRONG_KEY = "Jq3-vX9_bT2kLw7pZr5sYc8dNf4gHm6Ea1uKo0iWxQyRzS" * 2
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "import django, json; django.setup(); from django.conf import settings as s; "
@@ -62,7 +65,14 @@ def test_database_url_selects_postgresql_through_psycopg():
         ({"CATALOGUE_ENV": "staging"}, "CATALOGUE_ENV"),
         ({"CATALOGUE_ENV": "production"}, "SECRET_KEY"),
         ({"CATALOGUE_ENV": "production", "SECRET_KEY": "short"}, "SECRET_KEY"),
-        ({"CATALOGUE_ENV": "production", "SECRET_KEY": "k" * 60, "DEBUG": "1"}, "DEBUG"),
+        # Long enough but not random: fifty "a"s, or two characters repeated.
+        ({"CATALOGUE_ENV": "production", "SECRET_KEY": "a" * 50}, "SECRET_KEY"),
+        ({"CATALOGUE_ENV": "production", "SECRET_KEY": "ab" * 40}, "SECRET_KEY"),
+        ({"CATALOGUE_ENV": "local", "SITE_URL": "catalogue.example.org"}, "SITE_URL"),
+        ({"CATALOGUE_ENV": "local", "SITE_URL": "https://example.org/catalogue/"}, "SITE_URL"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/0", "CACHE_TIMEOUT_MS": "0"}, "CACHE_TIMEOUT_MS"),
+        ({"CATALOGUE_ENV": "local", "CACHE_TTL": "forever"}, "CACHE_TTL"),
+        ({"CATALOGUE_ENV": "production", "SECRET_KEY": STRONG_KEY, "DEBUG": "1"}, "DEBUG"),
         ({"PAGE_SIZE": "fifty"}, "PAGE_SIZE"),
         ({"PAGE_SIZE": "0"}, "PAGE_SIZE"),
     ],

@@ -1,6 +1,8 @@
 """Every record has a 1200×630 PNG share card, drawn once per catalogue version and then read."""
 
+import errno
 import io
+import os
 
 import pytest
 from django.urls import reverse
@@ -39,7 +41,7 @@ def test_it_serves_a_png_of_the_declared_size(client, index):
     response = client.get(share_image_url(record))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    image = Image.open(io.BytesIO(response.content))
     assert image.format == "PNG"
     assert image.size == (WIDTH, HEIGHT) == (1200, 630)
 
@@ -56,7 +58,7 @@ def test_it_draws_a_card_once_per_version_and_then_reads_it(client, settings, mo
     monkeypatch.setattr(share_images, "render_card", refuse)
     response = client.get(share_image_url(record))
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == path.read_bytes()
+    assert response.content == path.read_bytes()
 
 
 def test_a_card_quotes_the_passage_that_names_the_record():
@@ -102,3 +104,32 @@ def test_the_fonts_ship_with_their_licence():
     fonts = share_images.fonts_dir()
     assert (fonts / "LICENSE").read_text().count("Bitstream") >= 2
     assert reverse("programmes:share-image", args=["city", "dalian"]) == "/share/city/dalian.png"
+
+
+def test_it_serves_the_card_when_the_folder_is_read_only(client, settings, tmp_path):
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    settings.SHARE_IMAGES_DIR = folder
+    try:
+        record = FundedProject.objects.get(slug="sewage-processing-plant-1")
+        response = client.get(share_image_url(record))
+        assert response.status_code == 200
+        assert Image.open(io.BytesIO(response.content)).size == (WIDTH, HEIGHT)
+        if os.geteuid() != 0:  # root writes through a read-only mode; the full-disk test holds
+            assert not list(folder.rglob("*"))
+    finally:
+        folder.chmod(0o700)
+
+
+def test_it_leaves_no_partial_file_when_the_disk_is_full(client, monkeypatch, tmp_path):
+    def full_disk(fd, mode):
+        os.close(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(share_images.os, "fdopen", full_disk)
+    record = FundedProject.objects.get(slug="sewage-processing-plant-2")
+    response = client.get(share_image_url(record))
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.content)).format == "PNG"
+    assert [p for p in (tmp_path / "share-images").rglob("*") if p.is_file()] == []

@@ -11,6 +11,7 @@ Each kind's own fields are one function here (`city_fields`, ...), named by its 
 
 import csv
 import re
+import unicodedata
 from urllib.parse import urlencode
 
 from django.http import JsonResponse, StreamingHttpResponse
@@ -242,11 +243,16 @@ def detail_json_response(request, kind, record):
 
 
 def neutralise(value):
-    """Spreadsheets run cells that begin with = + - @ as formulas; prefix those with a quote."""
+    """Spreadsheets run cells that begin with = + - @ as formulas; prefix those with a quote.
+
+    Spreadsheets skip leading spaces and line breaks and read full-width signs ("＝1+1") as their
+    ASCII forms, so the test is made on the text as a spreadsheet reads it (NFKC, left-stripped)."""
     if value is None:
         return ""
     text = str(value)
-    if text.startswith(FORMULA_START):
+    if text.startswith(FORMULA_START) or unicodedata.normalize("NFKC", text).lstrip().startswith(
+        FORMULA_START
+    ):
         return "'" + text
     return text
 

@@ -7,7 +7,9 @@ static/programmes/fonts/ (so every machine draws the same pixels), and kept on d
 version has not drawn it yet. `manage.py build_share_images` draws them all ahead of time.
 """
 
+import contextlib
 import io
+import logging
 import os
 import shutil
 import tempfile
@@ -20,6 +22,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .. import kinds
 from ..models import CatalogueVersion
+
+logger = logging.getLogger(__name__)
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -187,11 +191,36 @@ def render_card(kind_label, title, quote, source_line):
 
 
 def write_atomically(path, data):
+    """Write `data` to `path` whole or not at all: a full or read-only disk leaves no partial or
+    empty file behind (it raises OSError, and the caller serves the card from memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".png")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def card_png(record, version=None):
+    """The record's card for this catalogue version: read from disk, or drawn and stored there.
+    When the folder cannot be written the card is still served, drawn for this request only."""
+    path = image_path(kind_of(record), record.slug, version or current_version())
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        logger.warning("share card %s unreadable; drawing it", path, exc_info=True)
+    data = render_card(*card_text(record))
+    try:
+        write_atomically(path, data)
+    except OSError:
+        logger.warning("share card %s not stored", path, exc_info=True)
+    return data
 
 
 def ensure_image(record, version=None):

@@ -1,10 +1,10 @@
 """`/share/<kind>/<slug>.png`: a record's share card, read from disk (drawn once per version)."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from ..kinds import BY_KEY
-from ..pictures.share_images import ensure_image, version_name
+from ..pictures.share_images import card_png, version_name
 
 MAX_AGE = 24 * 3600
 
@@ -16,6 +16,6 @@ def share_image(request, kind, slug):
     records = model.objects.defer("text") if kind == "source" else model.objects.all()
     record = get_object_or_404(records, slug=slug)
     version = version_name(getattr(request, "catalogue_version", None))
-    response = FileResponse(ensure_image(record, version).open("rb"), content_type="image/png")
+    response = HttpResponse(card_png(record, version), content_type="image/png")
     response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     return response

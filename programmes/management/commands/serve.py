@@ -1,14 +1,37 @@
 import os
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+# Granian reads every request in Rust (tokio) before a Python thread sees it, so a client that
+# connects and sends nothing, or trickles its header a byte at a time, holds a socket and no
+# worker; gunicorn's sync and gthread workers give such a client a whole worker or thread
+# (tests/perf/slow_clients.py measures the three; README "Faults" has the figures).
+HEADER_READ_TIMEOUT_MS = 5000
+
+
+def granian_argv(executable, host, port, workers, working_dir):
+    return [
+        executable,
+        "--interface", "wsgi",
+        "--host", host,
+        "--port", port,
+        "--workers", workers,
+        "--no-ws",
+        "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
+        "--access-log",
+        "--working-dir", str(working_dir),
+        "catalogue.wsgi:application",
+    ]  # fmt: skip
+
 
 class Command(BaseCommand):
     help = (
         "Prepare and serve the catalogue in production mode: migrate, load the fixtures, collect "
-        "static files, then run gunicorn (WEB_CONCURRENCY workers, default 2) on HOST:PORT."
+        "static files, then run granian (WEB_CONCURRENCY worker processes, default 2) on "
+        "HOST:PORT."
     )
 
     def add_arguments(self, parser):
@@ -17,32 +40,19 @@ class Command(BaseCommand):
         parser.add_argument("--no-load", action="store_true", help="serve the catalogue as loaded")
 
     def handle(self, *args, host, port, no_load, **options):
+        if settings.DEBUG:
+            # Django's technical error pages show settings and source code to any visitor.
+            raise CommandError("serve is the production server: unset DEBUG (or use runserver)")
+        workers = os.environ.get("WEB_CONCURRENCY", "2")
+        if not workers.isdigit() or int(workers) < 1:
+            raise CommandError(f"WEB_CONCURRENCY must be a positive integer, not {workers!r}")
         call_command("migrate", interactive=False, verbosity=0)
         if not no_load:
             call_command("load_catalogue")
         call_command("collectstatic", interactive=False, verbosity=0)
-        workers = os.environ.get("WEB_CONCURRENCY", "2")
-        if not workers.isdigit() or int(workers) < 1:
-            raise CommandError(f"WEB_CONCURRENCY must be a positive integer, not {workers!r}")
-        self.stdout.write(
-            f"Serving the catalogue at http://{host}:{port}/ (DEBUG={settings.DEBUG})"
-        )
+        self.stdout.write(f"Serving the catalogue at http://{host}:{port}/")
         self.stdout.flush()
-        argv = [
-            "gunicorn",
-            "catalogue.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            workers,
-            "--access-logfile",
-            "-",
-            "--error-logfile",
-            "-",
-            "--chdir",
-            str(settings.BASE_DIR),
-        ]
-        gunicorn = os.path.join(os.path.dirname(os.path.realpath(os.sys.executable)), "gunicorn")
-        if not os.path.exists(gunicorn):
-            gunicorn = os.path.join(os.path.dirname(os.sys.executable), "gunicorn")
-        os.execv(gunicorn, argv)
+        granian = os.path.join(os.path.dirname(sys.executable), "granian")
+        if not os.path.exists(granian):
+            granian = os.path.join(os.path.dirname(os.path.realpath(sys.executable)), "granian")
+        os.execv(granian, granian_argv(granian, host, port, workers, settings.BASE_DIR))
