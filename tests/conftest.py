@@ -22,6 +22,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _site_url(settings):
+    # The test client's host, so that URLs in pages read as they do in a browser on this server;
+    # tests/test_site_url.py sends other Host headers and checks that nothing follows them.
+    settings.SITE_URL = "http://testserver"
+
+
+@pytest.fixture(autouse=True)
 def _no_page_cache(settings):
     # Tests change rows inside their transaction without reloading, so a page cached by an earlier
     # test would hide the change; tests/test_caching.py turns the page cache on where it tests it.

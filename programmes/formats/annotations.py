@@ -6,7 +6,7 @@ ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 def passage_annotation(passage, record_url, build_absolute_uri):
     """One Web Annotation: the record (body) is described by this span of the source (target).
 
-    `build_absolute_uri` is `request.build_absolute_uri`, or any callable making a path a URL.
+    `build_absolute_uri` makes a path a URL (`programmes.site.absolute_url`).
     """
     source = passage.source
     return {

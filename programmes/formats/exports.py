@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.text import slugify
 
+from ..site import absolute_url
 from .annotations import passage_annotation
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -206,7 +207,7 @@ def record_dict(record, kind, absolute):
 
 
 def json_list_response(request, kind, page, chips, description):
-    absolute = request.build_absolute_uri
+    absolute = absolute_url
     flat = [(k, v) for k, vs in request.GET.lists() for v in vs if k != "page"]
 
     def link(n):
@@ -234,7 +235,7 @@ def json_list_response(request, kind, page, chips, description):
 
 def detail_json_response(request, kind, record):
     return JsonResponse(
-        record_dict(record, kind, request.build_absolute_uri),
+        record_dict(record, kind, absolute_url),
         json_dumps_params={"ensure_ascii": False, "indent": 1},
     )
 
@@ -297,7 +298,7 @@ def csv_filename(kind, chips):
 
 
 def csv_response(request, kind, records, chips):
-    absolute = request.build_absolute_uri
+    absolute = absolute_url
     writer = csv.writer(_Echo())
 
     def rows():

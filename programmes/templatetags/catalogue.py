@@ -3,6 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
+from ..site import absolute_url
+
 register = template.Library()
 
 
@@ -21,9 +23,8 @@ def interpretation(record, field):
 
 @register.inclusion_tag("programmes/_cite_this.html", takes_context=True)
 def cite_this(context, record):
-    request = context["request"]
     version = context.get("catalogue_version")
-    permalink = request.build_absolute_uri(record.get_absolute_url())
+    permalink = absolute_url(record.get_absolute_url())
     sources = []
     for passage in record.passages.all() if hasattr(record, "passages") else []:
         label = passage.source.citation_label

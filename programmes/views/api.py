@@ -7,11 +7,12 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from ..http.caching import document_once
+from ..site import absolute_url
 from .api_docs import endpoints, openapi
 
 
 def _spec(request):
-    base_url = request.build_absolute_uri("/")
+    base_url = absolute_url("/")
     version = getattr(request, "catalogue_version", None)
     return document_once(request, ["openapi", base_url], lambda: openapi(base_url, version))
 

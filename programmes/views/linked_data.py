@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..formats.schema_org import describe, json_ld_script
 from ..pictures.share_images import HEIGHT, WIDTH, share_image_url
+from ..site import absolute_url
 
 DESCRIPTION_CHARS = 200
 
@@ -41,7 +42,7 @@ def _first_quote(data):
 
 
 def linked_data(request, kind, record):
-    absolute = request.build_absolute_uri
+    absolute = absolute_url
     data = describe(record, kind, absolute)
     title = data.get("name", str(record))
     return LinkedData(

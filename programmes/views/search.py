@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from ..http.errors import bad_request
 from ..search import MAX_QUERY_LENGTH, search
+from ..site import absolute_url
 
 
 class SearchForm(forms.Form):
@@ -49,7 +50,7 @@ def search_json(request):
     if error:
         return error
     q, results = found
-    url = request.build_absolute_uri
+    url = absolute_url
     groups = results.groups if results else []
     return JsonResponse(
         {
