@@ -14,6 +14,7 @@ from django.db.models.functions import Length
 from django.urls import reverse
 
 from . import evidence as ev
+from . import reference
 from .querysets import (
     AwardQuerySet,
     CatalogueVersionQuerySet,
@@ -398,6 +399,19 @@ class CitedRecord(InterpretationsMixin, EvidenceMixin, models.Model):
     def clean(self):
         self.clean_interpretations()
         self.clean_evidence()
+        self.clean_codes()
+
+    def clean_codes(self):
+        """Country and currency codes are checked against ISO 3166 and ISO 4217 as pycountry
+        ships them, not a hand-typed list: `XXZ` is no currency."""
+        for f in self._meta.concrete_fields:
+            value = getattr(self, f.attname)
+            if not value or not isinstance(value, str):
+                continue
+            if f.name == "country" and not reference.is_country(value):
+                raise ValidationError({f.name: f"{value!r} is no ISO 3166-1 alpha-2 country code"})
+            if f.name.endswith("currency") and not reference.is_currency(value):
+                raise ValidationError({f.name: f"{value!r} is no ISO 4217 currency code"})
 
 
 class City(CitedRecord):

@@ -5,7 +5,7 @@ catalogue's own order, no database ids:
 
     {
       "format": "city-cooperation-catalogue-dump", "format_version": 1,
-      "catalogue_version": "<SHA-256 of the fixtures it was built from>",
+      "catalogue_version": "<SHA-256 of the tables below: content_version()>",
       "counts": {"sources": 2, ...},
       "sector_categories": [{"code", "name"}],
       "sectors": [{"code", "name", "category", "status", "description"}],
@@ -20,23 +20,30 @@ catalogue's own order, no database ids:
 A reference to another row is its slug (a sector or category: its code; a passage: its id); a
 many-to-many field is a list of those; dates are ISO 8601 strings and decimal amounts strings, so
 nothing is rounded. `load_dump` writes such a document into the database in one transaction,
-replacing what is there, and checks every row as the fixture loader does.
+replacing what is there, checks every row as the fixture loader does and the catalogue as a whole
+(`check_catalogue`), and records the version its content hashes to.
 """
 
 import datetime
+import hashlib
+import json
+from contextlib import contextmanager
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from ..kinds import counts, tables
+from ..coverage import coverage as coverage_rows
+from ..kinds import LOADED, counts, tables
 from ..models import (
     CatalogueVersion,
+    Participation,
     Passage,
     Sector,
     SectorCategory,
+    Source,
 )
 
 FORMAT = "city-cooperation-catalogue-dump"
@@ -49,6 +56,20 @@ CITATIONS = "citations"  # the `passages` many-to-many field, by its meaning
 
 class DumpError(Exception):
     pass
+
+
+# What a value of an unexpected shape raises deep in the checks (a list where a slug belongs, an
+# object where a date does): both loaders answer each with an error naming where it is, so no
+# fixture or dump, however malformed, ends in a traceback (tests/test_loader_fuzz.py).
+MALFORMED = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    IndexError,
+    ArithmeticError,
+    ObjectDoesNotExist,
+)
 
 
 def natural_key(model, row):
@@ -97,11 +118,18 @@ def _from_json(field, value, where):
 def dump_catalogue(version=None):
     """The whole catalogue as a JSON-ready dict; one query per table and per many-to-many.
     `version`: the catalogue version the request already read, if any."""
-    keys = {}  # model -> {pk: natural key}
     data = {"format": FORMAT, "format_version": FORMAT_VERSION}
     version = version or CatalogueVersion.objects.current()
     data["catalogue_version"] = version.version if version else None
     data["counts"] = counts()
+    data.update(dump_tables())
+    return data
+
+
+def dump_tables():
+    """Every table of the dump, rows in the catalogue's order."""
+    keys = {}  # model -> {pk: natural key}
+    data = {}
     for name, model in TABLES.items():
         fields = _fields(model)
         rows, pks = [], []
@@ -140,6 +168,13 @@ def dump_catalogue(version=None):
 @transaction.atomic
 def load_dump(data):
     """Replace the catalogue with the dumped one; on any error nothing changes."""
+    try:
+        return _load_dump(data)
+    except MALFORMED as exc:  # a shape no check above foresaw: still a message, not a traceback
+        raise DumpError(f"malformed dump ({type(exc).__name__}: {exc})") from None
+
+
+def _load_dump(data):
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DumpError(f"not a catalogue dump: 'format' must be {FORMAT!r}")
     if data.get("format_version") != FORMAT_VERSION:
@@ -156,7 +191,9 @@ def load_dump(data):
         by_name = {f.name: f for f in _fields(model)}
         m2m = {_m2m_name(f): f for f in model._meta.many_to_many}
         for n, row in enumerate(rows, start=1):
-            where = f"{name}[{n}] {natural_key(model, row) or ''}".rstrip()
+            if not isinstance(row, dict):
+                raise DumpError(f"{name}[{n}]: each row is an object of field: value")
+            where = f"{name}[{n}] {_name_of(model, row)}".rstrip()
             unknown = set(row) - set(by_name) - set(m2m) - {"id"}
             if unknown:
                 raise DumpError(f"{where}: unknown field '{sorted(unknown)[0]}'")
@@ -166,6 +203,8 @@ def load_dump(data):
                 if f.is_relation and f.related_model is model:
                     continue  # a reference to a row of this table: set once all are created
                 if f.is_relation and value is not None:
+                    if not isinstance(value, str):
+                        raise DumpError(f"{where}: field '{field_name}': a reference is a name")
                     target = objects[f.related_model].get(value)
                     if target is None:
                         raise DumpError(f"{where}: field '{field_name}': no row {value!r}")
@@ -182,9 +221,16 @@ def load_dump(data):
                 obj.full_clean(validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
                 raise DumpError(f"{where}: {exc.messages[0]}") from None
+            except MALFORMED as exc:
+                raise DumpError(f"{where}: malformed row ({type(exc).__name__}: {exc})") from None
             created.append(obj)
-            links.append({name: row.get(name, []) for name in m2m})
-        model.objects.bulk_create(created)
+            link = {name: row.get(name, []) for name in m2m}
+            for m2m_name, refs in link.items():
+                if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+                    raise DumpError(f"{where}: field '{m2m_name}': a list of names")
+            links.append(link)
+        with _refused_as_the_dumps_fault(name):
+            model.objects.bulk_create(created)
         objects[model] = {natural_key(model, _row(obj)): obj for obj in created}
         for f in (f for f in by_name.values() if f.is_relation and f.related_model is model):
             for obj, row in zip(created, rows, strict=True):
@@ -193,7 +239,8 @@ def load_dump(data):
                     if ref not in objects[model]:
                         raise DumpError(f"{name} {obj.slug}: field '{f.name}': no row {ref!r}")
                     setattr(obj, f.name, objects[model][ref])
-            model.objects.bulk_update(created, [f.name])
+            with _refused_as_the_dumps_fault(name):
+                model.objects.bulk_update(created, [f.name])
         for m2m_name, f in m2m.items():
             through = f.remote_field.through
             targets = objects[f.related_model]
@@ -207,14 +254,107 @@ def load_dump(data):
                             **{f.m2m_field_name(): obj, f.m2m_reverse_field_name(): targets[ref]}
                         )
                     )
-            through.objects.bulk_create(pairs)
+            with _refused_as_the_dumps_fault(name):
+                through.objects.bulk_create(pairs)
 
     _reset_sequences()
+    check_catalogue()
+    # The version names the content: a dump changed by hand (an amount, a source text with its
+    # hash recomputed) is refused if it still claims the version it was written under, and
+    # loads under a version of its own if it claims none.
+    version = content_version(data)
+    stated = data.get("catalogue_version")
+    if stated not in (None, version):
+        raise DumpError(
+            f"'catalogue_version' {str(stated)[:70]!r} names other content: the tables hash to "
+            f"{version}; set it to null to load the changed catalogue under that version"
+        )
     return CatalogueVersion.objects.create(
-        version=data.get("catalogue_version") or "",
-        loaded_at=timezone.now(),
-        counts=counts(),
+        version=version, loaded_at=timezone.now(), counts=counts()
     )
+
+
+def content_version(data):
+    """The catalogue version of a dump's content: a SHA-256 of its tables, whatever the dump
+    says of itself (its own `catalogue_version` and `counts` are left out)."""
+    tables = {name: data.get(name) for name in TABLES}
+    canonical = json.dumps(tables, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@contextmanager
+def _refused_as_the_dumps_fault(table):
+    """A write the database refuses (a duplicate name, a value too long for its column) is the
+    dump's fault: name the table, roll everything back."""
+    try:
+        yield
+    except (IntegrityError, DataError) as exc:
+        raise DumpError(f"'{table}': the database refuses a row: {exc}") from None
+
+
+def _name_of(model, row):
+    try:
+        name = natural_key(model, row)
+    except (KeyError, TypeError):
+        return ""
+    return name if isinstance(name, str) else ""
+
+
+def check_catalogue():
+    """What the fixture loader proves of every catalogue, proved again of what was just written:
+    a source to cite, every record citing a passage, evidence naming passages of its own record,
+    every `*_as_stated` value a verbatim part of its evidence, and every sentence of every source
+    accounted for with the coverage stored on the source."""
+    if not Source.objects.exists():
+        raise DumpError("a catalogue has at least one source document")
+    for kind in LOADED:
+        records = kind.model.objects.prefetch_related("passages")
+        for record in records:
+            where = f"{kind.dump_key} {record.slug}"
+            passages = list(record.passages.all())
+            if kind.cited and not passages:
+                raise DumpError(f"{where}: cites no passage")
+            _check_evidence(where, record, passages)
+    for source in Source.objects.all():
+        if _coverage(source) != source.coverage:
+            raise DumpError(f"sources {source.slug}: 'coverage' is not what its citations give")
+        for row in source.coverage:
+            if not row["records"] and not row["no_fact"]:
+                raise DumpError(
+                    f"sources {source.slug}: sentence [{row['start']}:{row['end']}] is cited by no "
+                    "record and not marked as carrying no fact"
+                )
+
+
+def _check_evidence(where, record, passages):
+    spans = {(p.start, p.end): p for p in passages}
+    for name, entry in (record.evidence or {}).items():
+        quotes = []
+        for span in entry.get("passages", []):
+            if tuple(span) not in spans:
+                raise DumpError(f"{where}: evidence for '{name}' names a passage it does not cite")
+            quotes.append(spans[tuple(span)].quote)
+        value = getattr(record, name, None) if name.endswith("_as_stated") else None
+        if value and not any(value in quote for quote in quotes):
+            raise DumpError(f"{where}: field '{name}': {value!r} is not in the words it cites")
+
+
+def _coverage(source):
+    """The source's coverage as the loader computes it, from the citations now in the database."""
+    cited = []
+    for kind in LOADED:
+        rows = kind.model.objects.filter(passages__source=source).values_list(
+            "slug", "passages__start", "passages__end"
+        )
+        cited += [((kind.fixture, slug), start, end) for slug, start, end in rows]
+    rows = Participation.objects.filter(passages__source=source).values_list(
+        "programme__slug", "passages__start", "passages__end"
+    )
+    cited += [(("programme", slug), start, end) for slug, start, end in rows]
+    for entry in (source.evidence or {}).values():
+        cited += [(("source", source.slug), start, end) for start, end in entry["passages"]]
+    no_fact = {(r["start"], r["end"]): r["no_fact"] for r in source.coverage or [] if r["no_fact"]}
+    return coverage_rows(source.text, cited, no_fact)
 
 
 def _row(obj):

@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .. import coverage as coverage_module
@@ -52,6 +52,18 @@ from ..models import (
     Source,
     Statement,
 )
+from .dump import MALFORMED, content_version, dump_tables
+
+
+def malformed(file, record, exc):
+    return LoadError(file, record, "", f"malformed value ({type(exc).__name__}: {exc})")
+
+
+def _record_name(item):
+    if not isinstance(item, dict):
+        return "record"
+    kind, slug = item.get("model"), item.get("slug")
+    return f"{kind if isinstance(kind, str) else 'record'} {slug!r}"
 
 
 class LoadError(Exception):
@@ -73,6 +85,7 @@ DECIMAL_FIELDS = {"amount", "total_investment", "funding_amount", "latitude", "l
 RESERVED = {"model", "slug", "cite", "evidence", "participants", "extend"}
 SOURCE_RESERVED = {"file", "slug", "evidence", "uncatalogued"}
 PARTICIPANT_FIELDS = ("city", "partner", "role", "note")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # A wording the catalogue presents as the source's own: text in curly double quotation marks.
 QUOTED = re.compile(r"“([^“”]+)”")
 
@@ -97,37 +110,43 @@ class Plan:
     origin: dict = field(default_factory=dict)  # (kind, slug) -> fixture file
 
 
-def fixtures_version(fixtures_dir):
-    """A hash of every fixture file's name and bytes: the catalogue version."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in Path(fixtures_dir).rglob("*") if p.is_file()):
-        if path.suffix not in (".json", ".txt", ".csv"):
-            continue
-        digest.update(str(path.relative_to(fixtures_dir)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    return digest.hexdigest()
+SECTOR_COLUMNS = ("code", "name", "category_code", "category_name", "status", "description")
 
 
 def read_sectors(path):
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return _read_sectors(path, csv.DictReader(fh))
+    except OSError as exc:
+        raise LoadError(path, "", "", f"cannot read the sector codes: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise LoadError(path, "", "", f"not UTF-8 text: {exc}") from None
+    except csv.Error as exc:
+        raise LoadError(path, "", "", f"not a CSV file: {exc}") from None
+
+
+def _read_sectors(path, reader):
+    missing = [c for c in SECTOR_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise LoadError(path, "header", ", ".join(missing), "column missing from the header")
     categories, sectors = {}, {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for n, row in enumerate(csv.DictReader(fh), start=2):
-            code = row["code"].strip()
-            if code in sectors:
-                raise LoadError(path, f"sector {code} (line {n})", "code", "duplicate code")
-            categories.setdefault(
-                row["category_code"],
-                SectorCategory(code=row["category_code"], name=row["category_name"]),
-            )
-            sectors[code] = Sector(
-                code=code,
-                name=row["name"],
-                category_id=row["category_code"],
-                status=row["status"],
-                description=row["description"],
-            )
+    for n, row in enumerate(reader, start=2):
+        if None in row or any(row[c] is None for c in SECTOR_COLUMNS):
+            raise LoadError(path, f"line {n}", "", "not as many values as header columns")
+        code = row["code"].strip()
+        if code in sectors:
+            raise LoadError(path, f"sector {code} (line {n})", "code", "duplicate code")
+        categories.setdefault(
+            row["category_code"],
+            SectorCategory(code=row["category_code"], name=row["category_name"]),
+        )
+        sectors[code] = Sector(
+            code=code,
+            name=row["name"],
+            category_id=row["category_code"],
+            status=row["status"],
+            description=row["description"],
+        )
     return categories, sectors
 
 
@@ -163,7 +182,9 @@ def find_quote(text, spec, where, field_name="cite"):
         spec = {"quote": spec}
     quote = spec.get("quote") if isinstance(spec, dict) else None
     if not quote or not isinstance(quote, str):
-        raise LoadError(file, record, field_name, "empty quote")
+        raise LoadError(
+            file, record, field_name, "a quote is non-empty text, or {'quote': text, …}"
+        )
     starts, i = [], text.find(quote)
     while i != -1:
         starts.append(i)
@@ -178,6 +199,8 @@ def find_quote(text, spec, where, field_name="cite"):
             f"[{n_start}:{n_end}] {found[:80]!r} differs: {'; '.join(changes[:5]) or 'in length'}",
         )
     if "prefix" in spec:
+        if not isinstance(spec["prefix"], str):
+            raise LoadError(file, record, field_name, "a quote's 'prefix' is text")
         starts = [s for s in starts if text[:s].endswith(spec["prefix"])]
         if not starts:
             raise LoadError(
@@ -185,7 +208,8 @@ def find_quote(text, spec, where, field_name="cite"):
             )
     if "occurrence" in spec:
         n = spec["occurrence"]
-        if not isinstance(n, int) or not 1 <= n <= len(starts):
+        # `true` is an int to Python (bool subclasses int); an occurrence is a count.
+        if type(n) is not int or not 1 <= n <= len(starts):
             raise LoadError(
                 file,
                 record,
@@ -212,7 +236,12 @@ def _convert(model, name, value, where):
         if name in DATE_FIELDS:
             return datetime.date.fromisoformat(value)
         if name in DECIMAL_FIELDS:
-            return Decimal(str(value))
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise TypeError(value)
+            number = Decimal(str(value))
+            if not number.is_finite():  # "NaN", "Infinity": no amount or coordinate
+                raise ValueError(value)
+            return number
     except (ValueError, TypeError, InvalidOperation):
         raise LoadError(file, record, name, f"invalid value {value!r}") from None
     return value
@@ -252,10 +281,23 @@ class Loader:
             except (ValueError, UnicodeDecodeError) as exc:
                 self.problem(LoadError(self.rel(path), "", "", f"not valid JSON: {exc}"))
                 continue
+            except RecursionError:
+                self.problem(LoadError(self.rel(path), "", "", "JSON nested too deeply"))
+                continue
+            if not isinstance(doc, dict):
+                self.problem(
+                    LoadError(
+                        self.rel(path), "", "", "a fixture file is an object {source, records}"
+                    )
+                )
+                continue
             try:
                 self.read_source(path, doc.get("source"))
             except LoadError as exc:
                 self.problem(exc)
+                continue
+            except MALFORMED as exc:
+                self.problem(malformed(self.rel(path), "source", exc))
                 continue
             documents.append((path, doc))
         # Sources first: a record may cite another document, or extend a record from another file.
@@ -271,26 +313,34 @@ class Loader:
                     self.read_record(path, item, doc["source"]["slug"])
                 except LoadError as exc:
                     self.problem(exc)
+                except MALFORMED as exc:
+                    self.problem(malformed(self.rel(path), _record_name(item), exc))
         for path, doc in documents:
             try:
                 self.read_source_evidence(path, doc["source"])
             except LoadError as exc:
                 self.problem(exc)
+            except MALFORMED as exc:
+                self.problem(malformed(self.rel(path), "source", exc))
         try:
             self.check_references()
+            self.check_coverage()
         except LoadError as exc:
             self.problem(exc)
-        self.check_coverage()
+        except MALFORMED as exc:
+            self.problem(malformed(self.dir / "records", "", exc))
 
     def read_source(self, path, data):
         file = self.rel(path)
         if not isinstance(data, dict):
             raise LoadError(file, "", "source", "each fixture file describes its source document")
         slug = data.get("slug", "")
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            raise LoadError(file, "source", "slug", f"a slug is lower-case words, not {slug!r}")
         where = f"source '{slug}'"
         if slug in self.plan.sources:
             raise LoadError(file, where, "slug", "duplicate slug")
-        text_path = self.dir / "sources" / data.get("file", "")
+        text_path = self.source_path(file, where, data.get("file"))
         try:
             raw = text_path.read_bytes()
         except OSError:
@@ -307,11 +357,28 @@ class Loader:
         for k in list(fields):
             fields[k] = _convert(Source, k, fields[k], (file, where))
         try:
-            source = Source(slug=slug, filename=data["file"], text=raw.decode("utf-8"), **fields)
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError(
+                file, where, "file", f"{data['file']} is not UTF-8 text: {exc}"
+            ) from None
+        try:
+            source = Source(slug=slug, filename=data["file"], text=text, **fields)
         except TypeError as exc:
             raise LoadError(file, where, "", f"unknown field: {exc}") from None
         self.validate(source, file, where, exclude=["slug", "filename"])
         self.plan.sources[slug] = SourceFile(source, path)
+
+    def source_path(self, file, where, name):
+        """A source's text file: a plain file of fixtures/sources/, named without any folder, so
+        a fixture cannot publish a file from elsewhere on the disk."""
+        folder = (self.dir / "sources").resolve()
+        if not isinstance(name, str) or not name or name != Path(name).name or name[0] == ".":
+            raise LoadError(file, where, "file", f"a file name in fixtures/sources/, not {name!r}")
+        path = (folder / name).resolve()
+        if path.parent != folder or not path.is_file():
+            raise LoadError(file, where, "file", f"no file {name!r} in fixtures/sources/")
+        return path
 
     def read_source_evidence(self, path, data):
         """The source's own description (title, author, event, place, date…) cites its header
@@ -516,7 +583,11 @@ class Loader:
     def read_record(self, path, item, default_source):
         file = self.rel(path)
         kind, slug = item.get("model"), item.get("slug", "")
-        if kind not in RECORD_KINDS:
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            raise LoadError(
+                file, f"{kind} record", "slug", f"a slug is lower-case words, not {slug!r}"
+            )
+        if not isinstance(kind, str) or kind not in RECORD_KINDS:
             raise LoadError(file, f"record '{slug}'", "model", f"unknown model {kind!r}")
         where = f"{kind} '{slug}'"
         model, fks, m2ms = RECORD_KINDS[kind]
@@ -593,6 +664,8 @@ class Loader:
             )
 
     def lookup(self, kind, slug, file, where, field_name):
+        if not isinstance(slug, str | int) or isinstance(slug, bool):
+            raise LoadError(file, where, field_name, f"a reference is a slug or code, not {slug!r}")
         if kind == "sector":
             if str(slug) not in self.sectors:
                 raise LoadError(file, where, field_name, f"unknown sector code {slug!r}")
@@ -792,8 +865,10 @@ class Loader:
             through.objects.bulk_create(rows)
 
         self.reset_sequences()
+        # The version names what was loaded, as `load_dump` names what it loads: the same
+        # catalogue has the same version whichever way it came in.
         version = CatalogueVersion.objects.create(
-            version=fixtures_version(self.dir), loaded_at=timezone.now(), counts=counts()
+            version=content_version(dump_tables()), loaded_at=timezone.now(), counts=counts()
         )
         return version
 
@@ -815,6 +890,8 @@ class Loader:
             obj.save(force_insert=True)
         except IntegrityError as exc:  # write() is atomic: raising rolls the whole load back
             raise LoadError(file, where, "", f"violates a constraint: {exc}") from None
+        except (DataError, *MALFORMED) as exc:  # a value the column cannot hold
+            raise malformed(file, where, exc) from None
 
     def reset_sequences(self):
         from django.core.management.color import no_style
