@@ -211,6 +211,7 @@ KINDS = (
             ("Status", ""),
             ("Source passage", ""),
         ),
+        export_method="for_export",
         export_fields=exports.programme_fields,
         search_fields=("name", "summary"),
         search_rank=2,
@@ -398,6 +399,7 @@ KINDS = (
             ("Passages cited", ""),
             ("Shortest cited passage", ""),
         ),
+        export_method="for_export",
         export_fields=exports.source_fields,
         # Sources are searched as text, paragraph by paragraph (programmes.search).
         title_field="title",
