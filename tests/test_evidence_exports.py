@@ -99,3 +99,18 @@ def test_the_csv_keeps_its_columns_and_gives_participants_roles_their_status(cli
     )
     loan = next(r for r in rows if r["slug"] == "model-city-yen-loan-programme")
     assert "interpreted" in loan["participants__evidence"]
+
+
+def test_the_api_description_names_the_evidence_of_every_record(client):
+    spec = _json(client, "/api/openapi.json")
+    schemas = spec["components"]["schemas"]
+    assert "evidence" in schemas["Record"]["required"]
+    assert schemas["Record"]["properties"]["evidence"] == {"$ref": "#/components/schemas/Evidence"}
+    entry = schemas["Evidence"]["additionalProperties"]
+    assert entry["properties"]["status"]["enum"] == list(ev.STATUSES)
+    passage = entry["properties"]["passages"]["items"]
+    row = _json(client, "/projects.json")["results"][0]
+    for field in row["evidence"].values():
+        assert set(entry["required"]) == set(field)
+        for p in field["passages"]:
+            assert set(passage["required"]) == set(p)
