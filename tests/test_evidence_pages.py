@@ -2,6 +2,7 @@
 stated value links to them, every interpreted value is labelled with its note, and the JSON, CSV
 and JSON-LD carry the same statuses."""
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -10,7 +11,7 @@ import pytest
 from programmes import evidence as ev
 from programmes.kinds import KINDS
 from programmes.loading.loader import _quotes as quotes_in
-from programmes.models import Programme, Source
+from programmes.models import Programme, Source, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def test_each_stated_value_links_to_its_words_and_each_reading_shows_its_note(cl
         names = " ".join(text for _, text in page.stated_links)
         notes = " ".join(_norm(t) for t in page.interpreted)
         for entry in record.evidence_list():
-            if entry.is_stated:
+            if entry.is_stated and entry.field != "record":
                 assert {p.get_absolute_url() for p in entry.passages} <= links, (
                     f"{record.slug}: {entry.field} does not link to its words"
                 )
@@ -235,3 +236,63 @@ def test_the_undated_article_is_not_given_a_plain_date(client):
     html = _html(client, source.get_absolute_url())
     assert "no later than 31 December 2017" in html
     assert "interpretation" in " ".join(parse(html).interpreted)
+
+
+def test_the_home_page_joins_only_cities_that_share_a_programme(client):
+    html = _html(client, "/")
+    links = re.findall(r'data-cities="([a-z-]+) ([a-z-]+)"', html)
+    assert ("dalian", "kitakyushu") in links
+    assert all("weihai" not in pair for pair in links)  # Weihai only hosted a meeting
+    assert "Weihai</a> –" not in html and '– <a href="/cities/weihai/"' not in html
+
+
+def test_the_reader_states_its_coverage_and_lists_every_sentence(client):
+    for source in Source.objects.all():
+        html = _html(client, source.get_absolute_url())
+        summary = source.coverage_summary
+        accounted = summary["cited"] + summary["no_catalogued_fact"]
+        assert f"{accounted} of {summary['sentences']} sentences accounted for" in html
+        assert html.count('<li id="sentence-') == summary["sentences"]
+        for row in source.coverage:
+            if row["no_fact"]:
+                item = html.split(f'id="sentence-{row["start"]}-{row["end"]}"')[1].split("</li>")[0]
+                assert "No catalogued fact" in item and row["no_fact"] in item
+            for kind_key, slug in row["records"]:
+                if kind_key != "source":
+                    assert f"/{slug}/" in html
+
+
+def test_an_unaccounted_sentence_would_stand_out(client):
+    source = Source.objects.get(slug__startswith="liang")
+    source.coverage[0] = {**source.coverage[0], "records": [], "full": False, "no_fact": ""}
+    source.save(update_fields=["coverage"])
+    html = _html(client, source.get_absolute_url())
+    assert 'class="coverage-unaccounted"' in html
+    assert "Not accounted for" in html and "1 not accounted for" in html
+
+
+def test_city_and_programme_pages_say_what_the_sources_say_about_them(client):
+    for slug in ("dalian", "shanghai"):
+        html = _html(client, f"/cities/{slug}/")
+        assert "What the sources say about" in html
+        for statement in Statement.objects.filter(city__slug=slug):
+            assert statement.get_absolute_url() in html
+    programme = Programme.objects.filter(statements__isnull=False).first()
+    html = _html(client, programme.get_absolute_url())
+    for statement in programme.statements.all():
+        assert statement.get_absolute_url() in html
+
+
+def test_statements_filter_by_city_and_topic_and_are_searched(client):
+    html = _html(client, "/statements/?city=shanghai&topic=standard")
+    expected = Statement.objects.filter(city__slug="shanghai", topic="standard")
+    assert expected.exists()
+    for statement in expected:
+        assert statement.get_absolute_url() in html
+    other = Statement.objects.exclude(city__slug="shanghai").first()
+    assert other.get_absolute_url() not in html
+    results = json.loads(client.get("/search.json?q=sewage").content)
+    assert "statement" in {g["kind"] for g in results["groups"]}
+    dump = json.loads(client.get("/catalogue.json").content)
+    assert len(dump["statements"]) == Statement.objects.count()
+    assert all(row["evidence"] for row in dump["statements"])
