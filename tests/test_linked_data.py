@@ -2,6 +2,7 @@
 
 import json
 import re
+from html import unescape
 
 import pytest
 from django.template import Context, Template
@@ -214,3 +215,18 @@ def test_every_annotations_quote_is_the_source_text_at_its_position():
         assert quote["exact"] == text[position["start"] : position["end"]]
         assert quote["prefix"] == text[max(0, position["start"] - 32) : position["start"]]
         assert quote["suffix"] == text[position["end"] : position["end"] + 32]
+
+
+def test_a_meta_description_says_whose_words_it_gives():
+    for record in _every_record():
+        html = _head(record)
+        description = unescape(re.search(r'<meta name="description" content="([^"]*)"', html)[1])
+        data = _json_ld(html)
+        for name in ("summary", "description", "kind", "sector"):
+            entry = (record.evidence or {}).get(name) or {}
+            value = getattr(record, name, None)
+            if entry.get("status") == "interpreted" and value and str(value) in description:
+                assert "catalogue's" in description, (record, description)
+        if not data.get("description"):
+            continue
+        assert description.strip() != "The title is the catalogue's.", record

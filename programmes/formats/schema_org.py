@@ -85,7 +85,11 @@ class Describer:
         if not own:
             return description
         said = f"The {' and the '.join(own)} {'is' if len(own) == 1 else 'are'} the catalogue's."
-        return f"{description} {said}".strip()
+        if description:
+            return f"{description} {said}"
+        # Nothing else to say: the qualification, then the source's own words.
+        passages = list(record.passages.all())
+        return f"{said} The source: “{passages[0].quote}”" if passages else said
 
     # --- shared parts -------------------------------------------------------------------------
 
