@@ -307,6 +307,8 @@ KINDS = (
         search_rank=3,
         title_field="title",
         describe=Describer.project,
+        # A grant's type; a loan is a LoanOrCredit, and equipment, technical cooperation or an
+        # instrument that is the catalogue's reading a Thing (Describer.project).
         schema_type="MonetaryGrant",
         dump_key="funded_projects",
         fixture="project",
