@@ -211,6 +211,7 @@ KINDS = (
             ("Status", ""),
             ("Source passage", ""),
         ),
+        export_method="for_export",
         export_fields=exports.programme_fields,
         search_fields=("name", "summary"),
         search_rank=2,
@@ -306,6 +307,8 @@ KINDS = (
         search_rank=3,
         title_field="title",
         describe=Describer.project,
+        # A grant's type; a loan is a LoanOrCredit, and equipment, technical cooperation or an
+        # instrument that is the catalogue's reading a Thing (Describer.project).
         schema_type="MonetaryGrant",
         dump_key="funded_projects",
         fixture="project",
@@ -398,6 +401,7 @@ KINDS = (
             ("Passages cited", ""),
             ("Shortest cited passage", ""),
         ),
+        export_method="for_export",
         export_fields=exports.source_fields,
         # Sources are searched as text, paragraph by paragraph (programmes.search).
         title_field="title",

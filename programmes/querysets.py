@@ -9,6 +9,18 @@ from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce, Length
 
+# The related names by which each kind of record cites a passage: the reader lists them all.
+CITING = (
+    "cities",
+    "partners",
+    "people",
+    "programmes",
+    "awards",
+    "funded_projects",
+    "milestones",
+    "statements",
+)
+
 
 def _count(queryset, field, distinct=False):
     """COUNT over a correlated subquery (`queryset` filters on OuterRef("pk")), 0 when empty."""
@@ -67,7 +79,27 @@ class SourceQuerySet(models.QuerySet):
         return counted.order_by("date", "slug")[:20]
 
     def for_detail(self):
-        return self
+        """The source with every cited passage and the records citing each (the reader, its
+        coverage and its own description's evidence all read these)."""
+        return self.prefetch_related(
+            Prefetch("passages", queryset=_model("Passage").objects.for_reader())
+        )
+
+    def for_export(self):
+        """The JSON and CSV lists: every passage, so each row's evidence names its words."""
+        return (
+            self.defer("text")
+            .prefetch_related(
+                Prefetch(
+                    "passages",
+                    queryset=_model("Passage")
+                    .objects.select_related("source")
+                    .defer("source__text"),
+                )
+            )
+            .annotate(passage_count=_passage_count())
+            .order_by("date", "slug")
+        )
 
 
 class PassageQuerySet(models.QuerySet):
@@ -76,17 +108,7 @@ class PassageQuerySet(models.QuerySet):
         return (
             self.select_related("source")
             .defer("source__text")
-            .prefetch_related(
-                "cities",
-                "partners",
-                "people",
-                "programmes",
-                "awards",
-                "funded_projects",
-                "milestones",
-                "statements__city",
-                "statements__programme",
-            )
+            .prefetch_related(*CITING, "statements__city", "statements__programme")
         )
 
 
@@ -132,11 +154,22 @@ class ProgrammeQuerySet(models.QuerySet):
         return self.prefetch_related(_passages(), "participations__city", "participations__partner")
 
     def for_detail(self):
-        return self.prefetch_related(
+        return self.select_related("part_of").prefetch_related(
             _passages(),
             "participations__city",
             "participations__partner",
             "participations__passages__source",
+        )
+
+    def for_export(self):
+        """The JSON and CSV lists: each participant's passages too, for its role's evidence."""
+        participations = (
+            _model("Participation")
+            .objects.select_related("city", "partner")
+            .prefetch_related(_passages())
+        )
+        return self.select_related("part_of").prefetch_related(
+            _passages(), Prefetch("participations", queryset=participations)
         )
 
     def for_city(self, city):
@@ -207,7 +240,8 @@ class MilestoneQuerySet(models.QuerySet):
 
 class StatementQuerySet(models.QuerySet):
     def for_list(self):
-        return self.select_related("city", "programme", "partner").prefetch_related("passages")
+        # Each row links its passages into the reader, which needs each passage's source.
+        return self.select_related("city", "programme", "partner").prefetch_related(_passages())
 
     def for_detail(self):
         return self.for_list()

@@ -2,6 +2,7 @@
 
 import json
 import re
+from html import unescape
 
 import pytest
 from django.template import Context, Template
@@ -31,7 +32,7 @@ EXPECTED_TYPES = {
     Person: "Person",
     Programme: "Project",
     Award: "Thing",
-    FundedProject: "MonetaryGrant",
+    FundedProject: "LoanOrCredit",
     Milestone: "Event",
 }
 JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
@@ -59,6 +60,8 @@ def test_every_records_head_names_the_right_schema_org_type():
     for record in _every_record():
         data = _json_ld(_head(record))
         expected = EXPECTED_TYPES.get(type(record))
+        if isinstance(record, FundedProject) and record.instrument != "loan":
+            expected = "Thing"  # equipment and technical cooperation: neither grant nor loan
         if expected is None:
             expected = {"speech": "CreativeWork", "news-article": "NewsArticle"}[record.kind]
         assert data["@type"] == expected, record
@@ -77,24 +80,102 @@ def test_every_records_head_links_its_json_twin_and_share_card():
         )
 
 
-def test_a_funded_project_is_a_monetary_grant_with_amount_and_funder():
-    project = FundedProject.objects.exclude(amount=None).exclude(funders=None).first()
+def test_a_loan_is_no_grant_and_names_no_lender_the_source_does_not_name():
+    loans = FundedProject.objects.filter(instrument="loan", evidence__instrument__status="stated")
+    assert loans.count() == 9
+    for project in loans:
+        data = _json_ld(_head(project))
+        assert data["@type"] == "LoanOrCredit", project
+        assert "funder" not in data
+        if project.evidence["funders"]["status"] == "interpreted":
+            assert "provider" not in data
+
+
+def test_equipment_is_no_monetary_grant_and_keeps_its_stated_worth_in_words():
+    project = FundedProject.objects.get(slug="jica-environmental-monitoring-equipment")
+    assert project.evidence["instrument"]["status"] == "interpreted"
     data = _json_ld(_head(project))
-    assert data["amount"] == {
-        "@type": "MonetaryAmount",
-        "value": str(project.amount),
-        "currency": project.currency,
-        "description": project.amount_as_stated,
-    }
-    assert {f["name"] for f in data["funder"]} == {p.name for p in project.funders.all()}
+    assert data["@type"] == "Thing"
+    assert "amount" not in data and "funder" not in data
+    assert f"“{project.amount_as_stated}” as stated" in data["description"]
+    assert "(the catalogue's reading)" in data["description"]
 
 
-def test_a_city_is_a_place_with_coordinates():
+def test_a_city_is_a_place_with_its_coordinates_marked_as_the_catalogues():
     city = City.objects.get(slug="dalian")
     data = _json_ld(_head(city))
     assert data["geo"]["@type"] == "GeoCoordinates"
     assert data["geo"]["latitude"] == float(city.latitude)
-    assert data["alternateName"] == "大连"
+    assert data["geo"]["description"].startswith("The catalogue's interpretation")
+    assert "alternateName" not in data  # the native name is reference data the sources lack
+
+
+def _leaves(node, path=()):
+    """(path, value) of every scalar of the JSON-LD outside a node that qualifies itself as the
+    catalogue's interpretation; the quotations (the sources' words) and types aside."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _leaves(item, path)
+        return
+    if not isinstance(node, dict):
+        yield path, node
+        return
+    if str(node.get("description", "")).startswith("The catalogue's interpretation"):
+        return
+    for key, value in node.items():
+        if key in ("@type", "@context", "subjectOf"):
+            continue
+        yield from _leaves(value, (*path, key))
+
+
+def _forms(record, name):
+    """The ways the value of field `name` could be written in JSON-LD."""
+    field = record._meta.get_field(name)
+    if field.many_to_many:
+        related = list(getattr(record, name).all())
+    elif field.is_relation:
+        related = [getattr(record, name)] if getattr(record, name) else []
+    else:
+        value = getattr(record, name)
+        if value in (None, ""):
+            return set()
+        forms = {str(value)}
+        if hasattr(value, "isoformat"):
+            forms |= {value.isoformat(), value.strftime("%Y-%m"), str(value.year)}
+        if hasattr(record, f"get_{name}_display"):
+            forms.add(getattr(record, f"get_{name}_display")())
+        if name in ("latitude", "longitude"):
+            forms.add(float(value))
+        return forms
+    return {f"http://testserver{r.get_absolute_url()}" for r in related}
+
+
+def test_no_interpreted_value_appears_unqualified_in_json_ld():
+    checked = 0
+    for record in _every_record():
+        data = _json_ld(_head(record))
+        leaves = list(_leaves(data))
+        for name, entry in (record.evidence or {}).items():
+            if entry["status"] != "interpreted" or name == "record":
+                continue
+            forms = _forms(record, name)
+            for path, value in leaves:
+                if path == ("name",) or path == ("@id",) or path == ("url",):
+                    continue  # the record's own name and address: its description says whose
+                assert value not in forms, f"{record}: {name} stands as {path} = {value!r}"
+            checked += 1
+            if name in ("name", "title"):
+                assert f"The {name}" in data.get("description", ""), record
+    assert checked > 200
+
+
+def test_an_inferred_date_is_not_a_schema_org_date():
+    for milestone in Milestone.objects.filter(evidence__date__status="interpreted"):
+        assert "startDate" not in _json_ld(_head(milestone)), milestone
+    for programme in Programme.objects.filter(evidence__date__status="interpreted"):
+        assert "foundingDate" not in _json_ld(_head(programme)), programme
+    article = Source.objects.get(date__isnull=True)
+    assert "datePublished" not in _json_ld(_head(article))
 
 
 def test_cited_passages_are_quotations_of_their_source():
@@ -116,7 +197,10 @@ def test_each_detail_page_embeds_json_ld_of_the_right_type(client, model):
     response = client.get(record.get_absolute_url())
     assert response.status_code == 200
     data = _json_ld(response.content.decode())
-    assert data["@type"] == EXPECTED_TYPES.get(model, "CreativeWork")
+    expected = EXPECTED_TYPES.get(model, "CreativeWork")
+    if model is FundedProject and record.instrument != "loan":
+        expected = "Thing"
+    assert data["@type"] == expected
 
 
 def test_every_annotations_quote_is_the_source_text_at_its_position():
@@ -131,3 +215,18 @@ def test_every_annotations_quote_is_the_source_text_at_its_position():
         assert quote["exact"] == text[position["start"] : position["end"]]
         assert quote["prefix"] == text[max(0, position["start"] - 32) : position["start"]]
         assert quote["suffix"] == text[position["end"] : position["end"] + 32]
+
+
+def test_a_meta_description_says_whose_words_it_gives():
+    for record in _every_record():
+        html = _head(record)
+        description = unescape(re.search(r'<meta name="description" content="([^"]*)"', html)[1])
+        data = _json_ld(html)
+        for name in ("summary", "description", "kind", "sector"):
+            entry = (record.evidence or {}).get(name) or {}
+            value = getattr(record, name, None)
+            if entry.get("status") == "interpreted" and value and str(value) in description:
+                assert "catalogue's" in description, (record, description)
+        if not data.get("description"):
+            continue
+        assert description.strip() != "The title is the catalogue's.", record

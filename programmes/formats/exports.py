@@ -2,8 +2,15 @@
 
 JSON list shape (stable): {"count", "page", "page_size", "num_pages", "next", "previous",
 "filters": {param: [values]}, "description", "results": [record, ...]}. Every record carries "url",
-"interpretations" (field → the catalogue's note) and "citations": W3C Web Annotations whose target
-has a TextQuoteSelector and a TextPositionSelector on the source.
+"evidence" (field → {"status": "stated" | "interpreted", "note", "passages": [{"quote", "source",
+"start", "end", "url"}]}: the words that state each value, or the catalogue's note on how it read
+it), "interpretations" (field → the catalogue's note, the interpreted entries of "evidence") and
+"citations": W3C Web Annotations whose target has a TextQuoteSelector and a TextPositionSelector on
+the source. A programme's participants carry their own "evidence" (the participant, its role).
+
+CSV rows flatten the same: after the kind's own columns and the citations, each factual field
+`f` has `f__status`, `f__note` and `f__passages` (the reader URLs of its words), so a spreadsheet
+filters on `f__status = interpreted`; `participants__evidence` gives each participant's role.
 
 Each kind's own fields are one function here (`city_fields`, ...), named by its entry in
 `programmes.kinds`; the responses take that entry and read `export_fields`, `cited` and `title`.
@@ -17,6 +24,7 @@ from urllib.parse import urlencode
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.text import slugify
 
+from .. import evidence as ev
 from ..site import absolute_url
 from .annotations import passage_annotation
 
@@ -192,10 +200,40 @@ def source_fields(record):
     }
 
 
+def evidence_dict(record, absolute, passages=None):
+    """Field -> {status, note, passages: [{quote, source, start, end, url}]}, in field order; the
+    passages come from the record's prefetched `passages` (or `passages`, when given)."""
+    out = {}
+    for entry in record.evidence_list(passages):
+        if entry is None:
+            continue
+        out[entry.field] = {
+            "status": entry.status,
+            "note": entry.note,
+            "passages": [
+                {
+                    "quote": p.quote,
+                    "source": p.source.slug,
+                    "start": p.start,
+                    "end": p.end,
+                    "url": absolute(p.get_absolute_url()),
+                }
+                for p in entry.passages
+            ],
+        }
+    return out
+
+
 def record_dict(record, kind, absolute):
     """The record as its JSON twin says it: slug, permalink, its kind's fields, citations."""
     data = {"slug": record.slug, "url": absolute(record.get_absolute_url())}
     data.update(kind.export_fields(record))
+    if kind.key == "programme":
+        for row, participation in zip(
+            data["participants"], record.participations.all(), strict=True
+        ):
+            row["evidence"] = evidence_dict(participation, absolute)
+    data["evidence"] = evidence_dict(record, absolute)
     if not kind.cited:
         data["text_url"] = absolute(record.get_absolute_url())
         return data
@@ -268,10 +306,41 @@ def _flatten(value):
     return value
 
 
+def evidence_columns(kind):
+    """The CSV's evidence columns of `kind`, the same for every row: per factual field (and the
+    record as a whole) its status, note and the reader URLs of its words."""
+    names = [*ev.factual_fields(kind.model), ev.RECORD_KEY]
+    return [f"{name}__{part}" for name in names for part in ("status", "note", "passages")]
+
+
+def _evidence_cells(kind, evidence):
+    cells = dict.fromkeys(evidence_columns(kind), "")
+    for name, entry in evidence.items():
+        if f"{name}__status" not in cells:
+            continue
+        cells[f"{name}__status"] = entry["status"]
+        cells[f"{name}__note"] = entry["note"]
+        cells[f"{name}__passages"] = " ".join(p["url"] for p in entry["passages"])
+    return cells
+
+
+def _participants_evidence(participants):
+    """Each participant's role and the status of what it rests on, for one CSV cell."""
+    parts = []
+    for p in participants:
+        role = p.get("evidence", {}).get("role")
+        if role:
+            note = f" — {role['note']}" if role["note"] else ""
+            parts.append(f"{p['name']} ({p['role']}): {role['status']}{note}")
+    return "\n".join(parts)
+
+
 def csv_row(record, kind, absolute):
     data = record_dict(record, kind, absolute)
     citations = data.pop("citations", [])
     data.pop("interpretations", None)
+    evidence = data.pop("evidence", {})
+    participants = data.get("participants")
     row = {k: _flatten(v) for k, v in data.items()}
     row["citation_quotes"] = "\n\n".join(a["target"]["selector"][0]["exact"] for a in citations)
     row["citation_sources"] = (
@@ -283,6 +352,9 @@ def csv_row(record, kind, absolute):
     row["interpretations"] = (
         _flatten(record.interpretations) if hasattr(record, "interpretations") else ""
     )
+    if participants is not None:
+        row["participants__evidence"] = _participants_evidence(participants)
+    row.update(_evidence_cells(kind, evidence))
     return row
 
 

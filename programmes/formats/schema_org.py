@@ -1,10 +1,17 @@
 """schema.org descriptions of the catalogue's records, embedded in their pages as JSON-LD.
 
-Each record is described as the thing it is (a city is a Place, a funded project a MonetaryGrant,
-a milestone an Event, …); the passages that state it are `subjectOf` Quotations, each part of its
-source document. Each kind's entry in `programmes.kinds` names its schema.org type and the
-`Describer` method that describes it. Dates keep the precision the source gives ("1993",
+Each record is described as the thing it is (a city is a Place, a grant a MonetaryGrant, a loan a
+LoanOrCredit, a milestone an Event, …); the passages that state it are `subjectOf` Quotations,
+each part of its source document. Each kind's entry in `programmes.kinds` names its schema.org type
+and the `Describer` method that describes it. Dates keep the precision the source gives ("1993",
 "2016-06", "2003-10-17").
+
+Machines read JSON-LD without the pages' labels, so a value that is the catalogue's reading
+(status "interpreted" in the record's `evidence`) never stands in it as a plain fact: it is left
+out (an inferred date, an interpreted funder or lender), or it stands in a node of its own whose
+`description` begins "The catalogue's interpretation" and gives the note (coordinates, a region, a
+participant city), or the text carrying it says so ("(the catalogue's classification)"). A name or
+summary that is the catalogue's wording is kept, and the record's description says whose it is.
 """
 
 import json
@@ -12,9 +19,10 @@ import json
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from ..models import DatePrecision, Source
+from ..models import DatePrecision, FundedProject, Source
 
 SCHEMA_CONTEXT = "https://schema.org"
+QUALIFIED = "The catalogue's interpretation"
 # What json_script escapes: a JSON string can then never close the <script> element.
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -50,6 +58,39 @@ class Describer:
         self.url = lambda obj: absolute(obj.get_absolute_url())
         self.absolute = absolute
 
+    # --- evidence: what may stand as a plain fact ---------------------------------------------
+
+    @staticmethod
+    def reading(record, field):
+        """The catalogue's note when `field` of `record` is its interpretation, else ""."""
+        entry = (getattr(record, "evidence", None) or {}).get(field) or {}
+        return entry.get("note", "") if entry.get("status") == "interpreted" else ""
+
+    def stated(self, record, field, value):
+        """`value` if `field` is stated by the source (or carries no evidence), else None."""
+        return None if self.reading(record, field) else value
+
+    def qualified(self, record, field, node):
+        """`node` (a dict) as it stands: with the catalogue's note as its description when
+        `field` is an interpretation."""
+        note = self.reading(record, field)
+        if node is None or not note:
+            return node
+        return {**node, "description": f"{QUALIFIED}: {note}"}
+
+    def whose(self, record, description, fields):
+        """`description`, followed by a sentence naming which of `fields` (field: label) are the
+        catalogue's wording rather than the source's."""
+        own = [label for field, label in fields if self.reading(record, field)]
+        if not own:
+            return description
+        said = f"The {' and the '.join(own)} {'is' if len(own) == 1 else 'are'} the catalogue's."
+        if description:
+            return f"{description} {said}"
+        # Nothing else to say: the qualification, then the source's own words.
+        passages = list(record.passages.all())
+        return f"{said} The source: “{passages[0].quote}”" if passages else said
+
     # --- shared parts -------------------------------------------------------------------------
 
     def source(self, source, schema_type="CreativeWork"):
@@ -69,7 +110,9 @@ class Describer:
             }
             if source.author
             else None,
-            "datePublished": iso_date(source.date, source.date_precision),
+            "datePublished": self.stated(
+                source, "date", iso_date(source.date, source.date_precision)
+            ),
             "inLanguage": source.language,
         }
 
@@ -114,41 +157,78 @@ class Describer:
 
     def city(self, city, schema_type):
         data = self.base(city, schema_type, city.name)
-        data["alternateName"] = city.native_name
+        data["alternateName"] = self.stated(city, "native_name", city.native_name)
+        region = self.stated(city, "region", city.region)
+        country = self.stated(city, "country", city.country)
         data["address"] = {
             "@type": "PostalAddress",
-            "addressRegion": city.region,
-            "addressCountry": city.country,
+            "addressRegion": region,
+            "addressCountry": country,
         }
+        if (city.region and not region) or (city.country and not country):
+            # The reference data the catalogue adds, each part with its note.
+            data["containedInPlace"] = [
+                self.qualified(city, field, {"@type": "Place", "name": value})
+                for field, value in (("region", city.region), ("country", city.country))
+                if value and self.reading(city, field)
+            ]
         if city.latitude is not None:
-            data["geo"] = {
-                "@type": "GeoCoordinates",
-                "latitude": float(city.latitude),
-                "longitude": float(city.longitude),
-            }
+            data["geo"] = self.qualified(
+                city,
+                "latitude",
+                {
+                    "@type": "GeoCoordinates",
+                    "latitude": float(city.latitude),
+                    "longitude": float(city.longitude),
+                },
+            )
         return data
 
     def partner(self, partner, schema_type):
-        data = self.base(partner, schema_type, partner.name, partner.get_kind_display())
-        data["alternateName"] = partner.acronym
-        data["location"] = self.place(partner.city)
+        kind = partner.get_kind_display()
+        if self.reading(partner, "kind"):
+            kind += " (the catalogue's classification)"
+        data = self.base(
+            partner, schema_type, partner.name, self.whose(partner, kind, [("name", "name")])
+        )
+        data["alternateName"] = self.stated(partner, "acronym", partner.acronym)
+        data["location"] = self.qualified(partner, "city", self.place(partner.city))
         data["address"] = (
-            {"@type": "PostalAddress", "addressCountry": partner.country}
+            self.qualified(
+                partner, "country", {"@type": "PostalAddress", "addressCountry": partner.country}
+            )
             if partner.country
             else None
         )
         return data
 
     def person(self, person, schema_type):
-        data = self.base(person, schema_type, person.name)
-        data["jobTitle"] = person.role
-        data["worksFor"] = self.organisation(person.organisation)
+        data = self.base(
+            person, schema_type, person.name, self.whose(person, "", [("name", "name")])
+        )
+        data["jobTitle"] = self.stated(person, "role", person.role)
+        data["worksFor"] = self.qualified(
+            person, "organisation", self.organisation(person.organisation)
+        )
         return data
 
     def programme(self, programme, schema_type):
-        data = self.base(programme, schema_type, programme.name, programme.summary)
-        data["foundingDate"] = iso_date(programme.date, programme.date_precision)
-        data["dissolutionDate"] = iso_date(programme.end_date, programme.end_date_precision)
+        summary = programme.summary
+        if self.reading(programme, "summary"):
+            summary = f"The catalogue's summary: {summary}"
+        data = self.base(
+            programme,
+            schema_type,
+            programme.name,
+            self.whose(programme, summary, [("name", "name")]),
+        )
+        # An inferred start or end is not a date the source gives: left out.
+        data["foundingDate"] = self.stated(
+            programme, "date", iso_date(programme.date, programme.date_precision)
+        )
+        data["dissolutionDate"] = self.stated(
+            programme, "end_date", iso_date(programme.end_date, programme.end_date_precision)
+        )
         return data
 
     def award(self, award, schema_type):
@@ -156,52 +236,109 @@ class Describer:
         # is a Thing naming its recipient and conferring body.
         parts = [f"conferred on {award.recipient.name}"]
         if award.conferred_by:
-            parts.append(f"by {award.conferred_by.name}")
+            by = f"by {award.conferred_by.name}"
+            if self.reading(award, "conferred_by"):
+                by += " (the catalogue's reading)"
+            parts.append(by)
         if award.year_as_stated or award.year:
             parts.append(f"({award.year_as_stated or award.year})")
-        return self.base(award, schema_type, award.name, f"{award.name}, {' '.join(parts)}")
+        description = self.whose(award, f"{award.name}, {' '.join(parts)}", [("name", "name")])
+        return self.base(award, schema_type, award.name, description)
 
     def statement(self, statement, schema_type):
         # A Claim: what the source asserts, about the city or programme it names.
-        data = self.base(statement, schema_type, str(statement), statement.summary)
+        summary = statement.summary
+        if self.reading(statement, "summary"):
+            summary = f"The catalogue's summary: {summary}"
+        data = self.base(statement, schema_type, str(statement), summary)
+        field = "programme" if statement.programme else "city"
         subject = statement.programme or statement.city
-        data["about"] = {
-            "@type": "Thing",
-            "name": str(subject),
-            "url": self.absolute(subject.get_absolute_url()),
-        }
+        data["about"] = self.qualified(
+            statement,
+            field,
+            {
+                "@type": "Thing",
+                "name": str(subject),
+                "url": self.absolute(subject.get_absolute_url()),
+            },
+        )
         return data
 
     def project(self, project, schema_type):
-        data = self.base(
-            project,
-            schema_type,
-            project.title,
-            f"{project.get_instrument_display()}, sector {project.sector}",
-        )
-        if project.amount is not None:
-            data["amount"] = {
+        # The type says what the money is, only where the source says so: a loan is no grant,
+        # and equipment or technical cooperation is no monetary grant.
+        instrument = self.stated(project, "instrument", project.instrument)
+        schema_type = {
+            FundedProject.Instrument.GRANT: "MonetaryGrant",
+            FundedProject.Instrument.LOAN: "LoanOrCredit",
+        }.get(instrument, "Thing")
+        what = project.get_instrument_display()
+        if not instrument:
+            what += " (the catalogue's reading)"
+        sector = f"sector {project.sector}"
+        if self.reading(project, "sector"):
+            sector += " (the catalogue's classification)"
+        summary = f"{what.capitalize()}; {sector}"
+        if project.amount_as_stated and schema_type == "Thing":
+            summary += f"; worth “{project.amount_as_stated}” as stated"
+        description = self.whose(project, summary, [("title", "title")])
+        data = self.base(project, schema_type, project.title, description)
+        if project.amount is not None and schema_type != "Thing":
+            amount = {
                 "@type": "MonetaryAmount",
                 "value": str(project.amount),
                 "currency": project.currency,
                 "description": project.amount_as_stated,
             }
-        data["funder"] = [self.organisation(p) for p in project.funders.all()]
-        data["fundedItem"] = {
-            "@type": "Project",
-            "@id": self.url(project.programme),
-            "name": project.programme.name,
-            "url": self.url(project.programme),
-        }
-        data["areaServed"] = self.place(project.city)
+            if self.reading(project, "currency") or self.reading(project, "amount"):
+                notes = [self.reading(project, f) for f in ("amount", "currency")]
+                amount["description"] = f"{QUALIFIED} of “{project.amount_as_stated}”: " + " ".join(
+                    n for n in notes if n
+                )
+            data["amount"] = amount
+        funders = [self.organisation(p) for p in project.funders.all()]
+        if self.reading(project, "funders"):
+            funders = []  # the lender or funder is the catalogue's reading: not asserted here
+        if schema_type == "MonetaryGrant":
+            data["funder"] = funders
+            data["fundedItem"] = self.qualified(
+                project,
+                "programme",
+                {
+                    "@type": "Project",
+                    "@id": self.url(project.programme),
+                    "name": project.programme.name,
+                    "url": self.url(project.programme),
+                },
+            )
+        elif schema_type == "LoanOrCredit":
+            data["provider"] = funders
+        if schema_type != "Thing":
+            data["areaServed"] = self.qualified(project, "city", self.place(project.city))
         return data
 
     def milestone(self, milestone, schema_type):
-        data = self.base(milestone, schema_type, milestone.title, milestone.description)
-        data["startDate"] = iso_date(milestone.date, milestone.date_precision)
+        description = milestone.description
+        if description and self.reading(milestone, "description"):
+            description = f"The catalogue's note: {description}"
+        data = self.base(
+            milestone,
+            schema_type,
+            milestone.title,
+            self.whose(milestone, description, [("title", "title")]),
+        )
+        # An inferred date, or an undated event's upper bound, is no schema.org date.
+        data["startDate"] = self.stated(
+            milestone, "date", iso_date(milestone.date, milestone.date_precision)
+        )
         data["eventStatus"] = "https://schema.org/EventScheduled" if milestone.is_target else None
-        data["location"] = [self.place(c) for c in milestone.cities.all()]
-        data["organizer"] = [self.organisation(p) for p in milestone.partners.all()]
+        data["location"] = [
+            self.qualified(milestone, "cities", self.place(c)) for c in milestone.cities.all()
+        ]
+        data["organizer"] = [
+            self.qualified(milestone, "partners", self.organisation(p))
+            for p in milestone.partners.all()
+        ]
         return data
 
     def source_document(self, source, schema_type):

@@ -1,4 +1,4 @@
-"""Tags every page uses: interpretation labels and the "cite this record" block."""
+"""Tags every page uses: evidence markers, interpretation labels and "cite this record"."""
 
 from django import template
 from django.utils.html import format_html
@@ -31,7 +31,9 @@ def cite_this(context, record):
         if label not in sources:
             sources.append(label)
     label = getattr(record, "title", None) or getattr(record, "name", None) or str(record)
-    text = f"“{label}”. City cooperation catalogue"
+    # The record's label is the catalogue's wording, so it stands without quotation marks: on
+    # these pages quotation marks hold only the sources' own words.
+    text = f"{label}. City cooperation catalogue"
     if version:
         text += f", version {version.version[:12]} ({version.loaded_at:%Y-%m-%d})"
     text += f". {permalink}"
@@ -45,3 +47,52 @@ def shortest_passage(record):
     """The record's shortest cited passage, verbatim, for a list row (uses the prefetched rows)."""
     passages = getattr(record, "shortest", None) or list(record.passages.all())
     return {"passage": min(passages, key=lambda p: len(p.quote)) if passages else None}
+
+
+# --- evidence per value -------------------------------------------------------------------------
+# Every tag below reads what the page's QuerySet method prefetched: `record.evidence` (a column)
+# and, for links, the record's prefetched `passages`. None of them queries.
+
+
+def _label(record, name):
+    """A field's name as a reader reads it ("date as stated"); "record" is the record itself."""
+    if name == "record":
+        return "this record as a whole"
+    try:
+        return str(record._meta.get_field(name).verbose_name)
+    except Exception:  # a key of `evidence` that names no field: show it as written
+        return name.replace("_", " ")
+
+
+@register.inclusion_tag("programmes/_evidence.html")
+def evidence(record, field, label=""):
+    """The marker after a value on a record page: links to the words that state it, or the
+    "interpretation" badge with the catalogue's note and the words it rests on."""
+    entry = record.evidence_for(field) if hasattr(record, "evidence_for") else None
+    return {"ev": entry, "label": label or _label(record, field)}
+
+
+@register.inclusion_tag("programmes/_evidence_cell.html")
+def interpreted(record, field, label=""):
+    """In a list's cell: the badge, with its note in a disclosure, when the value shown is the
+    catalogue's reading. Reads only `record.evidence`: list rows prefetch one passage at most."""
+    entry = (getattr(record, "evidence", None) or {}).get(field) or {}
+    if entry.get("status") != "interpreted":
+        return {"note": ""}
+    return {"note": entry.get("note", ""), "label": label or _label(record, field)}
+
+
+@register.inclusion_tag("programmes/_evidence_table.html")
+def evidence_table(record, heading_id="evidence-heading"):
+    """Every value's evidence in field order, for a researcher reading the record as a whole."""
+    rows = [(e, _label(record, e.field)) for e in record.evidence_list() if e is not None]
+    return {"rows": rows, "heading_id": heading_id}
+
+
+@register.inclusion_tag("programmes/_as_stated.html")
+def as_stated(record, field):
+    """A value presented as the source's words: a quotation citing the passage it is a slice of."""
+    value = getattr(record, field, "")
+    entry = record.evidence_for(field) if value and hasattr(record, "evidence_for") else None
+    passage = next((p for p in entry.passages if value in p.quote), None) if entry else None
+    return {"value": value, "passage": passage}

@@ -54,14 +54,45 @@ ANNOTATION = {
         },
     },
 }
+EVIDENCE = {
+    "type": "object",
+    "description": "Per factual field (and `record`, a reading of the record as a whole): "
+    "`stated`, the value is what the passages say; or `interpreted`, the catalogue's reading, the "
+    "note saying how it was derived and the passages the words it rests on.",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["status", "note", "passages"],
+        "properties": {
+            "status": {"enum": ["stated", "interpreted"]},
+            "note": {"type": "string"},
+            "passages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["quote", "source", "start", "end", "url"],
+                    "properties": {
+                        "quote": {"type": "string", "description": "the source's words"},
+                        "source": {"type": "string", "description": "the source's slug"},
+                        "start": {"type": "integer", "description": "code point, inclusive"},
+                        "end": {"type": "integer", "description": "code point, exclusive"},
+                        "url": {"type": "string", "format": "uri", "description": "the reader"},
+                    },
+                },
+            },
+        },
+    },
+}
 RECORD = {
     "type": "object",
     "description": "A record's fields (a related record by slug, with its name beside it), its "
-    "permalink, the catalogue's interpretations (field: note) and its citations.",
-    "required": ["slug", "url"],
+    "permalink, each value's evidence (status, note, passages), the catalogue's interpretations "
+    "(field: note) and its citations. A programme's participants carry their own evidence. The "
+    "CSV twin has, per factual field `f`, the columns `f__status`, `f__note` and `f__passages`.",
+    "required": ["slug", "url", "evidence"],
     "properties": {
         "slug": {"type": "string"},
         "url": {"type": "string", "format": "uri"},
+        "evidence": {"$ref": "#/components/schemas/Evidence"},
         "interpretations": {"type": "object", "additionalProperties": {"type": "string"}},
         "citations": {"type": "array", "items": {"$ref": "#/components/schemas/Annotation"}},
     },
@@ -413,6 +444,7 @@ def openapi(base_url, version):
             "schemas": {
                 "Annotation": ANNOTATION,
                 "Record": RECORD,
+                "Evidence": EVIDENCE,
                 "ListPage": LIST_PAGE,
                 "Error": ERROR,
                 "SearchResults": SEARCH_RESULTS,

@@ -6,10 +6,12 @@ kind, and breadcrumbs Home › list › record.
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from .. import kinds, models
 from ..formats import exports, reader
 from ..pictures import drawings
+from ..querysets import CITING
 from . import pictures
 from .linked_data import linked_data
 
@@ -47,6 +49,7 @@ def _city(city):
         "milestones": milestones,
         "partners": models.Partner.objects.for_list().filter(city=city),
         "network": pictures.city_network(city),
+        "statements": models.Statement.objects.for_list().filter(city=city),
         "timeline": drawings.timeline(milestones),
     }
 
@@ -71,13 +74,67 @@ def _programme(programme):
         "totals": totals,
         "milestones": milestones,
         "network": pictures.programme_network(programme),
+        "parts": _programme_parts(programme),
+        "statements": models.Statement.objects.for_list().filter(programme=programme),
         "timeline": drawings.timeline(milestones),
     }
 
 
+def _programme_parts(programme):
+    return list(programme.parts.all())
+
+
+def _coverage(source, passages):
+    """Each sentence of the source with its coverage: the records citing it (from the passages'
+    prefetched records, so no query), whether they cover all of it, or why it carries no fact."""
+    by_key = {("source", source.slug): ("Source", "this document's description", "#source-facts")}
+    for passage in passages:
+        for name in CITING:
+            for record in getattr(passage, name).all():
+                kind = kinds.of(record)
+                url = record.get_absolute_url()
+                by_key[(kind.key, record.slug)] = (kind.label, str(record), url)
+    paragraph_starts = [start for start, _ in reader.paragraphs(source.text)]
+    rows = []
+    for row in source.coverage or []:
+        cited = []
+        for key, slug in row["records"]:
+            label, name, url = by_key.get(
+                (key, slug),
+                (kinds.BY_KEY[key].label, slug, reverse(f"programmes:{key}-detail", args=[slug]))
+                if key in kinds.BY_KEY and key != "source"
+                else (key, slug, ""),
+            )
+            cited.append({"kind": label, "name": name, "url": url})
+        if row["records"]:
+            state = "full" if row["full"] else "partial"
+        else:
+            state = "no-fact" if row["no_fact"] else "unaccounted"
+        paragraph = max((s for s in paragraph_starts if s <= row["start"]), default=0)
+        rows.append(
+            {
+                "start": row["start"],
+                "end": row["end"],
+                "text": source.text[row["start"] : row["end"]],
+                "records": cited,
+                "state": state,
+                "no_fact": row["no_fact"],
+                "paragraph": paragraph,
+            }
+        )
+    return rows
+
+
 def _source(source):
-    passages = list(models.Passage.objects.for_reader().filter(source=source))
-    return {"paragraphs": reader.render(source.text, passages), "passages": passages}
+    passages = list(source.passages.all())
+    summary = source.coverage_summary
+    return {
+        "paragraphs": reader.render(source.text, passages),
+        "passages": passages,
+        "coverage": _coverage(source, passages),
+        "coverage_summary": summary,
+        "accounted": summary["cited"] + summary["no_catalogued_fact"],
+    }
 
 
 RELATED = {"city": _city, "partner": _partner, "programme": _programme, "source": _source}
