@@ -38,6 +38,7 @@ from ..models import (
     Sector,
     SectorCategory,
 )
+from . import summaries
 
 FORMAT = "city-cooperation-catalogue-dump"
 FORMAT_VERSION = 1
@@ -210,11 +211,13 @@ def load_dump(data):
             through.objects.bulk_create(pairs)
 
     _reset_sequences()
-    return CatalogueVersion.objects.create(
+    version = CatalogueVersion.objects.create(
         version=data.get("catalogue_version") or "",
         loaded_at=timezone.now(),
         counts=counts(),
     )
+    summaries.write(version)
+    return version
 
 
 def _row(obj):

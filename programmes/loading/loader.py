@@ -52,6 +52,7 @@ from ..models import (
     Source,
     Statement,
 )
+from . import summaries
 
 
 class LoadError(Exception):
@@ -795,6 +796,7 @@ class Loader:
         version = CatalogueVersion.objects.create(
             version=fixtures_version(self.dir), loaded_at=timezone.now(), counts=counts()
         )
+        summaries.write(version)
         return version
 
     @staticmethod
