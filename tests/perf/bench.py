@@ -188,6 +188,9 @@ def fetch(url):
 
 
 def row(label, name, result, other=None, other_name="ceiling"):
+    if not result["rps"] or not result["p95"]:
+        print(f"{label:6} {name:34} no answer completed within the run", flush=True)
+        return
     errors = f", {result['err']} errors" if result["err"] else ""
     line = (
         f"{label:6} {name:34} {result['rps']:7.0f} req/s  p50 {result['p50']:7.1f} ms  "
