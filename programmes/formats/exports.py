@@ -302,7 +302,7 @@ def csv_filename(kind, chips):
 
 
 # Rows fetched, and their citations and funders prefetched, per query: a 100,000-row download
-# makes about 150 queries, not 400 (Django prefetches per chunk of the iterator).
+# makes about 100 queries, not 400 (Django prefetches per chunk of the iterator).
 CHUNK_ROWS = 2000
 CUT_SHORT = (
     "# the download was cut short: the database became unavailable; the rows above are "
