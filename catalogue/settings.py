@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from psycopg import IsolationLevel
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -60,6 +61,19 @@ def env_list(name, default):
     return items
 
 
+def sqlite_database(path):
+    """The embedded database, kept open for the life of each thread: opening a SQLite file and
+    parsing its schema on the first statement costs more than the queries of a cached page. WAL:
+    a request's read snapshot (and a CSV being streamed) never blocks the loader's commit, nor the
+    commit the readers."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "CONN_MAX_AGE": None,
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"},
+    }
+
+
 def database_from_url(name, url):
     """Turn DATABASE_URL (or a replica URL) into a DATABASES entry."""
     parts = urlsplit(url)
@@ -75,6 +89,9 @@ def database_from_url(name, url):
         options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000, minimum=0)
         db = {
+            # Each request reads one snapshot (programmes/http/caching.py): a transaction at
+            # REPEATABLE READ sees the database as of its first query, a reload committed
+            # meanwhile included in none of its queries.
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
             "USER": unquote(parts.username or ""),
@@ -87,6 +104,7 @@ def database_from_url(name, url):
                 "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2, minimum=1),
                 **options,
                 "options": f"-c statement_timeout={statement_timeout}",
+                "isolation_level": IsolationLevel.REPEATABLE_READ,
             },
             "TEST": {"NAME": env_str("DATABASE_TEST_NAME") or None},
         }
@@ -105,7 +123,7 @@ def database_from_url(name, url):
         path = unquote(parts.path)
         if not path:
             raise ImproperlyConfigured(f"{name} must give a file: sqlite:///absolute/path.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return sqlite_database(path)
     raise ImproperlyConfigured(
         f"{name} must start with postgres:// or sqlite:///, not {parts.scheme or url!r}"
     )
@@ -168,7 +186,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's policy, built once at start-up rather than for every answer.
+    "programmes.http.middleware.ContentSecurityPolicyMiddleware",
     "programmes.http.middleware.CrossOriginResourcePolicyMiddleware",
     # Read-only site: anything but GET/HEAD/OPTIONS is 405 before a view or cache sees it.
     "programmes.http.middleware.AllowedMethodsMiddleware",
@@ -205,12 +224,7 @@ _database_url = env_str("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": database_from_url("DATABASE_URL", _database_url)}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "catalogue.sqlite3",
-        }
-    }
+    DATABASES = {"default": sqlite_database(VAR_DIR / "catalogue.sqlite3")}
 
 # Optional read replicas: the site only reads, so requests read from a replica and the loader
 # writes to the primary (catalogue/routers.py).
@@ -295,10 +309,6 @@ STORAGES = {
 FIXTURES_DIR = BASE_DIR / "fixtures"
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
 MAX_PAGE_SIZE = 500
-# Serves /_bench/ceiling/<bytes>/, the benchmark's bare view; never set in production.
-BENCH_CEILING = env_bool("BENCH_CEILING", False)
-if PRODUCTION and BENCH_CEILING:
-    raise ImproperlyConfigured("BENCH_CEILING must be off when CATALOGUE_ENV=production")
 
 LOGGING = {
     "version": 1,

@@ -1,14 +1,8 @@
-from django.conf import settings
 from django.urls import include, path
 
 urlpatterns = [
     path("", include("programmes.urls")),
 ]
-
-if settings.BENCH_CEILING:
-    from . import ceiling
-
-    urlpatterns += ceiling.urlpatterns
 
 # Error pages that render without the database and name no software (programmes/error_pages.py).
 handler400 = "programmes.http.error_pages.invalid_request"

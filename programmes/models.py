@@ -20,6 +20,7 @@ from .querysets import (
     CatalogueVersionQuerySet,
     CityQuerySet,
     FundedProjectQuerySet,
+    ListSummaryQuerySet,
     MilestoneQuerySet,
     ParticipationQuerySet,
     PartnerQuerySet,
@@ -777,7 +778,9 @@ class FundedProject(CitedRecord):
     url_name = "project"
 
     class Meta:
-        ordering = ["programme__name", "title"]
+        # Ties broken by ids, so that the database walks the programmes by name and each one's
+        # projects by title (project_programme_title_idx) and never sorts the table.
+        ordering = ["programme__name", "programme__id", "title", "id"]
         constraints = [
             models.CheckConstraint(
                 name="fundedproject_amount_has_currency_and_wording",
@@ -966,6 +969,33 @@ class CatalogueVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("programmes:home")
+
+
+class ListSummary(models.Model):
+    """What a list shows whatever page or sort is asked for, computed when a catalogue version is
+    loaded (`loading.summaries`): its facet counts, its funding chart and its number of records,
+    for the list without filters (`param` and `value` empty) and for each single filter whose
+    value matches many records (`?status=completed`), where counting at request time would read
+    a large part of the table."""
+
+    version = models.ForeignKey(CatalogueVersion, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)  # the kind's key in `programmes.kinds`
+    param = models.CharField(max_length=50, blank=True)
+    value = models.CharField(max_length=200, blank=True)
+    # {"count": n, "facets": {param: rows}, "chart": {group: rows}}, as the list view reads them
+    data = models.JSONField(default=dict)
+
+    objects = ListSummaryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "kind", "param", "value"], name="list_summary_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.param}={self.value}" if self.param else self.kind
 
 
 CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone, Statement]

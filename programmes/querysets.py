@@ -254,6 +254,29 @@ class CatalogueVersionQuerySet(models.QuerySet):
         return self.order_by("-loaded_at", "-pk").only("version", "loaded_at").first()
 
 
+class ListSummaryQuerySet(models.QuerySet):
+    def for_list(self, version, kind, param="", value=""):
+        """The summary of a list without filters, or with the single filter `param=value`, as
+        one dict: the filtered summary's facets, count and chart, and the facet of `param`
+        itself from the unfiltered one (a facet ignores its own parameter); what the loader did
+        not summarise is missing from it. One query."""
+        found = {
+            (row.param, row.value): row.data
+            for row in self.filter(version_id=version.pk, kind=kind).filter(
+                models.Q(param="", value="") | models.Q(param=param, value=value)
+            )
+        }
+        unfiltered = found.get(("", ""), {})
+        if not param:
+            return unfiltered
+        # A value matching few records is not summarised; its own facet still is.
+        summary = found.get((param, value), {"facets": {}})
+        own = unfiltered.get("facets", {}).get(param)
+        if own is not None:
+            summary["facets"] = {**summary["facets"], param: own}
+        return summary
+
+
 class ParticipationQuerySet(models.QuerySet):
     def network_of_city(self, city):
         """Every participation in the city's programmes: its partner cities and organisations."""

@@ -56,3 +56,19 @@ def _skip_postgres_only(request):
 
         if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _close_unread_streams():
+    # A real server closes every answer, which ends its read snapshot; the test client closes a
+    # streamed one only when the test reads it to the end.
+    yield
+    from programmes.http.caching import close_open_snapshot
+
+    close_open_snapshot()
+
+
+@pytest.fixture(autouse=True)
+def _downloads_in_tmp(settings, tmp_path_factory):
+    # The whole-catalogue download is written once per version; not into the project's var/.
+    settings.DOWNLOADS_DIR = tmp_path_factory.mktemp("downloads")

@@ -1,6 +1,7 @@
 """HTTP caching keyed to the catalogue version: validators, 304s, the server-side page cache."""
 
 import datetime
+import json
 import uuid
 
 import pytest
@@ -158,7 +159,7 @@ def test_it_shares_pages_through_redis_when_cache_url_names_it(client, settings)
     first = client.get("/cities/")
     key = f"catalogue-page:{first['ETag'][1:-1]}"
     try:
-        content, headers = caches["default"].get(key)
+        content, headers, _stored_at = caches["default"].get(key)
         assert content == first.content
         assert all(name.lower() != "set-cookie" for name, _ in headers)
     finally:
@@ -201,14 +202,45 @@ def test_it_keeps_serving_when_the_shared_cache_is_unreachable(client, settings,
     assert client.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/api/openapi.json", "/catalogue.json"])
-def test_the_api_description_and_the_download_are_built_once_per_version(client, page_cache, url):
-    first = client.get(url)
-    assert [key for key in page_cache._cache if "openapi" in key or "catalogue-dump" in key]
+def test_the_api_description_is_built_once_per_version(client, page_cache):
+    first = client.get("/api/openapi.json")
+    assert [key for key in page_cache._cache if "openapi" in key]
     new_version()
-    second = client.get(url)
+    second = client.get("/api/openapi.json")
     assert second.status_code == first.status_code == 200
     assert second["ETag"] != first["ETag"]
+
+
+def test_the_download_is_written_once_per_version_and_served_from_its_file(
+    client, settings, tmp_path, django_assert_max_num_queries
+):
+    settings.DOWNLOADS_DIR = tmp_path
+    first = client.get("/catalogue.json")
+    body = b"".join(first.streaming_content)
+    (written,) = tmp_path.glob("catalogue-*.json")
+    assert written.read_bytes() == body
+    assert json.loads(body)["catalogue_version"] == CatalogueVersion.objects.latest().version
+    with django_assert_max_num_queries(2):  # the version, nothing of the catalogue
+        again = client.get("/catalogue.json")
+        assert b"".join(again.streaming_content) == body
+    assert again["ETag"] == first["ETag"]
+    new_version()
+    second = client.get("/catalogue.json")
+    b"".join(second.streaming_content)
+    assert second["ETag"] != first["ETag"]
+    assert [p.name for p in tmp_path.glob("catalogue-*.json")] != [written.name]
+    assert len(list(tmp_path.glob("catalogue-*.json"))) == 1
+
+
+def test_the_download_is_built_in_memory_when_its_folder_cannot_be_written(
+    client, settings, tmp_path
+):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    settings.DOWNLOADS_DIR = blocked / "downloads"  # under a file: cannot be made
+    response = client.get("/catalogue.json")
+    assert response.status_code == 200
+    assert json.loads(response.content)["format"] == "city-cooperation-catalogue-dump"
 
 
 def test_it_sets_no_cookie_on_any_page(client):

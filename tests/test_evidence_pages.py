@@ -293,6 +293,6 @@ def test_statements_filter_by_city_and_topic_and_are_searched(client):
     assert other.get_absolute_url() not in html
     results = json.loads(client.get("/search.json?q=sewage").content)
     assert "statement" in {g["kind"] for g in results["groups"]}
-    dump = json.loads(client.get("/catalogue.json").content)
+    dump = json.loads(b"".join(client.get("/catalogue.json").streaming_content))
     assert len(dump["statements"]) == Statement.objects.count()
     assert all(row["evidence"] for row in dump["statements"])

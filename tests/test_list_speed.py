@@ -107,7 +107,8 @@ def facet_queries(client, url):
 
 
 def test_a_cached_facet_costs_no_query_and_ignores_its_own_parameter(client, facet_cache):
-    assert facet_queries(client, "/projects/?sector=14022") == 7
+    # The sector facet of ?sector= counts the whole table: the loader counted it.
+    assert facet_queries(client, "/projects/?sector=14022") == 6
     # The sector facet ignores ?sector=, and pages and sorting do not change any facet.
     assert facet_queries(client, "/projects/?sector=14050&sort=title") == 6
     assert facet_queries(client, "/projects/?sector=14022&sort=title&page=1") == 0

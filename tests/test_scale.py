@@ -134,3 +134,16 @@ def test_each_page_type_makes_the_same_number_of_queries_with_10_or_200_more_rec
     large = {url: queries(client, url) for url in urls}
     assert large == small
     assert models.FundedProject.objects.filter(slug__startswith="scale-").count() == 200
+
+
+def test_a_record_page_lists_its_first_projects_and_links_to_them_all(client):
+    from programmes.views.pictures import RELATED_LIMIT
+
+    Rows().add(RELATED_LIMIT + 10)
+    dalian = models.City.objects.get(slug="dalian")
+    count = models.FundedProject.objects.filter(city=dalian).count()
+    response = client.get("/cities/dalian/")
+    assert len(response.context["projects"]) == RELATED_LIMIT
+    assert response.context["projects_count"] == count
+    assert f"all {count} funded projects" in response.content.decode()
+    assert 'href="/projects/?city=dalian"' in response.content.decode()

@@ -82,7 +82,6 @@ def test_it_adds_one_database_per_replica_url_and_routes_reads_to_them():
         ({"DATABASE_URL": PG, "DATABASE_REPLICA_URLS": "sqlite:////tmp/r.db"}, "REPLICA_URLS"),
         ({"DATABASE_URL": PG, "DATABASE_REPLICA_URLS": "mysql://h/db"}, "DATABASE_REPLICA_URLS"),
         ({"DATABASE_URL": PG, "DATABASE_REPLICA_URLS": " , "}, "DATABASE_REPLICA_URLS"),
-        ({"CATALOGUE_ENV": "production", "BENCH_CEILING": "1", "SECRET_KEY": STRONG_KEY}, "BENCH"),
     ],
 )
 def test_it_refuses_unusable_values_naming_the_variable(env, variable):

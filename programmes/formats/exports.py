@@ -17,6 +17,8 @@ Each kind's own fields are one function here (`city_fields`, ...), named by its 
 """
 
 import csv
+import itertools
+import logging
 import re
 import unicodedata
 from urllib.parse import urlencode
@@ -25,8 +27,11 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.text import slugify
 
 from .. import evidence as ev
+from ..outages import database_unavailable
 from ..site import absolute_url
 from .annotations import passage_annotation
+
+logger = logging.getLogger(__name__)
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -369,13 +374,38 @@ def csv_filename(kind, chips):
     return re.sub(r"[^a-z0-9_.-]", "", "_".join([name, *parts]))[:150] + ".csv"
 
 
+# Rows fetched, and their citations and funders prefetched, per query: a 100,000-row download
+# makes about 100 queries, not 400 (Django prefetches per chunk of the iterator).
+CHUNK_ROWS = 2000
+CUT_SHORT = (
+    "# the download was cut short: the database became unavailable; the rows above are "
+    "complete; download again for the rest"
+)
+
+
+def _cut_short_cleanly(rows, writer, path):
+    """The rows; should the database fail once the answer has begun (its 200 and headers are
+    sent), the stream ends with one last line saying so, and the error is logged. The client sees
+    a complete HTTP answer whose body is the rows read so far, then that line (as Datasette does),
+    rather than a connection dropped in mid-row or the server's own error page."""
+    try:
+        yield from rows
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        logger.error("database unavailable while streaming %s; the CSV was cut short", path)
+        yield writer.writerow([CUT_SHORT])
+
+
 def csv_response(request, kind, records, chips):
     absolute = absolute_url
     writer = csv.writer(_Echo())
 
     def rows():
         header = None
-        for record in records.iterator(chunk_size=500) if hasattr(records, "iterator") else records:
+        for record in (
+            records.iterator(chunk_size=CHUNK_ROWS) if hasattr(records, "iterator") else records
+        ):
             row = csv_row(record, kind, absolute)
             if header is None:
                 header = list(row)
@@ -384,6 +414,13 @@ def csv_response(request, kind, records, chips):
         if header is None:
             yield writer.writerow(["slug", "url"])
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stream = rows()
+    # The first rows are read here, inside the view: a database that cannot be reached is the
+    # quick 503 of every page, not a stream that fails before its first byte.
+    first = next(stream)
+    response = StreamingHttpResponse(
+        _cut_short_cleanly(itertools.chain([first], stream), writer, request.path),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(kind, chips)}"'
     return response

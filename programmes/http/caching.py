@@ -13,23 +13,41 @@ a page is a pure function of (catalogue version, load time, path, query string):
 - what a page computes from the catalogue alone (facet counts, funding-chart totals, the API
   description, the whole-catalogue download) is kept the same way, through `version_cached`.
 
-The version is read with one small query per request, here, and handed on as
-`request.catalogue_version` (the footer, the facets and the views read it from there): another
-process (the loader, or a second app server) may reload at any moment, and a per-process copy
-would serve the old catalogue until it expired. An unreachable cache (Redis down) slows the site
-down and never takes it down: every read and write here falls back to computing.
+Each GET or HEAD is answered from one snapshot of the database: the middleware opens a read
+transaction (REPEATABLE READ on PostgreSQL, see settings; a deferred BEGIN on SQLite in WAL mode)
+before its first query and closes it when the answer is complete — for a streamed answer (the CSV
+twins) when the stream ends or the server closes it. The version is read inside that snapshot, so
+the ETag names the catalogue the body was built from even while the loader commits a reload.
+
+The version is one raw single-row query per request on the kept connection (`current_version`),
+handed on as `request.catalogue_version` (the footer, the facets and the views read it from
+there): another process (the loader, or a second app server) may reload at any moment, so it is
+never taken from a per-process copy; only the `CatalogueVersion` object built from the row is
+kept while the row stays the same.
+
+An unreachable cache (Redis down) slows the site down and never takes it down: every read and
+write here falls back to computing. An unreachable database does not take down the pages already
+in the page cache: the page of the last version this process read is served, with an `Age` header
+saying how old it is; other pages get the quick 503 (`error_pages.server_error`).
 """
 
+import datetime
 import hashlib
 import logging
+import threading
+import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections, router, transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from ..models import CatalogueVersion
+from ..outages import database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +62,123 @@ UNSTORED_HEADERS = {"set-cookie", "date", "content-length", "connection"}
 
 def _digest(parts):
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+
+
+# The latest load: ordered as `CatalogueVersionQuerySet.current()`, whose index serves it.
+VERSION_SQL = (
+    "SELECT {id}, {version}, {loaded_at} FROM {table} ORDER BY {loaded_at} DESC, {id} DESC"
+)
+_versions = {}  # database alias -> (row, CatalogueVersion built from it)
+_last_seen = {}  # "version": the latest CatalogueVersion this process read, for stale-if-error
+_open = threading.local()  # the snapshot of this thread's request, while it is open
+
+
+def _version_sql(connection):
+    quote = connection.ops.quote_name
+    return (
+        VERSION_SQL.format(
+            table=quote(CatalogueVersion._meta.db_table),
+            id=quote("id"),
+            version=quote("version"),
+            loaded_at=quote("loaded_at"),
+        )
+        + " LIMIT 1"
+    )
+
+
+def current_version(alias):
+    """The latest CatalogueVersion in `alias`, or None: one single-row query, no ORM.
+
+    The ORM would build the query and a model instance on every request; this reads the three
+    columns and builds the object only when the row differs from the last one seen."""
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_version_sql(connection))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = tuple(row)
+    kept = _versions.get(alias)
+    if kept is not None and kept[0] == row:
+        version = kept[1]
+    else:
+        pk, name, loaded_at = row
+        if isinstance(loaded_at, str):  # SQLite hands back the stored text
+            loaded_at = parse_datetime(loaded_at)
+        if timezone.is_naive(loaded_at):
+            loaded_at = timezone.make_aware(loaded_at, datetime.UTC)
+        version = CatalogueVersion(pk=pk, version=name, loaded_at=loaded_at)
+        _versions[alias] = (row, version)
+    _last_seen["version"] = version
+    return version
+
+
+class Snapshot:
+    """One read transaction on `alias`, opened and closed by hand: a streamed answer outlives the
+    view and the middleware, so a `with` block cannot hold it. savepoint=False: inside an outer
+    transaction (the tests') it adds no statement of its own."""
+
+    def __init__(self, alias):
+        self.atomic = transaction.atomic(using=alias, savepoint=False)
+        self.is_open = False
+
+    def open(self):
+        leftover = getattr(_open, "snapshot", None)
+        if leftover is not None:  # a server that never closed the last answer's stream
+            logger.warning("closing a snapshot its request left open")
+            leftover.close()
+        self.atomic.__enter__()
+        self.is_open = True
+        _open.snapshot = self
+
+    def close(self, exc_type=None, exc_value=None, traceback=None):
+        if not self.is_open:
+            return
+        self.is_open = False
+        _open.snapshot = None
+        try:
+            self.atomic.__exit__(exc_type, exc_value, traceback)
+        except Exception:  # nothing was written: a failed COMMIT of a read loses nothing
+            logger.warning("closing a read snapshot failed", exc_info=True)
+
+
+def close_open_snapshot():
+    """Close this thread's open snapshot, if any (a test client that did not read a stream)."""
+    snapshot = getattr(_open, "snapshot", None)
+    if snapshot is not None:
+        snapshot.close()
+
+
+class SnapshotStream:
+    """A streamed body that closes the request's snapshot when it ends or is closed.
+
+    A class, not a generator: the server may close an answer whose body it never started (a HEAD,
+    a client gone), and a generator that never ran would not run its `finally`."""
+
+    def __init__(self, content, snapshot):
+        self.content = iter(content)
+        self.snapshot = snapshot
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self.content)
+        except BaseException as exc:
+            if isinstance(exc, StopIteration):
+                self.close()
+            else:
+                self.close(type(exc), exc, exc.__traceback__)
+            raise
+
+    def close(self, *exc_info):
+        closer = getattr(self.content, "close", None)
+        try:
+            if closer is not None:
+                closer()
+        finally:
+            self.snapshot.close(*exc_info)
 
 
 def etag_for(request, version):
@@ -120,7 +255,31 @@ class CatalogueCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return finish(self.get_response(request))
-        version = CatalogueVersion.objects.current()
+        snapshot = Snapshot(router.db_for_read(CatalogueVersion))
+        try:
+            snapshot.open()
+            version = current_version(snapshot.atomic.using)
+        except Exception as exc:
+            snapshot.close()
+            if not database_unavailable(exc):
+                raise
+            stale = stale_page(request)
+            if stale is None:
+                raise  # handler500 answers an unreachable database with the quick 503
+            logger.error("database unavailable; serving the cached page of %s", request.path)
+            return finish(stale)
+        try:
+            response = self.respond(request, version)
+        except BaseException as exc:
+            snapshot.close(type(exc), exc, exc.__traceback__)
+            raise
+        if response.streaming:
+            response.streaming_content = SnapshotStream(response.streaming_content, snapshot)
+        else:
+            snapshot.close()
+        return response
+
+    def respond(self, request, version):
         request.catalogue_version = version
         if version is None:
             return finish(self.get_response(request))
@@ -137,9 +296,13 @@ class CatalogueCacheMiddleware:
                 return finish(headers(rebuild(request, stored), etag, version))
 
         response = self.get_response(request)
-        if response.status_code != 200 or response.streaming:
+        if response.status_code != 200:
             return finish(response)
+        # A streamed body (the CSV twins, the download) is built in the same snapshot as the
+        # version was read in, so it carries the validators too; it is not kept in the cache.
         headers(response, etag, version)
+        if response.streaming:
+            return finish(response)
         if cacheable and request.method == "GET" and not response.has_header("Vary"):
             store(key, response)
         return finish(response)
@@ -164,8 +327,29 @@ def finish(response):
     return response
 
 
+def stale_page(request):
+    """The cached page of the last catalogue version this process read, or None: served while
+    the database cannot be reached, its `Age` the seconds since it was stored."""
+    version = _last_seen.get("version")
+    if version is None or not settings.CACHE_PAGES or not is_anonymous(request):
+        return None
+    etag = etag_for(request, version)
+    conditional = get_conditional_response(
+        request, etag=etag, last_modified=int(version.loaded_at.timestamp())
+    )
+    if conditional is not None:
+        return headers(conditional, etag, version)
+    stored = cache_get(f"{KEY_PREFIX}:{etag[1:-1]}")
+    if stored is None:
+        return None
+    response = headers(rebuild(request, stored), etag, version)
+    stored_at = stored[2] if len(stored) > 2 else version.loaded_at.timestamp()
+    response.headers["Age"] = str(max(0, int(time.time() - stored_at)))
+    return response
+
+
 def rebuild(request, stored):
-    content, stored_headers = stored
+    content, stored_headers = stored[0], stored[1]
     response = HttpResponse(b"" if request.method == "HEAD" else content)
     for name, value in stored_headers:
         response.headers[name] = value
@@ -180,4 +364,4 @@ def store(key, response):
         for name, value in response.headers.items()
         if name.lower() not in UNSTORED_HEADERS
     ]
-    cache_set(key, (response.content, kept))
+    cache_set(key, (response.content, kept, time.time()))

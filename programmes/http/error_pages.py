@@ -7,34 +7,20 @@ database is what failed, and they say nothing about the software, its versions o
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from ..outages import database_unavailable
 from .errors import wants_json
 
 logger = logging.getLogger(__name__)
 
-# Errors that mean "the database cannot be reached or is overloaded", not "the code is wrong".
-UNAVAILABLE = (OperationalError, InterfaceError)
-# The driver's own names, should one escape Django's wrapping (psycopg, psycopg_pool).
-DRIVER_UNAVAILABLE = {"OperationalError", "InterfaceError", "PoolTimeout", "PoolClosed"}
 RETRY_AFTER_SECONDS = 5
 PLAIN_PAGE = (
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · City cooperation'
     " catalogue</title></head><body><main><h1>{title}</h1><p>Please try again in a few seconds."
     '</p><p><a href="/">Home page</a></p></main></body></html>'
 )
-
-
-def database_unavailable(exception):
-    """True when the exception, or what caused it, says the database cannot be reached."""
-    seen = 0
-    while exception is not None and seen < 5:
-        if isinstance(exception, UNAVAILABLE) or type(exception).__name__ in DRIVER_UNAVAILABLE:
-            return True
-        exception, seen = exception.__cause__ or exception.__context__, seen + 1
-    return False
 
 
 def error_response(request, status, title, context=None, template=None):

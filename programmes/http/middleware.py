@@ -11,6 +11,8 @@ the lists' FilterSets in the registry, as the lists themselves do.
 from functools import cache
 from urllib.parse import unquote_to_bytes
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.utils import build_policy
 from django.urls import Resolver404, resolve
 
 from ..kinds import KINDS
@@ -142,4 +144,21 @@ class CrossOriginResourcePolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """CONTENT_SECURITY_POLICY as one header string, built when the process starts.
+
+    django-csp's middleware builds the policy anew for every answer, to allow per-view changes
+    and nonces; the catalogue uses neither (no inline script or style), so the header is fixed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = build_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault(CSP_HEADER, self.policy)
         return response

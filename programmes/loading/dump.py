@@ -45,6 +45,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
+from . import summaries
 
 FORMAT = "city-cooperation-catalogue-dump"
 FORMAT_VERSION = 1
@@ -269,9 +270,11 @@ def _load_dump(data):
             f"'catalogue_version' {str(stated)[:70]!r} names other content: the tables hash to "
             f"{version}; set it to null to load the changed catalogue under that version"
         )
-    return CatalogueVersion.objects.create(
+    version = CatalogueVersion.objects.create(
         version=version, loaded_at=timezone.now(), counts=counts()
     )
+    summaries.write(version)
+    return version
 
 
 def content_version(data):

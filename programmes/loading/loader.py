@@ -52,6 +52,7 @@ from ..models import (
     Source,
     Statement,
 )
+from . import summaries
 from .dump import MALFORMED, content_version, dump_tables
 
 
@@ -870,6 +871,7 @@ class Loader:
         version = CatalogueVersion.objects.create(
             version=content_version(dump_tables()), loaded_at=timezone.now(), counts=counts()
         )
+        summaries.write(version)
         return version
 
     @staticmethod

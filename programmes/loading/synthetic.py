@@ -35,6 +35,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
+from . import summaries
 from .loader import read_sectors
 
 SYNTHETIC_PREFIX = "synthetic-"
@@ -367,11 +368,14 @@ class Synthesizer:
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
         digest = hashlib.sha256(f"{self.n}:{self.rng.random()}".encode()).hexdigest()
-        return CatalogueVersion.objects.using(self.alias).create(
+        version = CatalogueVersion.objects.using(self.alias).create(
             version=f"{SYNTHETIC_PREFIX}{digest[: 64 - len(SYNTHETIC_PREFIX)]}",
             loaded_at=timezone.now(),
             counts=counts_in(self.alias),
         )
+        self.log("summarising the lists")
+        summaries.write(version, using=self.alias)
+        return version
 
     def log(self, message):
         if self.stdout:

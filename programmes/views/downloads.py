@@ -1,22 +1,72 @@
-"""`/catalogue.json`: the whole catalogue in the shape of `programmes.loading.dump`, built once per
-catalogue version and then served from the cache."""
+"""`/catalogue.json`: the whole catalogue in the shape of `programmes.loading.dump`, written once
+per catalogue version to a file under DOWNLOADS_DIR (default `var/downloads/`) and then served
+from it: a request reads the file, so the download costs neither memory nor the page cache,
+whatever the catalogue's size. The file is written whole or not at all (a temporary file renamed
+into place), by whichever request first asks for a version; files of other versions are removed.
+Should the folder not be writable, the download is built for that request in memory."""
 
+import contextlib
 import json
+import logging
+import os
+import tempfile
+from pathlib import Path
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import FileResponse, HttpResponse
 
-from ..http.caching import document_once
 from ..loading.dump import dump_catalogue
+
+logger = logging.getLogger(__name__)
+
+
+def downloads_root():
+    return Path(getattr(settings, "DOWNLOADS_DIR", None) or settings.VAR_DIR / "downloads")
+
+
+def file_name(version):
+    # The version and the load time, as the ETag: a reload of the same fixtures is a new file.
+    return f"catalogue-{version.version[:16]}-{int(version.loaded_at.timestamp() * 1e6)}.json"
+
+
+def catalogue_file(version):
+    """The path of this version's download, written first if it is not there yet."""
+    root = downloads_root()
+    path = root / file_name(version)
+    if path.exists():
+        return path
+    root.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(dump_catalogue(version), fh, ensure_ascii=False, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    for old in root.glob("catalogue-*.json"):
+        if old != path:
+            with contextlib.suppress(OSError):
+                old.unlink()
+    return path
 
 
 def catalogue_json(request):
     version = getattr(request, "catalogue_version", None)
-    body = document_once(
-        request,
-        ["catalogue-dump"],
-        lambda: json.dumps(dump_catalogue(version), ensure_ascii=False, indent=1).encode(),
-    )
     name = version.version[:12] if version else ""
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="catalogue-{name}.json"'
+    disposition = f'inline; filename="catalogue-{name}.json"'
+    content_type = "application/json; charset=utf-8"
+    if version is not None:
+        try:
+            path = catalogue_file(version)
+        except OSError:
+            logger.exception("cannot write the catalogue download; building it in memory")
+        else:
+            response = FileResponse(path.open("rb"), content_type=content_type)
+            response["Content-Disposition"] = disposition
+            return response
+    body = json.dumps(dump_catalogue(version), ensure_ascii=False, indent=1).encode()
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = disposition
     return response

@@ -9,12 +9,12 @@ everything it shows computed here: chips, title, sort links, page links, the pic
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from ..formats import exports
 from ..http.caching import computed_once
 from ..http.errors import bad_request
+from ..lists.paging import KeysFirstPaginator
 from ..lists.parameters import (
     MAX_VALUE_LENGTH,
     PAGE_PARAMETERS,
@@ -24,7 +24,8 @@ from ..lists.parameters import (
     link,
     unknown_parameters,
 )
-from ..pictures import drawings
+from ..models import ListSummary
+from ..pictures import drawings, funding
 from . import pictures
 
 
@@ -56,7 +57,10 @@ def list_page(request, kind, format="html"):
         # A download holds every matching row, in the page's order.
         return exports.csv_response(request, kind, records, chips)
 
-    paginator = Paginator(records, paging.cleaned_data["page_size"])
+    summary = _summary(request, kind, filterset)
+    paginator = KeysFirstPaginator(records, paging.cleaned_data["page_size"])
+    if "count" in summary:  # counted when the catalogue was loaded
+        paginator.count = summary["count"]
     last = max(1, paginator.num_pages)
     if paging.cleaned_data["page"] > last:
         return bad_request(request, {"page": f"is past the last page ({last})"})
@@ -76,7 +80,10 @@ def list_page(request, kind, format="html"):
         "filterset": filterset,
         "chips": chips,
         "facets": [
-            (facet, facet.values(_facet_rows(request, facet, filterset), filterset, pairs))
+            (
+                facet,
+                facet.values(_facet_rows(request, facet, filterset, summary), filterset, pairs),
+            )
             for facet in kind.facets
         ],
         "columns": sort_columns(kind, filterset, pairs),
@@ -89,7 +96,7 @@ def list_page(request, kind, format="html"):
     }
     picture = PICTURES.get(kind.key)
     if picture:
-        context.update(picture(request, filterset, rows))
+        context.update(picture(request, filterset, rows, summary))
     return render(request, kind.list_template, context)
 
 
@@ -97,30 +104,58 @@ def _twin(request, suffix, pairs):
     return request.path.rstrip("/") + suffix + ("?" + urlencode(pairs) if pairs else "")
 
 
-def _facet_rows(request, facet, filterset):
+def _summary(request, kind, filterset):
+    """What the loader computed for this list (`loading.summaries`): without filters, or with a
+    single filter of one value; {} for any other list, or one the loader left to the view."""
+    version = getattr(request, "catalogue_version", None)
+    active = [
+        (name, values)
+        for name, values in filterset.data.lists()
+        if name not in ("sort", *PAGE_PARAMETERS) and any(values)
+    ]
+    if version is None or len(active) > 1 or (active and len(active[0][1]) > 1):
+        return {}
+    param, value = (active[0][0], active[0][1][0]) if active else ("", "")
+    if param and param not in {facet.param for facet in kind.facets}:
+        return {}
+    return computed_once(
+        request,
+        ["catalogue-summary", kind.key, param, value],
+        lambda: ListSummary.objects.for_list(version, kind.key, param, value),
+    )
+
+
+def _facet_rows(request, facet, filterset, summary):
+    rows = summary.get("facets", {}).get(facet.param)
+    if rows is not None:
+        return rows
     return computed_once(request, facet.cache_key(filterset), lambda: facet.rows(filterset))
 
 
 # --- the pictures some lists draw: kind key -> context ------------------------------------------
 
 
-def _funding_chart(request, filterset, rows):
+def _funding_chart(request, filterset, rows, summary):
     """The funded projects as filtered (every page, not this one), summed in the database and
-    kept per catalogue version like the facet counts (the totals depend only on the filters)."""
-    projects = filterset.qs
-    groups = computed_once(
-        request,
-        ["catalogue-funding-chart", str(projects.order_by().values("pk").query)],
-        lambda: pictures.funding_rows(projects),
-    )
+    kept per catalogue version like the facet counts (the totals depend only on the filters);
+    without filters or with one, computed when the catalogue was loaded."""
+    if "chart" in summary:
+        groups = funding.from_json(summary["chart"])
+    else:
+        projects = filterset.qs
+        groups = computed_once(
+            request,
+            ["catalogue-funding-chart", str(projects.order_by().values("pk").query)],
+            lambda: pictures.funding_rows(projects),
+        )
     return {"funding_chart": drawings.draw_funding_chart(groups)}
 
 
-def _map(request, filterset, rows):
+def _map(request, filterset, rows, summary):
     return {"map": pictures.city_map()}
 
 
-def _timeline(request, filterset, rows):
+def _timeline(request, filterset, rows, summary):
     return {"timeline": drawings.timeline(rows)}
 
 

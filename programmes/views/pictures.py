@@ -5,12 +5,7 @@
 from collections import defaultdict
 
 from ..models import City, FundedProject, Participation, Programme
-from ..pictures import drawings
-
-GROUPS = {
-    "category": ("sector__category__code", "sector__category__name"),
-    "programme": ("programme__slug", "programme__name"),
-}
+from ..pictures import drawings, funding
 
 
 def city_network(city):
@@ -36,41 +31,39 @@ def city_map():
 
 def funding_rows(projects):
     """The funding chart's rows for the projects as filtered: 2 grouped queries at any size."""
-    totals = {}
-    for group, (key, label) in GROUPS.items():
-        totals[group] = [
-            {
-                "key": row[key],
-                "label": f"{row[key]} {row[label]}" if group == "category" else row[label],
-                "currency": row["currency"],
-                "count": row["count"],
-                "amount": row["amount"],
-            }
-            for row in projects.totals(key, label)
-        ]
-    return drawings.funding_rows(totals)
+    return funding.funding_rows(projects)
+
+
+# A record's page lists this many of its funded projects (a city of a large catalogue has
+# hundreds) and links to the list of them all; the totals still count every one.
+RELATED_LIMIT = 50
 
 
 def totals_by_currency(projects, rows):
     """Stated amounts of `projects` summed per currency, never converted, with the wordings of
-    `rows` (the same projects, fetched for the page): 1 grouped query."""
+    `rows` (those of the projects shown on the page), and the number of projects: 1 grouped
+    query."""
     stated = defaultdict(list)
     for project in rows:
         if project.amount is not None:
             stated[project.currency].append(project.amount_as_stated)
-    return {
+    grouped = sorted(projects.totals(), key=lambda row: row["currency"] or "")
+    totals = {
         row["currency"]: {
             "amount": row["amount"],
             "count": row["count"],
             "stated": stated[row["currency"]],
         }
-        for row in sorted(projects.totals(), key=lambda row: row["currency"] or "")
+        for row in grouped
         if row["currency"]
     }
+    return totals, sum(row["count"] for row in grouped)
 
 
 def projects_of(**where):
-    """A record's funded projects for its page, and their totals per currency."""
+    """A record's funded projects for its page (the first RELATED_LIMIT), their totals per
+    currency and how many there are: 2 queries at any size."""
     projects = FundedProject.objects.for_list().filter(**where)
-    rows = list(projects)
-    return rows, totals_by_currency(projects, rows)
+    rows = list(projects[:RELATED_LIMIT])
+    totals, count = totals_by_currency(projects, rows)
+    return rows, totals, count

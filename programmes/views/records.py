@@ -40,11 +40,13 @@ def record_page(request, slug, kind, format="html"):
 
 def _city(city):
     milestones = list(models.Milestone.objects.for_list().filter(cities=city))
-    projects, totals = pictures.projects_of(city=city)
+    projects, totals, count = pictures.projects_of(city=city)
     return {
         "programmes": models.Programme.objects.for_city(city),
         "projects": projects,
         "totals": totals,
+        "projects_count": count,
+        "projects_url": reverse("programmes:project-list") + f"?city={city.slug}",
         "awards": models.Award.objects.for_list().filter(recipient=city),
         "milestones": milestones,
         "partners": models.Partner.objects.for_list().filter(city=city),
@@ -68,10 +70,12 @@ def _partner(partner):
 
 def _programme(programme):
     milestones = list(models.Milestone.objects.for_list().filter(programme=programme))
-    projects, totals = pictures.projects_of(programme=programme)
+    projects, totals, count = pictures.projects_of(programme=programme)
     return {
         "projects": projects,
         "totals": totals,
+        "projects_count": count,
+        "projects_url": reverse("programmes:project-list") + f"?programme={programme.slug}",
         "milestones": milestones,
         "network": pictures.programme_network(programme),
         "parts": _programme_parts(programme),

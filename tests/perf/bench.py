@@ -1,20 +1,29 @@
-"""Benchmark: each page type under gunicorn and wrk, cold and warm, against a bare-view ceiling.
+"""Benchmark: each page under granian and wrk, against a bare Django view and against Datasette.
 
-    .venv/bin/python tests/perf/bench.py [--duration 10] [--connections 8]
+    .venv/bin/pip install -e ".[test,bench]"          # wrk: apt-get install -y wrk
+    .venv/bin/python tests/perf/bench.py [--duration 8] [--connections 8]
+    .venv/bin/python tests/perf/bench.py --synthetic sqlite:////path/100k.sqlite3
     .venv/bin/python tests/perf/bench.py --synthetic postgres://postgres@127.0.0.1:5432/NAME
 
-Needs wrk (Debian: apt-get install -y wrk). Loads the real catalogue into a temporary SQLite
-database (timing load_catalogue), serves it with gunicorn (2 workers) on a free loopback port with
-BENCH_CEILING=1, and drives each page with wrk after a short warm-up that lets every worker serve
-it once: with the page cache off (cold: rendered for every request; facet counts from the facet
-cache, and once more without it) and on (warm), each next to the bare view returning a body of the
-page's size through the same server and middleware. --synthetic DATABASE_URL instead measures a
-database filled by `manage.py synthesize` with one client (p95 of the filtered list, with and
-without the facet cache) and counts each page's queries there and on the real catalogue. Not part
-of the test suite (pytest collects only test_*.py).
+Every figure is a ratio measured in the same run, so that the shared machine's load cancels out:
+
+- the ceiling is `catalogue.ceiling`, a bare Django site (three standard middlewares, one view
+  returning a body of the page's size, no database) served by granian with the same flags and
+  workers as the catalogue (`manage.py serve`'s `granian_argv`, 2 workers);
+- Datasette (`datasette serve`, its own uvicorn server) serves the same SQLite file; its table
+  view with facets, its JSON and its row page stand beside the pages that do the same work.
+
+Without --synthetic: the real catalogue is loaded into a temporary SQLite file (timing
+load_catalogue); each page is measured cold (page cache off: rendered for every request, facet
+counts from the cache), then warm (page cache on), each after a warm-up that lets every worker
+serve it once. With --synthetic DATABASE_URL (a database filled by `manage.py synthesize`): every
+list and every list with one filter, with the page and facet caches off (each request is a first
+request), one client, p95; then the warm ratios, the CSV download and `/catalogue.json`, and the
+query counts of each page there and on the real catalogue. Not part of the test suite.
 """
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -26,7 +35,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from programmes.management.commands.serve import granian_argv  # noqa: E402
+
 PYTHON = sys.executable
+BIN = Path(PYTHON).parent
 LUA = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -35,13 +48,20 @@ done = function(summary, latency, requests)
     e.status + e.connect + e.read + e.write + e.timeout))
 end
 """
+# (name, catalogue path, Datasette path doing the same work or None)
 PAGES = [
-    ("home", "/"),
-    ("city page", "/cities/dalian/"),
-    ("filtered projects + facets", "/projects/?sector=14022"),
-    ("source reader", None),
-    ("search", "/search/?q=sewage"),
-    ("JSON list", "/projects.json"),
+    ("home", "/", None),
+    ("city page", "/cities/dalian/", "/catalogue/programmes_city/{city_pk}"),
+    ("city list", "/cities/", "/catalogue/programmes_city?_facet=country"),
+    (
+        "filtered projects + facets",
+        "/projects/?sector=14022",
+        "/catalogue/programmes_fundedproject?sector_id=14022&_facet=sector_id&_facet=city_id"
+        "&_facet=programme_id&_facet=instrument&_facet=status",
+    ),
+    ("source reader", "/sources/{source}/", None),
+    ("search", "/search/?q=sewage", None),
+    ("JSON list", "/projects.json", "/catalogue/programmes_fundedproject.json?_size=50"),
 ]
 COUNT_QUERIES = """
 import json, django
@@ -49,15 +69,36 @@ django.setup()
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from programmes.models import Source
 out = {}
 client = Client()
 for url in json.loads(%r):
-    url = url or Source.objects.first().get_absolute_url()
     with CaptureQueriesContext(connection) as q:
-        status = client.get(url, headers={"host": "127.0.0.1"}).status_code
-    out[url] = [status, len(q)]
+        response = client.get(url, headers={"host": "127.0.0.1"})
+        b"".join(response.streaming_content) if response.streaming else response.content
+    out[url] = [response.status_code, len(q)]
 print(json.dumps(out))
+"""
+LISTS_AND_FILTERS = """
+import json, django
+django.setup()
+from programmes.kinds import KINDS
+from programmes.models import CatalogueVersion, ListSummary
+version = CatalogueVersion.objects.latest()
+urls = []
+for kind in KINDS:
+    base = kind.list_url()
+    urls.append(base)
+    facets = ListSummary.objects.get(version=version, kind=kind.key, param="").data["facets"]
+    for facet in kind.facets:
+        # Its most frequent value: the single filter that matches the most records.
+        values = [str(row[facet.value]) for row in facets[facet.param] if row[facet.value]]
+        if values:
+            urls.append(f"{base}?{facet.param}={values[0]}")
+# Record pages whose size grows with the catalogue: a source of a thousand passages, a city.
+from programmes.models import City, Source
+urls.append(Source.objects.order_by("pk").first().get_absolute_url())
+urls.append(City.objects.order_by("pk").first().get_absolute_url())
+print(json.dumps(urls))
 """
 
 
@@ -78,23 +119,31 @@ def python(env, code):
 
 
 class Server:
-    def __init__(self, env):
+    """granian (the catalogue or the ceiling) or Datasette, on a free loopback port."""
+
+    def __init__(self, env, target="catalogue.wsgi:application", datasette=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        gunicorn = Path(PYTHON).with_name("gunicorn")
+        if datasette:
+            argv = [str(BIN / "datasette"), "serve", datasette, "-p", str(self.port),
+                    "--setting", "default_facet_size", "30", "--setting", "sql_time_limit_ms",
+                    "30000", "--setting", "facet_time_limit_ms", "30000"]  # fmt: skip
+            ready = "/-/versions.json"
+        else:
+            argv = granian_argv(
+                str(BIN / "granian"), "127.0.0.1", str(self.port), "2", ROOT, target
+            )
+            ready = "/_bench/ceiling/1/" if target.startswith("catalogue.ceiling") else "/api/"
         self.process = subprocess.Popen(
-            [gunicorn, "catalogue.wsgi:application", "--workers", "2", "--bind",
-             f"127.0.0.1:{self.port}", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
-        for _ in range(100):
+            argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for _ in range(300):
             try:
-                # Ready when it answers; not the home page, which may be slow on a large catalogue.
-                urllib.request.urlopen(self.base + "/_bench/ceiling/1/", timeout=2)
+                urllib.request.urlopen(self.base + ready, timeout=30)
                 return
             except OSError:
                 time.sleep(0.2)
-        raise SystemExit("gunicorn did not start")
+        raise SystemExit(f"{argv[0]} did not start")
 
     def stop(self):
         self.process.terminate()
@@ -113,104 +162,184 @@ def wrk(url, duration, connections, script):
     return {"rps": requests / (micros / 1e6), "p50": p50 / 1000, "p95": p95 / 1000, "err": errors}
 
 
+def paired(url, other, args, script, rounds=3):
+    """The two URLs in alternating slices of the run, so that a change in the shared machine's
+    load falls on both: requests per second over all slices, the slices' median p50 and p95."""
+    slices = {url: [], other: []}
+    for _ in range(rounds):
+        for u in (url, other):
+            slices[u].append(wrk(u, max(1, args.duration // rounds), args.connections, script))
+
+    def combined(results):
+        middle = sorted(results, key=lambda r: r["p95"])[len(results) // 2]
+        return {
+            "rps": sum(r["rps"] for r in results) / len(results),
+            "p50": sorted(r["p50"] for r in results)[len(results) // 2],
+            "p95": middle["p95"],
+            "err": sum(r["err"] for r in results),
+        }
+
+    return combined(slices[url]), combined(slices[other])
+
+
 def fetch(url):
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with urllib.request.urlopen(url, timeout=120) as response:
         return response.read()
 
 
-def measure(env, pages, args, script, label):
+def row(label, name, result, other=None, other_name="ceiling"):
+    if not result["rps"] or not result["p95"]:
+        print(f"{label:6} {name:34} no answer completed within the run", flush=True)
+        return
+    errors = f", {result['err']} errors" if result["err"] else ""
+    line = (
+        f"{label:6} {name:34} {result['rps']:7.0f} req/s  p50 {result['p50']:7.1f} ms  "
+        f"p95 {result['p95']:7.1f} ms"
+    )
+    if other:
+        line += (
+            f"  | {other_name} {other['rps']:6.0f} req/s  p95 {other['p95']:7.1f} ms  "
+            f"ratio {result['rps'] / other['rps']:5.0%}"
+        )
+    print(line + errors, flush=True)
+
+
+def measure(env, pages, args, script, label, ceiling, datasette=None):
+    """Each page next to the ceiling (a body of the same size) and, where one does the same work,
+    to Datasette; warm-ups first so no worker's first render counts against a page."""
     server = Server(env)
-    rows = []
+    results = []
     try:
-        for name, path in pages:
+        for name, path, ds_path in pages:
             size = len(fetch(server.base + path))
-            ceiling_url = f"{server.base}/_bench/ceiling/{size}/"
-            # Every worker keeps its own local-memory cache and compiles its templates on first
-            # use: let each serve both URLs before measuring, so that a run does not count one
-            # worker's first render (seconds for a large page on a busy machine) against a page.
+            ceiling_url = f"{ceiling.base}/_bench/ceiling/{size}/"
             for url in (server.base + path, ceiling_url):
                 wrk(url, args.warmup, max(args.connections, 4), script)
-            page = wrk(server.base + path, args.duration, args.connections, script)
-            ceiling = wrk(ceiling_url, args.duration, args.connections, script)
-            rows.append((label, name, path, size, page, ceiling))
-            errors = f", {page['err']} errors" if page["err"] else ""
-            print(
-                f"{label:5} {name:28} {page['rps']:8.0f} req/s  p50 {page['p50']:6.1f} ms  "
-                f"p95 {page['p95']:6.1f} ms  | ceiling {ceiling['rps']:6.0f} req/s  "
-                f"ratio {page['rps'] / ceiling['rps']:5.0%}  ({size} B"
-                f"{errors})",
-                flush=True,
-            )
+            page, bare = paired(server.base + path, ceiling_url, args, script)
+            row(label, f"{name} ({size // 1024} KB)", page, bare)
+            results.append((name, page, bare))
+            if datasette and ds_path:
+                wrk(datasette.base + ds_path, args.warmup, args.connections, script)
+                page, ds = paired(server.base + path, datasette.base + ds_path, args, script)
+                row(label, f"{name}: vs Datasette", page, ds, "Datasette")
     finally:
         server.stop()
-    return rows
+    return results
+
+
+def first_requests(env, urls, args, script, downloads=True):
+    """Every URL with the page and facet caches off, one client: each request a first one."""
+    server = Server({**env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"})
+    worst = 0
+    try:
+        for url in urls:
+            fetch(server.base + url)  # each worker's templates compiled before measuring
+            result = wrk(server.base + url, args.first_duration, 1, script)
+            worst = max(worst, result["p95"])
+            row("first", url, result)
+        if not downloads:
+            return
+        started = time.perf_counter()
+        body = fetch(server.base + "/projects.csv")
+        took = time.perf_counter() - started
+        print(f"/projects.csv: {body.count(b'synthetic-project-')} rows, "
+              f"{len(body) / 1e6:.1f} MB in {took:.2f} s", flush=True)  # fmt: skip
+        for attempt in ("first", "second"):
+            started = time.perf_counter()
+            body = fetch(server.base + "/catalogue.json")
+            took = time.perf_counter() - started
+            print(f"/catalogue.json ({attempt}): {len(body) / 1e6:.1f} MB in {took:.2f} s")
+    finally:
+        server.stop()
+        print(f"worst first-request p95: {worst:.1f} ms", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--first-duration", type=int, default=4, help="seconds per first-request")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument(
-        "--warmup", type=int, default=3, help="seconds of load before each measured run"
-    )
+    parser.add_argument("--warmup", type=int, default=3, help="seconds before each measured run")
     parser.add_argument("--synthetic", metavar="DATABASE_URL", help="a synthesized database")
+    parser.add_argument("--skip-cold", action="store_true", help="only warm pages")
+    parser.add_argument(
+        "--skip-downloads", action="store_true", help="not the CSV and the whole download"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)")
+    print(f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()}", flush=True)
 
     tmp = Path(tempfile.mkdtemp(prefix="catalogue-bench-"))
     script = tmp / "report.lua"
     script.write_text(LUA)
+    sqlite_file = tmp / "catalogue.sqlite3"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp}/catalogue.sqlite3",
-        "BENCH_CEILING": "1",
+        "DATABASE_URL": f"sqlite:///{sqlite_file}",
         "ALLOWED_HOSTS": "127.0.0.1",
         "DEBUG": "0",
         "DJANGO_SETTINGS_MODULE": "catalogue.settings",
     }
-    manage(env, "migrate", "--verbosity", "0")
-    took = python(
-        env,
-        "import time, django; django.setup(); from django.conf import settings; "
-        "from programmes.loading.loader import load_catalogue; t = time.perf_counter(); "
-        "load_catalogue(settings.FIXTURES_DIR); print(f'{time.perf_counter() - t:.2f}')",
-    )
-    print(f"load_catalogue: {took.strip()} s", flush=True)
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    slug = python(env, "import django; django.setup(); from programmes.models import Source; "
-                  "print(Source.objects.first().slug)").strip()  # fmt: skip
-    pages = [(name, path or f"/sources/{slug}/") for name, path in PAGES]
-
     if args.synthetic:
-        real = python(env, COUNT_QUERIES % json_urls(pages))
-        synthetic_env = {**env, "DATABASE_URL": args.synthetic}
-        synthetic = python(synthetic_env, COUNT_QUERIES % json_urls(pages[2:3] + pages[5:]))
-        print(f"queries on the real catalogue: {real.strip()}")
-        print(f"queries on the synthetic one:  {synthetic.strip()}")
-        single = argparse.Namespace(duration=args.duration, connections=1, warmup=args.warmup)
-        measure({**synthetic_env, "CACHE_PAGES": "0"}, pages[2:3], single, script, "1-cl")
-        # The same without the facet cache: every request counts every facet anew.
-        uncached = {**synthetic_env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"}
-        measure(uncached, pages[2:3], single, script, "1-cl, facets uncached")
-        return
-    print(f"gunicorn 2 workers, wrk {args.connections} connections, {args.duration} s per run")
-    measure({**env, "CACHE_PAGES": "0"}, pages, args, script, "cold")
-    measure(
-        {**env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"},
-        pages[2:3],
-        args,
-        script,
-        "cold, facets uncached",
+        env["DATABASE_URL"] = args.synthetic
+        if args.synthetic.startswith("sqlite:"):
+            sqlite_file = args.synthetic.removeprefix("sqlite://")
+        else:
+            sqlite_file = None
+    else:
+        manage(env, "migrate", "--verbosity", "0")
+        took = python(
+            env,
+            "import time, django; django.setup(); from django.conf import settings; "
+            "from programmes.loading.loader import load_catalogue; t = time.perf_counter(); "
+            "load_catalogue(settings.FIXTURES_DIR); print(f'{time.perf_counter() - t:.2f}')",
+        )
+        print(f"load_catalogue: {took.strip()} s", flush=True)
+    ids = json.loads(python(env, (
+        "import json, django; django.setup(); from programmes.models import City, Source; "
+        "c = City.objects.order_by('-pk').first() if City.objects.filter(slug='dalian').count() "
+        "== 0 else City.objects.get(slug='dalian'); s = Source.objects.order_by('pk').first(); "
+        "print(json.dumps({'city': c.slug, 'city_pk': c.pk, 'source': s.slug}))"
+    )))  # fmt: skip
+    pages = [
+        (
+            name,
+            path.format(**ids).replace("/cities/dalian/", f"/cities/{ids['city']}/"),
+            ds and ds.format(**ids),
+        )
+        for name, path, ds in PAGES
+    ]
+    ceiling = Server(
+        {**env, "DJANGO_SETTINGS_MODULE": "catalogue.ceiling"}, "catalogue.ceiling:application"
     )
-    measure({**env, "CACHE_PAGES": "1"}, pages, args, script, "warm")
+    datasette = None
+    if sqlite_file and shutil.which(str(BIN / "datasette")):
+        link = tmp / "catalogue.db"  # Datasette names the database after the file
+        if not link.exists():
+            link.symlink_to(sqlite_file)
+        datasette = Server(env, datasette=str(link))
+    try:
+        runs = f"wrk {args.connections} connections, {args.duration} s per run"
+        print(f"granian 2 workers for the catalogue and the ceiling; {runs}", flush=True)
+        if args.synthetic:
+            urls = json.loads(python({**env, "CACHE_FACETS": "0"}, LISTS_AND_FILTERS))
+            first_requests(env, urls, args, script, downloads=not args.skip_downloads)
+            counted = [p for _, p, _ in pages] + ["/projects.csv?sector=14022"]
+            try:
+                print("queries:", python(env, COUNT_QUERIES % json.dumps(counted)).strip())
+            except subprocess.CalledProcessError as exc:  # a page over the statement timeout
+                print("queries: not counted:", exc.stderr.strip().splitlines()[-1])
+        elif not args.skip_cold:
+            measure({**env, "CACHE_PAGES": "0"}, pages, args, script, "cold", ceiling, datasette)
+        measure({**env, "CACHE_PAGES": "1"}, pages, args, script, "warm", ceiling)
+    finally:
+        ceiling.stop()
+        if datasette:
+            datasette.stop()
+    print(f"done {time.strftime('%H:%M')}, load average {os.getloadavg()}")
     shutil.rmtree(tmp, ignore_errors=True)
-
-
-def json_urls(pages):
-    import json
-
-    return json.dumps([path for _, path in pages])
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 HEADER_READ_TIMEOUT_MS = 5000
 
 
-def granian_argv(executable, host, port, workers, working_dir):
+def granian_argv(executable, host, port, workers, working_dir, target="catalogue.wsgi:application"):
     return [
         executable,
         "--interface", "wsgi",
@@ -23,7 +23,7 @@ def granian_argv(executable, host, port, workers, working_dir):
         "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
         "--access-log",
         "--working-dir", str(working_dir),
-        "catalogue.wsgi:application",
+        target,
     ]  # fmt: skip
 
 

@@ -1,0 +1,26 @@
+"""Pages of a list, found by primary key first.
+
+A list's page query joins what its rows show (a project's programme, city, sector and category)
+and sorts by a related column (the programme's name). SQLite's planner then scans the whole table
+and sorts it, although indexes give the order: it reads the programmes by name and each one's
+projects by title only when the query joins nothing else. So the page's primary keys come from
+that lean query (ordered, offset, limited), and its rows from a second one by those keys, with
+every join and prefetch of the page's QuerySet method: two queries at any size.
+"""
+
+from django.core.paginator import Paginator
+
+
+class KeysFirstPaginator(Paginator):
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        position = {key: n for n, key in enumerate(keys)}
+        rows = sorted(
+            self.object_list.filter(pk__in=keys).order_by(), key=lambda row: position[row.pk]
+        )
+        return self._get_page(rows, number, self)

@@ -1,0 +1,101 @@
+"""What every list needs whatever page or sort is asked for, computed once per catalogue version.
+
+A list's facet counts, its funding chart and its number of records depend only on its filters.
+Without filters, or with one filter whose value matches many records (`?status=completed` holds
+a quarter of the projects), counting them at request time reads a large part of the table: on a
+million projects, seconds. So the loader, `load_dump` and `synthesize` store them, in the same
+transaction as the catalogue, as `ListSummary` rows (`models.ListSummary`), each computed by the
+very code the list view runs (the kind's FilterSet, `Facet.rows`, `funding.funding_rows`), so a
+summarised list and a counted one cannot differ. A filter value matching fewer records than
+MIN_ROWS is left to the view: its queries read only those records, through an index.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connections, router
+from django.http import QueryDict
+
+from ..kinds import KINDS
+from ..models import ListSummary
+from ..pictures import funding
+
+MIN_ROWS = 2000
+
+
+def summary(kind, query):
+    """The summary of the kind's list under `query` (a dict of one parameter, or empty)."""
+    data = QueryDict(mutable=True)
+    for param, value in query.items():
+        data[param] = value
+    filterset = kind.filterset(data, queryset=kind.list_queryset())
+    if not filterset.is_valid():
+        return None
+    data = {
+        "count": filterset.qs.count(),
+        "facets": {facet.param: facet.rows(filterset) for facet in kind.facets},
+    }
+    if kind.key == "project":
+        data["chart"] = funding.to_json(funding.funding_rows(filterset.qs))
+    return data
+
+
+def write(version, using="default", min_rows=MIN_ROWS):
+    """Store the summaries of `version` (the catalogue just written, in `using`).
+
+    First the database's statistics are refreshed: without them SQLite's planner scans and sorts
+    the whole projects table for a page of the default order, where the indexes give it
+    directly (the programmes by name, each one's projects by title)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("ANALYZE")
+    rows = []
+    with reading_from(using):
+        for kind in KINDS:
+            unfiltered = summary(kind, {})
+            rows.append(ListSummary(version=version, kind=kind.key, data=unfiltered))
+            for facet in kind.facets:
+                for row in unfiltered["facets"][facet.param]:
+                    value = str(row[facet.value])
+                    if row["n"] < min_rows or value == "":  # a blank is no value to filter by
+                        continue
+                    data = summary(kind, {facet.param: value})
+                    if data is not None:
+                        rows.append(
+                            ListSummary(
+                                version=version,
+                                kind=kind.key,
+                                param=facet.param,
+                                value=value,
+                                data=data,
+                            )
+                        )
+    ListSummary.objects.using(using).bulk_create(rows)
+    return rows
+
+
+class _Only:
+    def __init__(self, alias):
+        self.alias = alias
+
+    def db_for_read(self, model, **hints):
+        return self.alias
+
+    def db_for_write(self, model, **hints):
+        return self.alias
+
+
+@contextmanager
+def reading_from(alias):
+    """The list code queries through the default manager; `synthesize` writes to another
+    database, which the summaries must read."""
+    if alias == "default":
+        yield
+        return
+    saved = router.__dict__.get("routers")
+    router.routers = [_Only(alias)]
+    try:
+        yield
+    finally:
+        if saved is None:
+            del router.routers
+        else:
+            router.routers = saved
