@@ -137,9 +137,12 @@ class CatalogueCacheMiddleware:
                 return finish(headers(rebuild(request, stored), etag, version))
 
         response = self.get_response(request)
-        if response.status_code != 200 or response.streaming:
+        if response.status_code != 200:
             return finish(response)
+        # A streamed download (a whole list as CSV) is not kept, but is validated like a page.
         headers(response, etag, version)
+        if response.streaming:
+            return finish(response)
         if cacheable and request.method == "GET" and not response.has_header("Vary"):
             store(key, response)
         return finish(response)

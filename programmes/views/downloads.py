@@ -4,6 +4,7 @@ catalogue version and then served from the cache."""
 import json
 
 from django.http import HttpResponse
+from django.shortcuts import render
 
 from ..http.caching import document_once
 from ..loading.dump import dump_catalogue
@@ -20,3 +21,18 @@ def catalogue_json(request):
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="catalogue-{name}.json"'
     return response
+
+
+def releases(request):
+    version = getattr(request, "catalogue_version", None)
+    return render(
+        request,
+        "programmes/releases.html",
+        {
+            "version": version,
+            "page_description": (
+                "Citable releases of the city cooperation catalogue: every table as CSV with a "
+                "Frictionless Data Package descriptor, its version, licence and how to cite it."
+            ),
+        },
+    )

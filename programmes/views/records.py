@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from .. import kinds, models
 from ..formats import exports, reader
 from ..pictures import drawings
-from . import pictures
+from . import descriptions, pictures
 from .linked_data import linked_data
 
 
@@ -30,6 +30,7 @@ def record_page(request, slug, kind, format="html"):
     related = RELATED.get(kind.key)
     if related:
         context.update(related(record))
+    context["ld"].description = descriptions.for_record(kind, record, context)
     return render(request, kind.detail_template, context)
 
 
@@ -95,5 +96,6 @@ def home(request):
             "oldest": dated.order_by("date", "title").first(),
             "newest": dated.order_by("-date", "title").first(),
             "map": pictures.city_map(),
+            "page_description": descriptions.for_home(counts),
         },
     )
