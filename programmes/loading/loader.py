@@ -52,6 +52,7 @@ from ..models import (
     Source,
     Statement,
 )
+from . import reference
 
 
 class LoadError(Exception):
@@ -98,7 +99,8 @@ class Plan:
 
 
 def fixtures_version(fixtures_dir):
-    """A hash of every fixture file's name and bytes: the catalogue version."""
+    """A hash of every fixture file's name and bytes and of the reference packages' versions:
+    the catalogue version."""
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(fixtures_dir).rglob("*") if p.is_file()):
         if path.suffix not in (".json", ".txt", ".csv"):
@@ -107,6 +109,8 @@ def fixtures_version(fixtures_dir):
         digest.update(b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
+    # The reference packages' versions too: a new GeoNames or ISO release is a new catalogue.
+    digest.update(f"{reference.GEONAMES}\0{reference.ISO}".encode())
     return digest.hexdigest()
 
 
@@ -545,13 +549,19 @@ class Loader:
             if name not in concrete:
                 raise LoadError(file, where, name, f"{model.__name__} has no such field")
             fields[name] = _convert(model, name, value, (file, where))
+        specs = item.get("evidence")
+        if kind == "city" and isinstance(specs, dict | None):
+            # Coordinates and region from the reference packages, with their evidence.
+            specs = dict(specs or {})
+            for name, message in reference.complete_city(fields, specs):
+                self.problem(LoadError(file, where, name, message))
         evidence, evidence_keys = self.read_evidence(
             path,
             where,
             default_source,
             model,
             {**item, **fields},
-            item.get("evidence"),
+            specs,
         )
         if fields.get("date_inferred") and not _date_interpreted(evidence):
             self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
