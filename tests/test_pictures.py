@@ -473,3 +473,17 @@ def test_it_maps_every_city_with_coordinates_on_the_page(client, url):
     svg = _svg(_page(client, url).content.decode(), "city-map")
     points = {e.get("data-city") for e in _marked(svg, "data-city")}
     assert points == set(City.objects.filter(latitude__isnull=False).values_list("slug", flat=True))
+
+
+def test_the_map_draws_natural_earth_1_10m_where_its_view_is_east_asia():
+    assert pictures.land_source(115.0, 25.0, 137.0, 45.0) == "1:10m"
+    assert pictures.land_source(-20.0, 25.0, 137.0, 45.0) == "1:110m"
+    fine = pictures.land_rings(115.0, 25.0, 137.0, 45.0)
+    assert fine is not pictures.land_rings(-20.0, 25.0, 137.0, 45.0)
+    # The shipped file is the region alone, kept small.
+    assert pictures.FINE_LAND_OUTLINES.stat().st_size < 200_000
+
+
+def test_the_home_map_says_which_outlines_it_draws(client):
+    html = client.get("/").content.decode()
+    assert "Land outlines: Natural Earth 1:10m (public domain)." in html

@@ -23,7 +23,11 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 SVG_NS = "http://www.w3.org/2000/svg"
-LAND_OUTLINES = Path(__file__).resolve().parents[1] / "data" / "land-110m.json"
+DATA = Path(__file__).resolve().parents[1] / "data"
+LAND_OUTLINES = DATA / "land-110m.json"
+# Natural Earth 1:10m clipped to east Asia (`bbox` in the file): drawn wherever the map's view
+# lies inside it, where 1:110m coastlines would be a few crude segments across the picture.
+FINE_LAND_OUTLINES = DATA / "land-10m-east-asia.json"
 
 
 @dataclass
@@ -716,9 +720,30 @@ def draw_funding_chart(groups, id_prefix="funding"):
 
 
 @functools.cache
-def land_rings():
-    """Natural Earth 1:110m land rings as flat [lon, lat, lon, lat, …] lists (public domain)."""
-    return json.loads(LAND_OUTLINES.read_text())["rings"]
+def _outlines(path):
+    return json.loads(path.read_text())
+
+
+def land_rings(west=-180.0, south=-90.0, east=180.0, north=90.0):
+    """Natural Earth land rings as flat [lon, lat, lon, lat, …] lists (public domain): 1:10m
+    where the box lies inside the region the finer file covers, else 1:110m."""
+    fine = _outlines(FINE_LAND_OUTLINES)
+    fw, fs, fe, fn = fine["bbox"]
+    if fw <= west and fs <= south and east <= fe and north <= fn:
+        return fine["rings"]
+    return _outlines(LAND_OUTLINES)["rings"]
+
+
+def land_source(west, south, east, north):
+    """Which outlines the box is drawn with, for the map's caption."""
+    fine = _outlines(FINE_LAND_OUTLINES)
+    fw, fs, fe, fn = fine["bbox"]
+    return "1:10m" if fw <= west and fs <= south and east <= fe and north <= fn else "1:110m"
+
+
+def clip_ring(points, west, south, east, north):
+    """A ring of (lon, lat) points clipped to the box (for build_land_outlines)."""
+    return _clip(list(points), west, south, east, north)
 
 
 def _clip(points, west, south, east, north):
@@ -775,7 +800,7 @@ def _extent(points):
 def _land_path(west, south, east, north, x_scale, y_scale):
     """The land inside the box as one SVG path, cached: the box changes only with the cities."""
     subpaths = []
-    for ring in land_rings():
+    for ring in land_rings(west, south, east, north):
         lons, lats = ring[0::2], ring[1::2]
         if max(lons) < west or min(lons) > east or max(lats) < south or min(lats) > north:
             continue
@@ -892,9 +917,10 @@ def city_map(cities, links, programmes, id_prefix="map"):
             )
         )
     parts.append(_el("g", points, class_="cities"))
+    land_scale = land_source(west, south, east, north)
     parts.append(
         _text(
-            "Land: Natural Earth 1:110m (public domain)",
+            f"Land: Natural Earth {land_scale} (public domain)",
             x=width - 6,
             y=height - 6,
             text_anchor="end",
@@ -916,6 +942,7 @@ def city_map(cities, links, programmes, id_prefix="map"):
         svg,
         [{"city": c, "latitude": c.latitude, "longitude": c.longitude} for c in placed],
         {
+            "land_scale": land_scale,
             "unplaced": unplaced,
             "links": [{"a": a, "b": b, "programmes": p} for (a, b), p in links.items()],
             "links_capped": len(links) >= MAX_LINES,
