@@ -37,6 +37,8 @@ urlpatterns = [
     path("api/openapi.json", api.openapi_json, name="openapi"),
     path("about/transcription/", site.transcription, name="transcription"),
     path("releases/", downloads.releases, name="releases"),
+    path("releases/<str:version>.zip", downloads.release_zip, name="release-zip"),
+    path("datapackage.json", downloads.datapackage_json, name="datapackage"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("sitemap.xml", site.sitemap_xml, name="sitemap"),
 ]

@@ -4,11 +4,13 @@ says to machines and sharing sites (`linked_data`), the related records `RELATED
 kind, and breadcrumbs Home › list › record.
 """
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from .. import kinds, models
 from ..formats import exports, reader
+from ..loading import datapackage
 from ..pictures import drawings
 from . import descriptions, pictures
 from .linked_data import linked_data
@@ -86,6 +88,16 @@ RELATED = {"city": _city, "partner": _partner, "programme": _programme, "source"
 
 def home(request):
     counts = kinds.counts()
+    version = getattr(request, "catalogue_version", None)
+    release = (
+        {
+            "version": version.version[:12],
+            "catalogue_version": version.version,
+            "citation": datapackage.citation_text(version, settings.SITE_URL.rstrip("/")),
+        }
+        if version
+        else None
+    )
     dated = models.Milestone.objects.filter(date__isnull=False)
     return render(
         request,
@@ -97,5 +109,6 @@ def home(request):
             "newest": dated.order_by("-date", "title").first(),
             "map": pictures.city_map(),
             "page_description": descriptions.for_home(counts),
+            "package": release,
         },
     )
