@@ -42,6 +42,7 @@ PAGES = [
     ("timeline", "/milestones/"),
 ]
 FORM_FACTORS = ("desktop", "mobile")
+ATTEMPTS = 3
 
 
 def lighthouse(url, form_factor, report):
@@ -56,7 +57,13 @@ def lighthouse(url, form_factor, report):
     ]
     if form_factor == "desktop":
         command.append("--preset=desktop")
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROME})
+    for attempt in range(1, ATTEMPTS + 1):
+        # On a busy machine Chromium's trace sometimes misses the navigation (NO_NAVSTART).
+        done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROME})
+        if done.returncode == 0:
+            break
+        if attempt == ATTEMPTS:
+            raise SystemExit(f"Lighthouse failed {ATTEMPTS} times on {url} ({form_factor})")
     result = json.loads(report.read_text())
     scores = {c: round(result["categories"][c]["score"] * 100) for c in CATEGORIES}
     failing = [
