@@ -192,6 +192,10 @@ MIDDLEWARE = [
     # Read-only site: anything but GET/HEAD/OPTIONS is 405 before a view or cache sees it.
     "programmes.http.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # HTML, JSON and CSV gzipped for clients that accept it (static files come pre-compressed from
+    # WhiteNoise, above). BREACH needs a secret reflected beside attacker-chosen text in a
+    # compressed body; these pages carry none: no sessions, cookies, CSRF tokens or accounts.
+    "django.middleware.gzip.GZipMiddleware",
     # Non-UTF-8, over-long, control characters, repeated single values: 400 before the cache.
     "programmes.http.middleware.QueryStringMiddleware",
     # 304s and cached pages keyed to the catalogue version, before any view renders.

@@ -299,7 +299,7 @@ KINDS = (
             ("Instrument", ""),
             ("Amount as stated", "amount"),
             ("Status", ""),
-            ("Source passage", ""),
+            ("Named in the source", ""),
         ),
         export_method="for_export",
         export_fields=exports.project_fields,

@@ -193,10 +193,11 @@ class AwardQuerySet(models.QuerySet):
 
 class FundedProjectQuerySet(models.QuerySet):
     def for_list(self):
-        """The HTML list: each row shows only its shortest cited passage."""
+        """The HTML list: each row shows the passage that names its project (the evidence of its
+        title), so every cited passage of the page's rows comes in one query."""
         return self.select_related(
             "programme", "city", "sector", "sector__category"
-        ).prefetch_related(_shortest_passage())
+        ).prefetch_related(_passages())
 
     def for_export(self):
         """The JSON and CSV lists: every citation and every funder of each row."""

@@ -4,7 +4,7 @@ record pages and their twins; `views/lists.py` and `views/records.py` answer the
 from django.urls import path
 
 from .kinds import KINDS
-from .views import api, downloads, lists, records, search, share
+from .views import api, downloads, lists, records, search, share, site
 
 app_name = "programmes"
 
@@ -35,4 +35,10 @@ urlpatterns = [
     path("catalogue.json", downloads.catalogue_json, name="catalogue-json"),
     path("api/", api.api_page, name="api"),
     path("api/openapi.json", api.openapi_json, name="openapi"),
+    path("about/transcription/", site.transcription, name="transcription"),
+    path("releases/", downloads.releases, name="releases"),
+    path("releases/<str:version>.zip", downloads.release_zip, name="release-zip"),
+    path("datapackage.json", downloads.datapackage_json, name="datapackage"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    path("sitemap.xml", site.sitemap_xml, name="sitemap"),
 ]

@@ -196,7 +196,7 @@ def _break_source_parent(doc):
 
 
 def _break_country(doc):
-    doc["records"][0]["country"] = "XX"
+    next(r for r in doc["records"] if r.get("model") == "partner")["country"] = "XX"
     return doc
 
 

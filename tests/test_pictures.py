@@ -150,15 +150,24 @@ def test_it_draws_dalians_two_partner_cities_and_eight_organisations():
     assert len(nodes) == 10
 
 
+def _words(text):
+    """A label's words, over all its lines."""
+    return " ".join(text.itertext())
+
+
 def test_it_labels_each_edge_with_the_programme_and_the_role():
     svg = _city_network("dalian")
     jica = next(e for e in _marked(svg, "data-edge") if e.get("data-edge") == "partner:jica")
     assert jica.find(f"{SVG}title").text.endswith("Dalian Environmental Model Zone: funder")
     node = next(e for e in _marked(svg, "data-node") if e.get("data-node") == "partner:jica")
-    labels = [t.text for t in node.iter(f"{SVG}text") if t.get("class") == "edge-label"]
+    labels = [
+        " ".join(t.itertext()) for t in node.iter(f"{SVG}text") if t.get("class") == "edge-label"
+    ]
     assert labels == ["P2 funder"]  # P1 is Dalian's model city project, by name
     kita = next(e for e in _marked(svg, "data-node") if e.get("data-node") == "partner:kita")
-    labels = [t.text for t in kita.iter(f"{SVG}text") if t.get("class") == "edge-label"]
+    labels = [
+        " ".join(t.itertext()) for t in kita.iter(f"{SVG}text") if t.get("class") == "edge-label"
+    ]
     assert labels == ["P2 implementer, proposer"]
 
 
@@ -192,6 +201,8 @@ def test_it_lays_out_3_to_50_nodes_apart_and_inside_the_picture(n_cities, n_orga
     _, _, width, height = map(float, svg.get("viewBox").split())
     centres = []
     for shape in itertools.chain(svg.iter(f"{SVG}circle"), svg.iter(f"{SVG}rect")):
+        if shape.get("class") == "label-plate":  # behind a label, not a node
+            continue
         if shape.tag.endswith("circle"):
             centres.append((float(shape.get("cx")), float(shape.get("cy"))))
         else:
@@ -462,3 +473,17 @@ def test_it_maps_every_city_with_coordinates_on_the_page(client, url):
     svg = _svg(_page(client, url).content.decode(), "city-map")
     points = {e.get("data-city") for e in _marked(svg, "data-city")}
     assert points == set(City.objects.filter(latitude__isnull=False).values_list("slug", flat=True))
+
+
+def test_the_map_draws_natural_earth_1_10m_where_its_view_is_east_asia():
+    assert pictures.land_source(115.0, 25.0, 137.0, 45.0) == "1:10m"
+    assert pictures.land_source(-20.0, 25.0, 137.0, 45.0) == "1:110m"
+    fine = pictures.land_rings(115.0, 25.0, 137.0, 45.0)
+    assert fine is not pictures.land_rings(-20.0, 25.0, 137.0, 45.0)
+    # The shipped file is the region alone, kept small.
+    assert pictures.FINE_LAND_OUTLINES.stat().st_size < 200_000
+
+
+def test_the_home_map_says_which_outlines_it_draws(client):
+    html = client.get("/").content.decode()
+    assert "Land outlines: Natural Earth 1:10m (public domain)." in html

@@ -58,6 +58,8 @@ def city_fields(record):
         "native_name": record.native_name,
         "country": record.country,
         "region": record.region,
+        "subdivision": record.subdivision,
+        "geonames_id": record.geonames_id,
         "latitude": _amount(record.latitude),
         "longitude": _amount(record.longitude),
     }

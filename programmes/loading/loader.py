@@ -52,7 +52,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import summaries
+from . import reference, summaries
 from .dump import MALFORMED, content_version, dump_tables
 
 
@@ -617,13 +617,19 @@ class Loader:
             if name not in concrete:
                 raise LoadError(file, where, name, f"{model.__name__} has no such field")
             fields[name] = _convert(model, name, value, (file, where))
+        specs = item.get("evidence")
+        if kind == "city" and isinstance(specs, dict | None):
+            # Coordinates and region from the reference packages, with their evidence.
+            specs = dict(specs or {})
+            for name, message in reference.complete_city(fields, specs):
+                self.problem(LoadError(file, where, name, message))
         evidence, evidence_keys = self.read_evidence(
             path,
             where,
             default_source,
             model,
             {**item, **fields},
-            item.get("evidence"),
+            specs,
         )
         if fields.get("date_inferred") and not _date_interpreted(evidence):
             self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))

@@ -13,6 +13,7 @@ import html
 import itertools
 import json
 import math
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +23,11 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 SVG_NS = "http://www.w3.org/2000/svg"
-LAND_OUTLINES = Path(__file__).resolve().parents[1] / "data" / "land-110m.json"
+DATA = Path(__file__).resolve().parents[1] / "data"
+LAND_OUTLINES = DATA / "land-110m.json"
+# Natural Earth 1:10m clipped to east Asia (`bbox` in the file): drawn wherever the map's view
+# lies inside it, where 1:110m coastlines would be a few crude segments across the picture.
+FINE_LAND_OUTLINES = DATA / "land-10m-east-asia.json"
 
 
 @dataclass
@@ -78,8 +83,39 @@ def _title(content):
     return _el("title", escape(content))
 
 
-def _short(text, limit):
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+def _wrap(text, chars):
+    """A label as whole words on lines of about `chars` characters: never cut short."""
+    return textwrap.wrap(str(text), chars, break_long_words=False) or [""]
+
+
+# The average advance of a character at the pictures' 12 px type (system sans-serif), for the
+# plates that keep edges from crossing a label.
+CHAR_WIDTH = 0.58
+
+
+def _label(lines, x, y, anchor="start", size=12.0, plate=False, **attrs):
+    """Lines of text from (x, y), the first line's baseline, each under the last; with `plate`,
+    a paper-coloured plate behind them so no line of the picture runs through the words."""
+    line_h = size * 1.2
+    spans = "".join(
+        _el("tspan", escape(line), x=float(x), dy=0.0 if i == 0 else line_h)
+        for i, line in enumerate(lines)
+    )
+    text = _el("text", spans, x=float(x), y=float(y), text_anchor=anchor, **attrs)
+    if not plate:
+        return text
+    width = max(len(line) for line in lines) * size * CHAR_WIDTH + 6
+    left = {"start": x - 3, "middle": x - width / 2, "end": x - width + 3}[anchor]
+    box = _el(
+        "rect",
+        x=float(left),
+        y=float(y - size),
+        width=float(width),
+        height=float(line_h * len(lines) + 4),
+        rx=3.0,
+        class_="label-plate",
+    )
+    return box + text
 
 
 def _svg(css_class, id_prefix, title, description, width, height, body):
@@ -176,23 +212,26 @@ def _node_markup(node, angle, radius, centre, tie_text, rotate):
         lx, ly = cx + (radius + 14) * math.cos(angle), cy + (radius + 14) * math.sin(angle)
         transform = f"rotate({_num(degrees + 180 if left else degrees)} {_num(lx)} {_num(ly)})"
         anchor = "end" if left else "start"
-        label = _text(
-            _short(node.label, 30), x=lx, y=ly - 1, text_anchor=anchor, transform=transform
-        )
-        ties = _text(
-            _short(tie_text, 44),
-            x=lx,
-            y=ly + 10,
-            text_anchor=anchor,
+        # Along the radius, beyond the node: no edge runs there, and the words stay whole.
+        label = _el(
+            "g",
+            _label([node.label], lx, ly - 1, anchor, plate=True)
+            + _label([tie_text], lx, ly + 10, anchor, size=10.0, class_="edge-label"),
             transform=transform,
-            class_="edge-label",
         )
+        ties = ""
     else:
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
         lx = x + (14 * cos if abs(cos) >= 0.3 else 0)
-        ly = y + (22 if math.sin(angle) > 0.3 else (-24 if math.sin(angle) < -0.3 else 0))
-        label = _text(_short(node.label, 30), x=lx, y=ly, text_anchor=anchor)
-        ties = _text(_short(tie_text, 44), x=lx, y=ly + 13, text_anchor=anchor, class_="edge-label")
+        names, roles = _wrap(node.label, 24), _wrap(tie_text, 30)
+        height = 14.4 * len(names) + 12 * len(roles)
+        sin = math.sin(angle)
+        # Below a node in the lower half, above one in the upper half, beside one at the sides.
+        ly = y + (22 if sin > 0.3 else (-10 - height if sin < -0.3 else 4 - height / 2))
+        label = _label(names, lx, ly, anchor, plate=True)
+        ties = _label(
+            roles, lx, ly + 14.4 * len(names), anchor, size=10.0, plate=True, class_="edge-label"
+        )
     return _el(
         "a",
         [_title(f"{node.name}: {tie_text}"), shape, label, ties],
@@ -261,7 +300,7 @@ def _network(nodes, centre_node, programme_keys, id_prefix, title, description):
         [
             _title(centre_node.name),
             centre_shape,
-            _text(_short(centre_node.label, 40), x=float(cx), y=cy + 32.0, text_anchor="middle"),
+            _label(_wrap(centre_node.label, 30), cx, cy + 32.0, "middle", plate=True),
         ],
         href=centre_node.url,
         class_=f"node node-centre node-{centre_node.kind}",
@@ -396,7 +435,10 @@ def timeline(milestones, id_prefix="timeline"):
     def x_of(year_fraction):
         return plot_x + (year_fraction - first) / (last - first) * plot_w
 
-    height = top + max(len(dated), 1) * row_h + 20
+    # Each title whole, on as many lines as it needs; a row is as tall as its title.
+    titles = [_wrap(m.title, 44) for m in dated]
+    heights = [max(row_h, 14.4 * len(lines) + 9.6) for lines in titles]
+    height = top + (sum(heights) if dated else row_h) + 20
     parts = [_legend(10)]
     grid = []
     for year in _year_ticks(first, last) if dated else []:
@@ -408,8 +450,11 @@ def timeline(milestones, id_prefix="timeline"):
         parts.append(_text("No dated milestones.", x=float(plot_x), y=top + 16.0))
 
     rows = []
+    row_top = top
     for i, m in enumerate(dated):
-        y = top + i * row_h + row_h / 2
+        y = row_top + heights[i] / 2
+        row_top += heights[i]
+        lines = titles[i]
         start = x_of(_fraction_of_year(m.date))
         end = x_of(_fraction_of_year(m.date_end + datetime.timedelta(days=1)))
         is_span = m.date_precision != "day"
@@ -447,7 +492,7 @@ def timeline(milestones, id_prefix="timeline"):
                 "a",
                 [
                     _title(f"{m.title} — {kind}, {when}; as stated: “{m.date_as_stated}”"),
-                    _text(_short(m.title, 42), x=float(label_w), y=y + 4, text_anchor="end"),
+                    _label(lines, label_w, y + 4 - 7.2 * (len(lines) - 1), "end"),
                     *shapes,
                     _mark_date(when, start, tip, y, width),
                 ],
@@ -586,7 +631,10 @@ def _bar_section(title, rows, value_of, display_of, y, data_of):
     for row in rows:
         value = value_of(row)
         w = max(float(value) / float(biggest) * bar_w, 2.0)
-        label = _text(_short(row.label, 46), x=float(label_w), y=y + 17.0, text_anchor="end")
+        lines = _wrap(row.label, 46)
+        extra = 14.4 * (len(lines) - 1)
+        y += extra / 2
+        label = _label(lines, label_w, y + 17.0 - extra / 2, "end")
         bar = [
             _title(f"{row.label}: {display_of(row)}"),
             label,
@@ -598,7 +646,7 @@ def _bar_section(title, rows, value_of, display_of, y, data_of):
             out.append(_el("a", bar, href=row.url, **attrs))
         else:
             out.append(_el("g", bar, **attrs))
-        y += row_h
+        y += row_h + extra / 2
     return out, y + 12
 
 
@@ -672,9 +720,30 @@ def draw_funding_chart(groups, id_prefix="funding"):
 
 
 @functools.cache
-def land_rings():
-    """Natural Earth 1:110m land rings as flat [lon, lat, lon, lat, …] lists (public domain)."""
-    return json.loads(LAND_OUTLINES.read_text())["rings"]
+def _outlines(path):
+    return json.loads(path.read_text())
+
+
+def land_rings(west=-180.0, south=-90.0, east=180.0, north=90.0):
+    """Natural Earth land rings as flat [lon, lat, lon, lat, …] lists (public domain): 1:10m
+    where the box lies inside the region the finer file covers, else 1:110m."""
+    fine = _outlines(FINE_LAND_OUTLINES)
+    fw, fs, fe, fn = fine["bbox"]
+    if fw <= west and fs <= south and east <= fe and north <= fn:
+        return fine["rings"]
+    return _outlines(LAND_OUTLINES)["rings"]
+
+
+def land_source(west, south, east, north):
+    """Which outlines the box is drawn with, for the map's caption."""
+    fine = _outlines(FINE_LAND_OUTLINES)
+    fw, fs, fe, fn = fine["bbox"]
+    return "1:10m" if fw <= west and fs <= south and east <= fe and north <= fn else "1:110m"
+
+
+def clip_ring(points, west, south, east, north):
+    """A ring of (lon, lat) points clipped to the box (for build_land_outlines)."""
+    return _clip(list(points), west, south, east, north)
 
 
 def _clip(points, west, south, east, north):
@@ -731,7 +800,7 @@ def _extent(points):
 def _land_path(west, south, east, north, x_scale, y_scale):
     """The land inside the box as one SVG path, cached: the box changes only with the cities."""
     subpaths = []
-    for ring in land_rings():
+    for ring in land_rings(west, south, east, north):
         lons, lats = ring[0::2], ring[1::2]
         if max(lons) < west or min(lons) > east or max(lats) < south or min(lats) > north:
             continue
@@ -848,9 +917,10 @@ def city_map(cities, links, programmes, id_prefix="map"):
             )
         )
     parts.append(_el("g", points, class_="cities"))
+    land_scale = land_source(west, south, east, north)
     parts.append(
         _text(
-            "Land: Natural Earth 1:110m (public domain)",
+            f"Land: Natural Earth {land_scale} (public domain)",
             x=width - 6,
             y=height - 6,
             text_anchor="end",
@@ -872,6 +942,7 @@ def city_map(cities, links, programmes, id_prefix="map"):
         svg,
         [{"city": c, "latitude": c.latitude, "longitude": c.longitude} for c in placed],
         {
+            "land_scale": land_scale,
             "unplaced": unplaced,
             "links": [{"a": a, "b": b, "programmes": p} for (a, b), p in links.items()],
             "links_capped": len(links) >= MAX_LINES,

@@ -27,5 +27,13 @@ def api_page(request):
     return render(
         request,
         "programmes/api.html",
-        {"spec": spec, "groups": endpoints(spec), "base_url": spec["servers"][0]["url"]},
+        {
+            "spec": spec,
+            "groups": endpoints(spec),
+            "base_url": spec["servers"][0]["url"],
+            "page_description": (
+                "The city cooperation catalogue as data: every list as JSON and CSV with its "
+                "page's filters, every record as JSON, citations as W3C Web Annotations."
+            ),
+        },
     )

@@ -1,9 +1,11 @@
-"""`/catalogue.json`: the whole catalogue in the shape of `programmes.loading.dump`, written once
-per catalogue version to a file under DOWNLOADS_DIR (default `var/downloads/`) and then served
-from it: a request reads the file, so the download costs neither memory nor the page cache,
-whatever the catalogue's size. The file is written whole or not at all (a temporary file renamed
-into place), by whichever request first asks for a version; files of other versions are removed.
-Should the folder not be writable, the download is built for that request in memory."""
+"""The catalogue to take away. `/catalogue.json` (the shape of `programmes.loading.dump`) is
+written once per catalogue version to a file under DOWNLOADS_DIR (default `var/downloads/`) and
+then served from it: a request reads the file, so the download costs neither memory nor the page
+cache, whatever the catalogue's size. The file is written whole or not at all (a temporary file
+renamed into place), by whichever request first asks for a version; files of other versions are
+removed. Should the folder not be writable, the download is built for that request in memory.
+The Frictionless Data Package of the current version (`/datapackage.json`,
+`/releases/<version>.zip`) and `/releases/` are built once per version and kept in the cache."""
 
 import contextlib
 import json
@@ -13,8 +15,11 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
 
+from ..http.caching import document_once
+from ..loading import datapackage
 from ..loading.dump import dump_catalogue
 
 logger = logging.getLogger(__name__)
@@ -70,3 +75,56 @@ def catalogue_json(request):
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = disposition
     return response
+
+
+def _package(request):
+    version = request.catalogue_version
+    return document_once(
+        request,
+        ["catalogue-datapackage"],
+        lambda: datapackage.build(version, settings.SITE_URL.rstrip("/")),
+    )
+
+
+def _current(request):
+    version = getattr(request, "catalogue_version", None)
+    if version is None:
+        raise Http404("no catalogue is loaded")
+    return version
+
+
+def datapackage_json(request):
+    """The release's descriptor; its resources' paths are relative to the release archive."""
+    _current(request)
+    return HttpResponse(
+        _package(request)["datapackage.json"], content_type="application/json; charset=utf-8"
+    )
+
+
+def release_zip(request, version):
+    """The release of this catalogue version as one archive; an older version is not kept here."""
+    current = _current(request)
+    if version != current.version[:12]:
+        raise Http404("only the current catalogue version is served")
+    response = HttpResponse(datapackage.zipped(_package(request)), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="city-cooperation-catalogue-{version}.zip"'
+    )
+    return response
+
+
+def releases(request):
+    version = getattr(request, "catalogue_version", None)
+    package = json.loads(_package(request)["datapackage.json"]) if version else None
+    return render(
+        request,
+        "programmes/releases.html",
+        {
+            "version": version,
+            "package": package,
+            "page_description": (
+                "Citable releases of the city cooperation catalogue: every table as CSV with a "
+                "Frictionless Data Package descriptor, its version, licence and how to cite it."
+            ),
+        },
+    )

@@ -26,7 +26,7 @@ from ..lists.parameters import (
 )
 from ..models import ListSummary
 from ..pictures import drawings, funding
-from . import pictures
+from . import descriptions, pictures
 
 
 @dataclass
@@ -93,7 +93,11 @@ def list_page(request, kind, format="html"):
         "page_links": page_links(page, pairs),
         "json_url": _twin(request, ".json", pairs),
         "csv_url": _twin(request, ".csv", [(k, v) for k, v in pairs if k not in PAGE_PARAMETERS]),
+        "page_description": descriptions.for_list(kind, page.paginator.count, description),
     }
+    if kind.key in NAMED_ROWS:
+        for row in rows:
+            row.naming = naming_passage(row, kind.title_field)
     picture = PICTURES.get(kind.key)
     if picture:
         context.update(picture(request, filterset, rows, summary))
@@ -130,6 +134,23 @@ def _facet_rows(request, facet, filterset, summary):
     if rows is not None:
         return rows
     return computed_once(request, facet.cache_key(filterset), lambda: facet.rows(filterset))
+
+
+# --- the words that name each row --------------------------------------------------------------
+
+# Lists whose rows show the words of the source naming the record rather than its shortest
+# passage: the nine projects of one sentence share that sentence's opening words, not their names.
+NAMED_ROWS = {"project"}
+
+
+def naming_passage(record, field):
+    """The passage the record's `field` (its title) rests on, from the prefetched passages; without
+    evidence for it, the record's longest passage (the shortest is often a shared preamble)."""
+    evidence = record.evidence_for(field)
+    if evidence and evidence.passages:
+        return min(evidence.passages, key=lambda p: len(p.quote))
+    passages = list(record.passages.all())
+    return max(passages, key=lambda p: len(p.quote)) if passages else None
 
 
 # --- the pictures some lists draw: kind key -> context ------------------------------------------

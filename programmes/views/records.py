@@ -4,15 +4,17 @@ says to machines and sharing sites (`linked_data`), the related records `RELATED
 kind, and breadcrumbs Home › list › record.
 """
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from .. import kinds, models
 from ..formats import exports, reader
+from ..loading import datapackage
 from ..pictures import drawings
 from ..querysets import CITING
-from . import pictures
+from . import descriptions, pictures
 from .linked_data import linked_data
 
 
@@ -32,6 +34,7 @@ def record_page(request, slug, kind, format="html"):
     related = RELATED.get(kind.key)
     if related:
         context.update(related(record))
+    context["ld"].description = descriptions.for_record(kind, record, context)
     return render(request, kind.detail_template, context)
 
 
@@ -146,6 +149,16 @@ RELATED = {"city": _city, "partner": _partner, "programme": _programme, "source"
 
 def home(request):
     counts = kinds.counts()
+    version = getattr(request, "catalogue_version", None)
+    release = (
+        {
+            "version": version.version[:12],
+            "catalogue_version": version.version,
+            "citation": datapackage.citation_text(version, settings.SITE_URL.rstrip("/")),
+        }
+        if version
+        else None
+    )
     dated = models.Milestone.objects.filter(date__isnull=False)
     return render(
         request,
@@ -156,5 +169,7 @@ def home(request):
             "oldest": dated.order_by("date", "title").first(),
             "newest": dated.order_by("-date", "title").first(),
             "map": pictures.city_map(),
+            "page_description": descriptions.for_home(counts),
+            "package": release,
         },
     )

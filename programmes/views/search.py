@@ -41,7 +41,17 @@ def search_page(request):
     return render(
         request,
         "programmes/search.html",
-        {"search_query": q, "results": results},
+        {
+            "search_query": q,
+            "results": results,
+            "page_description": (
+                f"Cities, programmes, funded projects, partners and source passages matching “{q}” "
+                "in the city cooperation catalogue."
+                if q
+                else "Search every record of the city cooperation catalogue and the full text "
+                "of its sources."
+            ),
+        },
     )
 
 

@@ -1,0 +1,218 @@
+"""The catalogue as a Frictionless Data Package: one CSV per table of the dump and a
+`datapackage.json` that describes them — field types, primary and foreign keys, licence, the
+catalogue version, the source documents' SHA-256 and how to cite the release.
+
+Built from `dump.dump_catalogue()`, so the package holds exactly what `/catalogue.json` holds.
+A reference to another row is its natural key (a slug, a code, a passage id), as in the dump; a
+many-to-many field or a row's citations is a JSON array of those, and a JSON object field
+(evidence, interpretations) is JSON text, as Table Schema's `array` and `object` types read them.
+"""
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import zipfile
+
+from django.db import models
+
+from ..kinds import BY_MODEL
+from ..models import Passage, Sector, SectorCategory
+from .dump import CITATIONS, TABLES, _fields, _m2m_name, dump_catalogue
+
+PROFILE = "tabular-data-package"
+TITLE = "City cooperation catalogue"
+DESCRIPTION = (
+    "City-to-city environmental-cooperation programmes — who cooperated with whom, what was "
+    "funded, for how much, in which sector and when — each value with the passage of the source "
+    "document that states it or the catalogue's note on how it was derived."
+)
+# The catalogue's own work (its records, evidence notes and classification) is offered under
+# this licence; the quoted source texts remain their authors' and publishers'.
+LICENCE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0",
+}
+SOURCE_TERMS = (
+    "The texts of the source documents are reproduced for citation; their authors' and "
+    "publishers' terms apply to them."
+)
+
+TYPES = [
+    (models.BooleanField, "boolean"),
+    (models.DateTimeField, "datetime"),
+    (models.DateField, "date"),
+    (models.DecimalField, "number"),
+    ((models.IntegerField, models.PositiveIntegerField, models.AutoField), "integer"),
+    (models.JSONField, "object"),
+]
+
+
+def _key_field(model):
+    if model in (Sector, SectorCategory):
+        return "code"
+    if model is Passage:
+        return "id"
+    return "slug" if any(f.name == "slug" for f in model._meta.fields) else None
+
+
+def _type(field):
+    if field.is_relation:  # a slug, a code or a passage id
+        return "string"
+    for classes, name in TYPES:
+        if isinstance(field, classes):
+            return name
+    return "string"
+
+
+def schema(name, model):
+    """The Table Schema of one table: its fields in the dump's order, keys and references."""
+    fields, foreign_keys = [], []
+    if model is Passage:
+        fields.append({"name": "id", "type": "string", "description": "source slug:start-end"})
+    for f in _fields(model):
+        entry = {"name": f.name, "type": _type(f)}
+        text = str(getattr(f, "help_text", "") or "")
+        if text:
+            entry["description"] = text
+        if not f.null and not f.blank and not f.is_relation and f.name != "interpretations":
+            entry["constraints"] = {"required": True}
+        fields.append(entry)
+        if f.is_relation:
+            target = f.related_model
+            foreign_keys.append(
+                {
+                    "fields": f.name,
+                    "reference": {
+                        "resource": _resource_name(target),
+                        "fields": _key_field(target),
+                    },
+                }
+            )
+    for f in model._meta.many_to_many:
+        fields.append(
+            {
+                "name": _m2m_name(f),
+                "type": "array",
+                "description": (
+                    "ids of the passages (table passages) that state this record"
+                    if _m2m_name(f) == CITATIONS
+                    else f"keys of rows of {_resource_name(f.related_model)}"
+                ),
+            }
+        )
+    data = {"fields": fields}
+    key = _key_field(model)
+    if key:
+        data["primaryKey"] = key
+    if foreign_keys:
+        data["foreignKeys"] = foreign_keys
+    return data
+
+
+def _resource_name(model):
+    return next(name for name, m in TABLES.items() if m is model).replace("_", "-")
+
+
+def _cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def table_csv(rows, fields):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([_cell(row.get(name)) for name in fields])
+    return out.getvalue().encode()
+
+
+def build(version, site_url):
+    """{file name: bytes} of the package: every table's CSV and `datapackage.json`."""
+    dump = dump_catalogue(version)
+    files, resources = {}, []
+    for name, model in TABLES.items():
+        table = schema(name, model)
+        for f in table["fields"]:
+            if f["type"] == "object":
+                # A JSON field holds an object or a list; say which from what this table holds.
+                values = [row.get(f["name"]) for row in dump[name]]
+                if values and all(isinstance(v, list) for v in values):
+                    f["type"] = "array"
+        body = table_csv(dump[name], [f["name"] for f in table["fields"]])
+        path = f"data/{name.replace('_', '-')}.csv"
+        files[path] = body
+        kind = BY_MODEL.get(model)
+        resource = {
+            "name": _resource_name(model),
+            "path": path,
+            "title": kind.title if kind else name.replace("_", " ").capitalize(),
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "bytes": len(body),
+            "hash": f"sha256:{hashlib.sha256(body).hexdigest()}",
+            "schema": table,
+        }
+        if model.__name__ == "Source":
+            resource["description"] = SOURCE_TERMS
+        resources.append(resource)
+    files["datapackage.json"] = json.dumps(
+        descriptor(version, site_url, dump, resources), ensure_ascii=False, indent=1
+    ).encode()
+    return files
+
+
+def descriptor(version, site_url, dump, resources):
+    short = version.version[:12]
+    created = version.loaded_at.astimezone(datetime.UTC).replace(microsecond=0)
+    return {
+        "profile": PROFILE,
+        "name": "city-cooperation-catalogue",
+        "id": f"{site_url}/releases/{short}/",
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "version": short,
+        "catalogue_version": version.version,
+        "created": created.isoformat().replace("+00:00", "Z"),
+        "homepage": f"{site_url}/",
+        "licenses": [LICENCE],
+        "citation": citation_text(version, site_url),
+        "sources": [
+            {
+                "title": source["title"],
+                "path": f"{site_url}/sources/{source['slug']}/",
+                "description": f"SHA-256 {source['sha256']} of its text ({source['filename']})",
+            }
+            for source in dump["sources"]
+        ],
+        "keywords": ["city-to-city cooperation", "environment", "development finance"],
+        "resources": resources,
+    }
+
+
+def citation_text(version, site_url):
+    return (
+        f"{TITLE}, version {version.version[:12]} ({version.loaded_at:%Y-%m-%d}). "
+        f"{site_url}/releases/{version.version[:12]}/"
+    )
+
+
+def zipped(files):
+    """The package as one zip archive (deterministic: fixed order and timestamps)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, files[name])
+    return out.getvalue()

@@ -1,0 +1,86 @@
+"""The release: a Frictionless Data Package of the catalogue that validates, names its version,
+licence and sources, and is served as the same descriptor and one archive per version."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from frictionless import Package
+
+from programmes import kinds
+from programmes.models import CatalogueVersion, Source
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def exported(tmp_path):
+    call_command("export_datapackage", str(tmp_path), stdout=io.StringIO())
+    return tmp_path
+
+
+def _descriptor(directory):
+    return json.loads((directory / "datapackage.json").read_text())
+
+
+def test_frictionless_validate_passes_on_the_exported_package(exported):
+    report = Package(str(exported / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+def test_it_has_a_resource_per_record_kind_the_passages_and_the_sources(exported):
+    names = {r["name"] for r in _descriptor(exported)["resources"]}
+    expected = {kind.dump_key.replace("_", "-") for kind in kinds.KINDS}
+    assert expected | {"passages", "sources", "participations", "sectors"} <= names
+
+
+def test_it_names_keys_types_and_references(exported):
+    resources = {r["name"]: r for r in _descriptor(exported)["resources"]}
+    projects = resources["funded-projects"]["schema"]
+    assert projects["primaryKey"] == "slug"
+    types = {f["name"]: f["type"] for f in projects["fields"]}
+    assert types["amount"] == "number" and types["citations"] == "array"
+    assert {"fields": "city", "reference": {"resource": "cities", "fields": "slug"}} in projects[
+        "foreignKeys"
+    ]
+    assert resources["passages"]["schema"]["primaryKey"] == "id"
+    assert resources["sectors"]["schema"]["primaryKey"] == "code"
+
+
+def test_it_names_the_version_the_licence_and_each_sources_sha256(exported):
+    descriptor = _descriptor(exported)
+    version = CatalogueVersion.objects.current()
+    assert descriptor["version"] == version.version[:12]
+    assert descriptor["catalogue_version"] == version.version
+    assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
+    assert version.version[:12] in descriptor["citation"]
+    described = " ".join(s["description"] for s in descriptor["sources"])
+    for source in Source.objects.all():
+        assert source.sha256 in described
+
+
+def test_the_site_serves_the_same_descriptor_and_the_release_archive(client, exported):
+    served = client.get("/datapackage.json").json()
+    assert served == _descriptor(exported)
+    archive = client.get(f"/releases/{served['version']}.zip")
+    assert archive["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
+        assert json.loads(z.read("datapackage.json")) == served
+        for resource in served["resources"]:
+            assert z.read(resource["path"]) == (exported / resource["path"]).read_bytes()
+
+
+def test_an_other_versions_archive_is_not_found(client):
+    assert client.get("/releases/000000000000.zip").status_code == 404
+
+
+def test_the_home_page_says_how_to_cite_the_dataset_and_its_version(client):
+    html = client.get("/").content.decode()
+    version = CatalogueVersion.objects.current().version[:12]
+    assert "Cite this dataset" in html
+    assert f"City cooperation catalogue, version {version}" in html
