@@ -1,6 +1,16 @@
-"""What the commands that load a catalogue (`load_catalogue`, `load_dump`) say when done."""
+"""What the commands that load or check a catalogue share: the fixtures folder they read, and
+what `load_catalogue` and `load_dump` say when done."""
 
+from django.conf import settings
 from django.core.management.base import CommandError
+
+
+def add_fixtures_argument(parser):
+    parser.add_argument(
+        "--fixtures",
+        default=str(settings.FIXTURES_DIR),
+        help="fixtures folder (default: the project's fixtures/)",
+    )
 
 
 def not_loaded(exc):

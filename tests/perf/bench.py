@@ -25,7 +25,9 @@ query counts of each page there and on the real catalogue. Not part of the test 
 import argparse
 import json
 import os
+import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -100,6 +102,46 @@ urls.append(Source.objects.order_by("pk").first().get_absolute_url())
 urls.append(City.objects.order_by("pk").first().get_absolute_url())
 print(json.dumps(urls))
 """
+
+
+def production_env(database_url, **extra):
+    """The environment of a production server on this machine: real settings, a random key,
+    DEBUG off, the loopback address as its only host."""
+    env = {
+        **os.environ,
+        "CATALOGUE_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": database_url,
+        **extra,
+    }
+    env.pop("DEBUG", None)
+    return env
+
+
+def wait_until_serving(process, url, log, seconds=60):
+    """Return once `url` answers; stop the server and exit if it dies or never answers."""
+    import urllib.request
+
+    for _ in range(int(seconds / 0.2)):
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with {process.returncode}; see {log.name}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    stop_server(process)
+    raise SystemExit(f"the server did not start within {seconds} s")
+
+
+def stop_server(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(5)
 
 
 def free_port():

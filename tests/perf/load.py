@@ -12,18 +12,14 @@ of the test suite (pytest collects only test_*.py).
 """
 
 import argparse
-import os
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
-from bench import free_port
+from bench import free_port, production_env, stop_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,21 +81,11 @@ def serve(env, port, log):
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        if process.poll() is not None:
-            raise SystemExit(f"manage.py serve exited with {process.returncode}; see {log.name}")
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            return process, base
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("the server did not start within 60 s")
+    wait_until_serving(process, base + "/", log)
+    return process, base
 
 
-def stop(process):
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(15)
+stop = stop_server
 
 
 def main():
@@ -114,15 +100,10 @@ def main():
         raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)")
 
     tmp = Path(tempfile.mkdtemp(prefix="catalogue-load-"))
-    env = {
-        **os.environ,
-        "CATALOGUE_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/catalogue.sqlite3",
-        "WEB_CONCURRENCY": str(args.workers),
-    }
-    env.pop("DEBUG", None)
+    env = production_env(
+        args.database_url or f"sqlite:///{tmp}/catalogue.sqlite3",
+        WEB_CONCURRENCY=str(args.workers),
+    )
     script = tmp / "mix.lua"
     script.write_text(LUA % ", ".join(f'"{path}"' for path in MIX))
     with open(tmp / "server.log", "w") as log:

@@ -17,18 +17,15 @@ import argparse
 import asyncio
 import os
 import re
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-from bench import free_port
+from bench import free_port, production_env, stop_server, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -57,16 +54,8 @@ def start(command, env, log):
         command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     base = f"http://{command_host_port(command)}"
-    for _ in range(150):
-        if process.poll() is not None:
-            raise SystemExit(f"{command[0]} exited with {process.returncode}; see {log.name}")
-        try:
-            urllib.request.urlopen(base + PAGE, timeout=2)
-            return process, base
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit("the server did not start within 30 s")
+    wait_until_serving(process, base + PAGE, log, seconds=30)
+    return process, base
 
 
 def command_host_port(command):
@@ -75,13 +64,7 @@ def command_host_port(command):
     return f"127.0.0.1:{match.group(1)}"
 
 
-def stop(process):
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
+stop = stop_server
 
 
 class Hostile:
@@ -158,14 +141,7 @@ def main():
         raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian/Ubuntu)")
 
     tmp = Path(tempfile.mkdtemp(prefix="catalogue-slow-"))
-    env = {
-        **os.environ,
-        "CATALOGUE_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp}/catalogue.sqlite3",
-    }
-    env.pop("DEBUG", None)
+    env = production_env(f"sqlite:///{tmp}/catalogue.sqlite3")
     for step in (["migrate", "-v0"], ["load_catalogue", "-v0"], ["collectstatic", "--noinput"]):
         subprocess.run([sys.executable, "manage.py", *step], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip

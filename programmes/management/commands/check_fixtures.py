@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from programmes.loading.loader import check_fixtures
+from programmes.loading.outcome import add_fixtures_argument
 
 
 class Command(BaseCommand):
@@ -13,11 +13,7 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--fixtures",
-            default=str(settings.FIXTURES_DIR),
-            help="fixtures folder (default: the project's fixtures/)",
-        )
+        add_fixtures_argument(parser)
 
     def handle(self, *args, fixtures, **options):
         problems = check_fixtures(fixtures)

@@ -1,8 +1,7 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from programmes.loading.loader import LoadError, load_catalogue
-from programmes.loading.outcome import loaded, not_loaded
+from programmes.loading.outcome import add_fixtures_argument, loaded, not_loaded
 
 
 class Command(BaseCommand):
@@ -12,11 +11,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--fixtures",
-            default=str(settings.FIXTURES_DIR),
-            help="fixtures folder (default: the project's fixtures/)",
-        )
+        add_fixtures_argument(parser)
 
     def handle(self, *args, fixtures, **options):
         try:
