@@ -111,3 +111,11 @@ def coverage(text, cited, no_fact):
             }
         )
     return rows
+
+
+def faults(rows):
+    """What keeps a source's coverage rows from accounting for every sentence: the sentences a
+    record cites that are also marked as carrying no fact, and those neither cited nor marked."""
+    contradicted = [row for row in rows if row["records"] and row["no_fact"]]
+    uncovered = [row for row in rows if not row["records"] and not row["no_fact"]]
+    return contradicted, uncovered

@@ -421,7 +421,7 @@ class City(CitedRecord):
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
     region = models.CharField(max_length=120, blank=True, help_text="province, prefecture, state")
     # Reference data for joining other datasets, filled by the loader from maintained packages
-    # (programmes/loading/reference.py): the GeoNames feature, and its ISO 3166-2 subdivision.
+    # (programmes/reference.py): the GeoNames feature, and its ISO 3166-2 subdivision.
     geonames_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
     subdivision = models.CharField(max_length=6, blank=True, help_text="ISO 3166-2 code")
     latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)

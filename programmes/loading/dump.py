@@ -36,6 +36,7 @@ from django.db import DataError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from ..coverage import coverage as coverage_rows
+from ..coverage import faults as coverage_faults
 from ..kinds import LOADED, counts, tables
 from ..models import (
     CatalogueVersion,
@@ -321,12 +322,17 @@ def check_catalogue():
     for source in Source.objects.all():
         if _coverage(source) != source.coverage:
             raise DumpError(f"sources {source.slug}: 'coverage' is not what its citations give")
-        for row in source.coverage:
-            if not row["records"] and not row["no_fact"]:
-                raise DumpError(
-                    f"sources {source.slug}: sentence [{row['start']}:{row['end']}] is cited by no "
-                    "record and not marked as carrying no fact"
-                )
+        contradicted, uncovered = coverage_faults(source.coverage)
+        for row in contradicted:
+            raise DumpError(
+                f"sources {source.slug}: sentence [{row['start']}:{row['end']}] is cited by a "
+                "record and marked as carrying no fact"
+            )
+        for row in uncovered:
+            raise DumpError(
+                f"sources {source.slug}: sentence [{row['start']}:{row['end']}] is cited by no "
+                "record and not marked as carrying no fact"
+            )
 
 
 def _check_evidence(where, record, passages):

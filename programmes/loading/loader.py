@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
+from .. import reference
 from ..kinds import LOADED, counts
 from ..models import (
     CONTEXT_CHARS,
@@ -52,7 +53,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import reference, summaries
+from . import summaries
 from .dump import MALFORMED, content_version, dump_tables
 
 
@@ -748,21 +749,23 @@ class Loader:
             rows = coverage_module.coverage(sf.source.text, cited[slug], no_fact)
             sf.source.coverage = rows
             file, where = self.rel(sf.fixture), f"source '{slug}'"
-            uncovered = []
-            for row in rows:
-                sentence = sf.source.text[row["start"] : row["end"]]
-                if row["records"] and row["no_fact"]:
-                    self.problem(
-                        LoadError(
-                            file,
-                            where,
-                            "uncatalogued",
-                            f"sentence [{row['start']}:{row['end']}] {sentence[:60]!r} is cited "
-                            "by a record and marked as carrying no fact",
-                        )
+            contradicted, uncovered = coverage_module.faults(rows)
+            text = sf.source.text
+            for row in contradicted:
+                self.problem(
+                    LoadError(
+                        file,
+                        where,
+                        "uncatalogued",
+                        f"sentence [{row['start']}:{row['end']}] "
+                        f"{text[row['start'] : row['end']][:60]!r} is cited by a record and marked "
+                        "as carrying no fact",
                     )
-                if not row["records"] and not row["no_fact"]:
-                    uncovered.append(f"[{row['start']}:{row['end']}] {sentence[:80]!r}")
+                )
+            uncovered = [
+                f"[{row['start']}:{row['end']}] {text[row['start'] : row['end']][:80]!r}"
+                for row in uncovered
+            ]
             if uncovered:
                 self.problem(
                     LoadError(
