@@ -42,6 +42,14 @@ def test_it_refuses_a_database_url_naming_the_configured_database(tmp_path):
     assert not (tmp_path / "real.sqlite3").exists()
 
 
+def test_a_database_that_cannot_be_reached_is_named_without_a_traceback(tmp_path):
+    missing = f"sqlite:///{tmp_path}/no-such-folder/synthetic.sqlite3"
+    result = synthesize("--projects", "10", "--database-url", missing)
+    assert result.returncode == 1
+    assert "cannot reach" in result.stderr and "no-such-folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_it_fills_a_separate_database_with_passages_that_are_slices_of_their_sources(tmp_path):
     url = f"sqlite:///{tmp_path}/synthetic.sqlite3"
     result = synthesize("--projects", "300", "--database-url", url)

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections
+from django.db import OperationalError, connections
 
 from catalogue.settings import database_from_url
 from programmes.loading.synthetic import Synthesizer, real_catalogue_in
@@ -40,6 +40,13 @@ class Command(BaseCommand):
         if projects < 1:
             raise CommandError("--projects must be at least 1")
         alias = self.target(database_url)
+        try:
+            connections[alias].ensure_connection()
+        except OperationalError as exc:
+            raise CommandError(
+                f"cannot reach {connections[alias].settings_dict['NAME']}: "
+                f"{str(exc).strip().splitlines()[-1]} (create it first, e.g. createdb)"
+            ) from None
         why = real_catalogue_in(alias)
         if why:
             raise CommandError(
