@@ -34,9 +34,9 @@ To add a kind (say `Statement`):
    site's navigation, a link in `templates/base.html` and its count on `home.html`
    (`counts.statements`).
 6. Only if its page shows related records: a function in `RELATED` in `views/records.py`; if
-   its list draws a picture, one in `PICTURES` in `views/lists.py`. Where a source's reader
-   lists the records citing a passage (`PassageQuerySet.for_reader()` and
-   `source_detail.html`), add its related name; add the model to `models.CITED_MODELS`.
+   its list draws a picture, one in `PICTURES` in `views/lists.py`. Add its related name to
+   `querysets.CITING` (the source reader lists the records citing each passage from it) and
+   the model to `models.CITED_MODELS`.
 
 The URLs, the JSON and CSV twins, the search group, the share card, the JSON-LD, the OpenAPI
 paths, the dump table, the record counts and the loader's fixture kind then follow from the

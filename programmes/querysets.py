@@ -34,6 +34,12 @@ def _count(queryset, field, distinct=False):
     return Coalesce(Subquery(counted), 0)
 
 
+# A cited passage names its source (title, author, date, and its evidence: the JSON-LD leaves out
+# an interpreted date); the source's whole text (it can be megabytes) and its coverage (a JSON
+# entry per sentence, decoded again for every passage that names the source) stay behind.
+SOURCE_BEHIND = ("source__text", "source__coverage")
+
+
 def _model(name):
     return apps.get_model("programmes", name)
 
@@ -48,7 +54,7 @@ def _shortest_passage():
 
     shortest = (
         Passage.objects.select_related("source")
-        .defer("source__text")
+        .defer(*SOURCE_BEHIND)
         .annotate(length=Length("quote"))
         .order_by("length", "start")
     )
@@ -58,9 +64,8 @@ def _shortest_passage():
 def _passages():
     Passage = _model("Passage")
 
-    # A cited passage names its source; the source's whole text stays behind (it can be megabytes).
     return Prefetch(
-        "passages", queryset=Passage.objects.select_related("source").defer("source__text")
+        "passages", queryset=Passage.objects.select_related("source").defer(*SOURCE_BEHIND)
     )
 
 
@@ -94,7 +99,7 @@ class SourceQuerySet(models.QuerySet):
                     "passages",
                     queryset=_model("Passage")
                     .objects.select_related("source")
-                    .defer("source__text"),
+                    .defer(*SOURCE_BEHIND),
                 )
             )
             .annotate(passage_count=_passage_count())
@@ -104,12 +109,25 @@ class SourceQuerySet(models.QuerySet):
 
 class PassageQuerySet(models.QuerySet):
     def for_reader(self):
-        """Passages of one source with every record that cites them."""
-        return (
-            self.select_related("source")
-            .defer("source__text")
-            .prefetch_related(*CITING, "statements__city", "statements__programme")
-        )
+        """A source's passages for its reader, in the order of the text; the records citing
+        them come from `citations()`, for the passages a page lists."""
+        return self.order_by("start", "end")
+
+    def citations(self):
+        """(passage id, record) for every record citing one of these passages, by kind in the
+        order of CITING, each kind in its own order: one query per kind however many passages,
+        each record without its JSON (evidence, notes), which a list of names does not read."""
+        pairs = []
+        for name in CITING:
+            model = self.model._meta.get_field(name).related_model
+            json = [f.name for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
+            records = (
+                model.objects.filter(passages__in=self.values("pk"))
+                .annotate(passage_pk=models.F("passages"))
+                .defer(*json)
+            )
+            pairs.extend((record.passage_pk, record) for record in records)
+        return pairs
 
 
 class CityQuerySet(models.QuerySet):

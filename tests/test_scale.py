@@ -23,10 +23,36 @@ LISTS = [
     "/milestones/",
     "/sources/",
 ]
-DETAILS = ["/cities/dalian/"] + [
-    f"{model}:first" for model in ("partner", "programme", "award", "project", "milestone")
+DETAILS = ["/cities/dalian/", "source:first"] + [
+    f"{model}:first"
+    for model in ("partner", "person", "programme", "award", "project", "milestone", "statement")
 ]
-DETAIL_MODELS = {kind.key: kind.model for kind in KINDS if kind.cited}
+DETAIL_MODELS = {kind.key: kind.model for kind in KINDS}
+
+
+def new_source(slug, text):
+    return models.Source(
+        slug=slug,
+        title=slug.replace("-", " ").capitalize(),
+        kind="report",
+        filename=f"{slug}.txt",
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def new_projects(slugs, programme, city):
+    return models.FundedProject.objects.bulk_create(
+        models.FundedProject(
+            slug=slug,
+            title=slug.replace("-", " ").capitalize(),
+            programme=programme,
+            city=city,
+            sector_id="14022",
+            instrument="loan",
+        )
+        for slug in slugs
+    )
 
 
 class Rows:
@@ -44,15 +70,7 @@ class Rows:
         numbers = range(start, self.added)
         text = "Synthetic scale test source."
         sources = models.Source.objects.bulk_create(
-            models.Source(
-                slug=f"scale-source-{i}",
-                title=f"Scale source {i}",
-                kind="report",
-                filename=f"scale-{i}.txt",
-                text=text,
-                sha256=hashlib.sha256(text.encode()).hexdigest(),
-            )
-            for i in numbers
+            new_source(f"scale-source-{i}", text) for i in numbers
         )
         passages = models.Passage.objects.bulk_create(
             models.Passage(source=s, start=0, end=9, quote=text[:9], suffix=text[9:41])
@@ -72,17 +90,8 @@ class Rows:
             )
             for i in numbers
         )
-        projects = models.FundedProject.objects.bulk_create(
-            models.FundedProject(
-                slug=f"scale-project-{i}",
-                title=f"Scale project {i}",
-                programme=self.programme,
-                city=self.dalian,
-                sector_id="14022",
-                instrument="loan",
-            )
-            for i in numbers
-        )
+        slugs = [f"scale-project-{i}" for i in numbers]
+        projects = new_projects(slugs, self.programme, self.dalian)
         awards = models.Award.objects.bulk_create(
             models.Award(slug=f"scale-award-{i}", name=f"Scale award {i}", recipient=self.dalian)
             for i in numbers
@@ -147,3 +156,72 @@ def test_a_record_page_lists_its_first_projects_and_links_to_them_all(client):
     assert response.context["projects_count"] == count
     assert f"all {count} funded projects" in response.content.decode()
     assert 'href="/projects/?city=dalian"' in response.content.decode()
+
+
+def long_source(n):
+    """A source of n sentences, each one cited passage of its own, each cited by a project."""
+    from programmes.coverage import coverage
+
+    text = "".join(f"Sentence number {i} of the long source. " for i in range(n)).strip()
+    source = new_source(f"long-source-{n}", text)
+    source.save()
+    spans, pos = [], 0
+    for i in range(n):
+        sentence = f"Sentence number {i} of the long source."
+        spans.append((pos, pos + len(sentence)))
+        pos += len(sentence) + 1
+    passages = models.Passage.objects.bulk_create(
+        models.Passage(source=source, start=s, end=e, quote=text[s:e]) for s, e in spans
+    )
+    dalian = models.City.objects.get(slug="dalian")
+    programme = models.Programme.objects.order_by("pk").first()
+    projects = new_projects([f"long-{n}-project-{i}" for i in range(n)], programme, dalian)
+    models.FundedProject.passages.through.objects.bulk_create(
+        models.FundedProject.passages.through(fundedproject=r, passage=p)
+        for r, p in zip(projects, passages, strict=True)
+    )
+    cited = [(("project", r.slug), p.start, p.end) for r, p in zip(projects, passages, strict=True)]
+    source.coverage = coverage(text, cited, {})
+    source.save(update_fields=["coverage"])
+    return source, passages
+
+
+def test_the_reader_of_a_long_source_lists_a_page_of_passages_in_the_same_queries(client):
+    from programmes.views.records import READER_PAGE
+
+    small, _ = long_source(10)
+    source, passages = long_source(2 * READER_PAGE + 5)
+    assert queries(client, small.get_absolute_url()) == queries(client, source.get_absolute_url())
+    assert queries(client, source.get_absolute_url() + "?page=3") == queries(
+        client, source.get_absolute_url()
+    )
+    first = client.get(source.get_absolute_url()).content.decode()
+    # Every passage is marked in the text on the first page, where its links land.
+    for passage in passages:
+        assert f'id="{passage.anchor}"' in first
+    listed = {}
+    for page in (1, 2, 3):
+        html = client.get(f"{source.get_absolute_url()}?page={page}").content.decode()
+        assert f"Page {page} of 3" in html
+        for i, passage in enumerate(passages):
+            if f'<li id="cites-{passage.start}-{passage.end}"' in html:
+                listed[i] = page
+                # linked to its words in the text, with the record citing it, and its sentence
+                assert f'href="{passage.get_absolute_url()}"' in html
+                assert f'href="/projects/long-{len(passages)}-project-{i}/"' in html
+                assert f'id="sentence-{passage.start}-{passage.end}"' in html
+        assert ('class="reader"' in html) == (page == 1)
+    assert listed == {i: 1 + i // READER_PAGE for i in range(len(passages))}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("page=4", "is past the last page (3)"), ("page=0", "positive"), ("page=x", "positive")],
+)
+def test_the_reader_refuses_a_page_it_does_not_have(client, query, message):
+    from programmes.views.records import READER_PAGE
+
+    source, _ = long_source(2 * READER_PAGE + 5)
+    response = client.get(f"{source.get_absolute_url()}?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode()

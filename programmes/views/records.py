@@ -4,6 +4,8 @@ says to machines and sharing sites (`linked_data`), the related records `RELATED
 kind, and breadcrumbs Home › list › record.
 """
 
+import bisect
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -11,9 +13,10 @@ from django.urls import reverse
 
 from .. import kinds, models
 from ..formats import exports, reader
+from ..http.errors import bad_request
+from ..lists.parameters import PageForm
 from ..loading import datapackage
 from ..pictures import drawings
-from ..querysets import CITING
 from . import descriptions, pictures
 from .linked_data import linked_data
 
@@ -33,15 +36,19 @@ def record_page(request, slug, kind, format="html"):
     }
     related = RELATED.get(kind.key)
     if related:
-        context.update(related(record))
+        try:
+            context.update(related(record, request))
+        except PageError as error:
+            return bad_request(request, error.errors)
     context["ld"].description = descriptions.for_record(kind, record, context)
     return render(request, kind.detail_template, context)
 
 
-# --- what each kind's page shows besides the record: kind key -> context -----------------------
+# --- what each kind's page shows besides the record: kind key -> context from the record and the
+# request (the reader reads its page) ------------------------------------------------------------
 
 
-def _city(city):
+def _city(city, request):
     milestones = list(models.Milestone.objects.for_list().filter(cities=city))
     projects, totals, count = pictures.projects_of(city=city)
     return {
@@ -59,7 +66,7 @@ def _city(city):
     }
 
 
-def _partner(partner):
+def _partner(partner, request):
     return {
         "participations": models.Participation.objects.for_partner(partner),
         "funded": models.FundedProject.objects.for_list().filter(funders=partner),
@@ -71,7 +78,7 @@ def _partner(partner):
     }
 
 
-def _programme(programme):
+def _programme(programme, request):
     milestones = list(models.Milestone.objects.for_list().filter(programme=programme))
     projects, totals, count = pictures.projects_of(programme=programme)
     return {
@@ -91,19 +98,39 @@ def _programme_parts(programme):
     return list(programme.parts.all())
 
 
-def _coverage(source, passages):
-    """Each sentence of the source with its coverage: the records citing it (from the passages'
-    prefetched records, so no query), whether they cover all of it, or why it carries no fact."""
-    by_key = {("source", source.slug): ("Source", "this document's description", "#source-facts")}
-    for passage in passages:
-        for name in CITING:
-            for record in getattr(passage, name).all():
-                kind = kinds.of(record)
-                url = record.get_absolute_url()
-                by_key[(kind.key, record.slug)] = (kind.label, str(record), url)
+# The reader lists this many cited passages, and this many sentences, on each of its pages (the
+# real sources fit on the first); the text, with every passage marked, is whole on the first page,
+# so every `#passage-<start>-<end>` link lands on its words.
+READER_PAGE = 200
+
+
+class PageError(Exception):
+    """A page of a record that cannot be: the view answers 400 naming the parameter."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _reader_page(request, total):
+    """The page of the reader's lists asked for (`?page=`, from 1) and the number of pages."""
+    paging = PageForm(request.GET)
+    paging.is_valid()  # `page_size` is the lists'; the reader's pages have one size
+    if "page" in paging.errors:
+        raise PageError({"page": paging.errors["page"]})
+    last = max(1, -(-total // READER_PAGE))
+    number = paging.cleaned_data["page"]
+    if number > last:
+        raise PageError({"page": f"is past the last page ({last})"})
+    return number, last
+
+
+def _coverage(source, rows, by_key, text_url):
+    """Each of `rows` (sentences of `source.coverage`) with its coverage: the records citing it
+    (named from `by_key`), whether they cover all of it, or why it carries no fact."""
     paragraph_starts = [start for start, _ in reader.paragraphs(source.text)]
-    rows = []
-    for row in source.coverage or []:
+    out = []
+    for row in rows:
         cited = []
         for key, slug in row["records"]:
             label, name, url = by_key.get(
@@ -117,8 +144,10 @@ def _coverage(source, passages):
             state = "full" if row["full"] else "partial"
         else:
             state = "no-fact" if row["no_fact"] else "unaccounted"
-        paragraph = max((s for s in paragraph_starts if s <= row["start"]), default=0)
-        rows.append(
+        # The paragraph the sentence begins in.
+        at = bisect.bisect_right(paragraph_starts, row["start"]) - 1
+        paragraph = paragraph_starts[at] if at >= 0 else 0
+        out.append(
             {
                 "start": row["start"],
                 "end": row["end"],
@@ -126,21 +155,69 @@ def _coverage(source, passages):
                 "records": cited,
                 "state": state,
                 "no_fact": row["no_fact"],
-                "paragraph": paragraph,
+                "paragraph_url": f"{text_url}#char-{paragraph}",
             }
         )
-    return rows
+    return out
 
 
-def _source(source):
+def _source(source, request):
+    """The reader: the text with every passage marked (on the first page), then a page of the
+    cited passages with the records citing each, and a page of the sentences with their coverage.
+    Queries: the passages, then one per citing kind for what this page lists."""
     passages = list(source.passages.all())
+    sentences = source.coverage or []
+    number, last = _reader_page(request, max(len(passages), len(sentences)))
+    first = (number - 1) * READER_PAGE
+    listed = passages[first : first + READER_PAGE]
+    rows = sentences[first : first + READER_PAGE]
+    # The records this page names: those citing a listed passage or a listed sentence's words.
+    named = {p.pk for p in listed}
+    if rows:
+        start, end = rows[0]["start"], rows[-1]["end"]
+        named.update(p.pk for p in passages if p.start < end and p.end > start)
+    # (kind, slug) -> (kind label, name, URL); the source's own description points to its facts.
+    by_key = {("source", source.slug): ("Source", "this document's description", "#source-facts")}
+    cited_by = {}
+    for passage_pk, record in models.Passage.objects.filter(pk__in=named).citations():
+        kind = kinds.of(record)
+        key = (kind.key, record.slug)
+        if key not in by_key:
+            by_key[key] = (kind.label, str(record), record.get_absolute_url())
+        cited_by.setdefault(passage_pk, []).append(by_key[key])
+    source_url = source.get_absolute_url()
+    text_url = "" if number == 1 else source_url
     summary = source.coverage_summary
+
+    def link(n):
+        return f"?page={n}" if n > 1 else source_url
+
     return {
-        "paragraphs": reader.render(source.text, passages),
+        "paragraphs": reader.render(source.text, passages) if number == 1 else None,
         "passages": passages,
-        "coverage": _coverage(source, passages),
+        "cited": [
+            {
+                "start": p.start,
+                "end": p.end,
+                "quote": p.quote,
+                "url": f"{source_url}#{p.anchor}",
+                "records": cited_by.get(p.pk, ()),
+            }
+            for p in listed
+        ],
+        "cited_from": first + 1,
+        "cited_to": first + len(listed),
+        "coverage": _coverage(source, rows, by_key, text_url),
+        "coverage_from": first + 1,
+        "coverage_to": first + len(rows),
         "coverage_summary": summary,
         "accounted": summary["cited"] + summary["no_catalogued_fact"],
+        "reader_page": {
+            "number": number,
+            "last": last,
+            "previous": link(number - 1) if number > 1 else "",
+            "next": link(number + 1) if number < last else "",
+        },
     }
 
 
