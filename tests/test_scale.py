@@ -156,6 +156,15 @@ def test_a_record_page_lists_its_first_projects_and_links_to_them_all(client):
     assert response.context["projects_count"] == count
     assert f"all {count} funded projects" in response.content.decode()
     assert 'href="/projects/?city=dalian"' in response.content.decode()
+    assert f"{count} funded projects" in response.context["ld"].description
+    partner = models.Partner.objects.order_by("pk").first()
+    funded = models.FundedProject.objects.filter(funders=partner).count()
+    response = client.get(partner.get_absolute_url())
+    assert len(response.context["funded"]) == RELATED_LIMIT
+    assert response.context["funded_count"] == funded > RELATED_LIMIT
+    assert f'<a href="/projects/?funder={partner.slug}">all {funded} projects it funded</a>' in (
+        response.content.decode()
+    )
 
 
 def long_source(n):

@@ -43,7 +43,7 @@ def city(record, context):
     return (
         f"{_named(record, 'name')} in the city cooperation catalogue: "
         f"{_count(len(context['programmes']), 'cooperation programme')}, "
-        f"{_count(len(context['projects']), 'funded project')} and "
+        f"{_count(context['projects_count'], 'funded project')} and "
         f"{_count(len(context['milestones']), 'milestone')}. {CITED}"
     )
 
@@ -65,7 +65,7 @@ def programme(record, context):
     return (
         f"{_named(record, 'name')}{f', from {began}' if began else ''}: "
         f"{_count(len(record.participations.all()), 'participant')} and "
-        f"{_count(len(context['projects']), 'funded project')}. {CITED}"
+        f"{_count(context['projects_count'], 'funded project')}. {CITED}"
     )
 
 

@@ -67,3 +67,10 @@ def projects_of(**where):
     rows = list(projects[:RELATED_LIMIT])
     totals, count = totals_by_currency(projects, rows)
     return rows, totals, count
+
+
+def first_projects(**where):
+    """The first RELATED_LIMIT funded projects matching `where` and how many there are: 2
+    queries at any size."""
+    projects = FundedProject.objects.for_list().filter(**where)
+    return list(projects[:RELATED_LIMIT]), projects.count()

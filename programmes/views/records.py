@@ -69,13 +69,22 @@ def _city(city, request):
 def _partner(partner, request):
     return {
         "participations": models.Participation.objects.for_partner(partner),
-        "funded": models.FundedProject.objects.for_list().filter(funders=partner),
-        "implemented": models.FundedProject.objects.for_list().filter(implementers=partner),
+        **_first_projects("funded", partner, funders=partner),
+        **_first_projects("implemented", partner, implementers=partner),
         "awards_conferred": models.Award.objects.for_list().filter(conferred_by=partner),
         "awards_recommended": models.Award.objects.for_list().filter(recommended_by=partner),
         "milestones": models.Milestone.objects.for_list().filter(partners=partner),
         "people": models.Person.objects.for_list().filter(organisation=partner),
     }
+
+
+def _first_projects(name, partner, **where):
+    """A partner's first funded (or implemented) projects, how many there are and the list of
+    them all (the projects list filters on funders, or on funders and implementers at once)."""
+    rows, count = pictures.first_projects(**where)
+    param = "funder" if name == "funded" else "partner"
+    url = reverse("programmes:project-list") + f"?{param}={partner.slug}"
+    return {name: rows, f"{name}_count": count, f"{name}_url": url}
 
 
 def _programme(programme, request):

@@ -56,7 +56,7 @@ def largest_records():
     return {kind: url for kind, url in urls.items() if url}
 
 
-def measure(client, url, repeat):
+def measure(client, url, repeat, slowest=0):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -70,6 +70,8 @@ def measure(client, url, repeat):
             wall.append(time.perf_counter() - ticked)
         assert response.status_code == 200, (url, response.status_code)
     sql = sum(float(q["time"]) for q in queries.captured_queries)
+    for q in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:slowest]:
+        print(f"  {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
     return {
         "cpu": statistics.median(cpu),
         "wall": statistics.median(wall),
@@ -84,6 +86,7 @@ def main():
     parser.add_argument("urls", nargs="*", help="pages to measure (default: one of each kind)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile each page once")
+    parser.add_argument("--slowest", type=int, default=0, help="print N slowest queries")
     args = parser.parse_args()
 
     import django
@@ -106,7 +109,11 @@ def main():
             stats.sort_stats("cumulative").print_stats(40)
             stats.sort_stats("tottime").print_stats(25)
             continue
-        m = measure(client, url, args.repeat)
+        try:
+            m = measure(client, url, args.repeat, args.slowest)
+        except Exception as exc:  # a page over the statement timeout, say
+            print(f"{name:10} failed: {type(exc).__name__}: {str(exc).splitlines()[0]}  {url}")
+            continue
         print(
             f"{name:10} {m['cpu'] * 1000:8.1f} ms CPU {m['wall'] * 1000:8.1f} ms wall "
             f"{m['queries']:3} queries {m['sql'] * 1000:7.1f} ms SQL {m['kb']:7.0f} KB  {url}",
