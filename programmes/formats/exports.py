@@ -402,7 +402,11 @@ def _json(value):
 
 
 def _slugs(rows):
-    return "; ".join(row[0] for row in rows)
+    return rows[0][0] if len(rows) == 1 else "; ".join([row[0] for row in rows])
+
+
+def _partner_names(rows):
+    return "; ".join([_named(*row[1:]) for row in rows])
 
 
 def _participants(rows):
@@ -520,7 +524,7 @@ PROJECT_CSV = (
     column("sector_category", "sector__category__code"),
     column("sector_category_name", "sector__category__name"),
     column("funders", _FUNDERS, show=_slugs),
-    column("funder_names", _FUNDERS, show=lambda rows: "; ".join(_named(*r[1:]) for r in rows)),
+    column("funder_names", _FUNDERS, show=_partner_names),
     *map(column, ("instrument", "amount", "currency", "amount_as_stated", "phase", "status")),
     column("status_as_stated"),
     column("status_date", show=_iso),
@@ -574,6 +578,7 @@ class CsvTable:
         self.own = [self._reader(col, position) for col in own]
         self.tail = [self._reader(col, position) for col in tail]
         self.evidence = evidence_columns(kind)
+        self.no_evidence = [""] * len(self.evidence)
         self.evidence_at = {
             name.removesuffix("__status"): n
             for n, name in enumerate(self.evidence)
@@ -652,20 +657,27 @@ class CsvTable:
             else show(*[values[i] for i in at])
             for show, n, at in self.own
         ]
-        evidence = json.loads(values[2] or "{}") or {}
+        evidence = {} if values[2] == "{}" else json.loads(values[2] or "{}") or {}
         passages = values[4] if self.kind.cited else values[3]
         if self.kind.cited:
-            sources = self._source_labels()
-            cited = [(sources[p[0]], p[1], p[2], p[3]) for p in passages]
-            urls = [f"{source[0]}#passage-{start}-{end}" for source, start, end, _ in cited]
-            cells.append("\n\n".join(p[3] for p in cited))
-            cells.append("; ".join(dict.fromkeys(p[0][1] for p in cited)))
-            cells.append(" ".join(urls))
+            sources = self.sources or self._source_labels()
+            if len(passages) == 1:  # most records: one passage, no joins to make
+                ((source, start, end, quote),) = passages
+                source_url, label = sources[source]
+                spans = [(start, end, f"{source_url}#passage-{start}-{end}")]
+                cells += [quote, label, spans[0][2]]
+            else:
+                spans = [
+                    (start, end, f"{sources[source][0]}#passage-{start}-{end}")
+                    for source, start, end, _ in passages
+                ]
+                cells.append("\n\n".join([p[3] for p in passages]))
+                cells.append("; ".join(dict.fromkeys([sources[p[0]][1] for p in passages])))
+                cells.append(" ".join([span[2] for span in spans]))
             cells.append("" if values[3] == "{}" else _text(_flatten(json.loads(values[3]))))
-            by_span = {(p[1], p[2]): u for p, u in zip(cited, urls, strict=True)}
         else:
             cells += [url, "", "", ""]
-            by_span = {(s, e): f"{url}#passage-{s}-{e}" for s, e in passages}
+            spans = [(s, e, f"{url}#passage-{s}-{e}") for s, e in passages]
             notes = {
                 name: entry["note"]
                 for name, entry in evidence.items()
@@ -673,10 +685,11 @@ class CsvTable:
             }
             cells.append(_text(_flatten(notes)))
         cells += [show(*[values[i] for i in at or [n]]) for show, n, at in self.tail]
-        cells += self._evidence_cells(evidence, by_span)
+        cells += self._evidence_cells(evidence, spans) if evidence else self.no_evidence
         return cells
 
-    def _evidence_cells(self, evidence, by_span):
+    def _evidence_cells(self, evidence, spans):
+        by_span = {(start, end): url for start, end, url in spans}
         cells = [""] * len(self.evidence)
         for name, entry in evidence.items():
             at = self.evidence_at.get(name)
@@ -755,6 +768,11 @@ def csv_response(request, kind, records, chips, keys=None):
             if any(lines):
                 yield "".join(lines)  # the rows read before the failure
             raise
+        finally:
+            # Closed now, inside the request's snapshot: a server-side cursor (PostgreSQL) closed
+            # later, when collected, would fail in whatever transaction is open by then.
+            if hasattr(values, "close"):
+                values.close()
         if not lines:
             yield writer.writerow(["slug", "url"])
         elif any(lines):
