@@ -17,11 +17,14 @@ To add a kind (say `Statement`):
 2. A FilterSet in `lists/filters.py`. Give a filter `help_text` when its values need saying:
    the 400 answers and the API description read it. A `ChoicesFilter`/`SlugsFilter` may
    repeat (OR); every other parameter is single, and the middleware knows it from here.
-3. `statement_fields(record)` in `formats/exports.py` (its JSON/CSV fields) and
+3. `statement_fields(record)` in `formats/exports.py` (its JSON/CSV fields), `STATEMENT_CSV`
+   beside it (the same fields as CSV columns, read with `values()`; tests/test_exports.py
+   checks that they say what the JSON says), and
    `Describer.statement(self, record, schema_type)` in `formats/schema_org.py`.
 4. An entry `Kind(key="statement", model=models.Statement, prefix="statements", ...)` in
    `KINDS` below: titles, FilterSet, facets, columns, `export_fields=exports.statement_fields`,
-   `describe=Describer.statement`, `schema_type`, `search_fields` and `search_rank`,
+   `csv_columns=exports.STATEMENT_CSV`, `describe=Describer.statement`, `schema_type`,
+   `search_fields` and `search_rank`,
    `title_field`, `dump_key="statements"`, `fixture="statement"` with `fixture_references`
    (foreign key -> fixture kind) and `fixture_many`. Its place in `KINDS` is the order in
    which fixtures are loaded and the dump's tables are written: after every kind it refers
@@ -66,6 +69,7 @@ class Kind:
     filterset: type
     columns: tuple  # the list table's (heading, sort key or "")
     export_fields: object  # record -> {field: value} of its JSON and CSV twins
+    csv_columns: tuple  # the same fields as CSV cells (`exports.Column`s), read with values()
     describe: object  # the `Describer` method giving its schema.org description
     schema_type: str
     dump_key: str  # its table in /catalogue.json and the record counts
@@ -126,6 +130,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         export_fields=exports.city_fields,
+        csv_columns=exports.CITY_CSV,
         search_fields=("name", "native_name", "region"),
         search_rank=1,
         describe=Describer.city,
@@ -155,6 +160,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         export_fields=exports.partner_fields,
+        csv_columns=exports.PARTNER_CSV,
         search_fields=("name", "acronym"),
         search_rank=4,
         describe=Describer.partner,
@@ -175,6 +181,7 @@ KINDS = (
         facets=(Facet("organisation", "Organisation", "organisation__slug", "organisation__name"),),
         columns=(("Name", "name"), ("Role", ""), ("Organisation", ""), ("Source passage", "")),
         export_fields=exports.person_fields,
+        csv_columns=exports.PERSON_CSV,
         search_fields=("name", "role"),
         search_rank=5,
         describe=Describer.person,
@@ -213,6 +220,7 @@ KINDS = (
         ),
         export_method="for_export",
         export_fields=exports.programme_fields,
+        csv_columns=exports.PROGRAMME_CSV,
         search_fields=("name", "summary"),
         search_rank=2,
         describe=Describer.programme,
@@ -247,6 +255,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         export_fields=exports.award_fields,
+        csv_columns=exports.AWARD_CSV,
         search_fields=("name", "year_as_stated"),
         search_rank=6,
         # schema.org has no class for an award (only the `award` text property).
@@ -303,6 +312,7 @@ KINDS = (
         ),
         export_method="for_export",
         export_fields=exports.project_fields,
+        csv_columns=exports.PROJECT_CSV,
         search_fields=("title", "phase", "status_as_stated"),
         search_rank=3,
         title_field="title",
@@ -339,6 +349,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         export_fields=exports.milestone_fields,
+        csv_columns=exports.MILESTONE_CSV,
         search_fields=("title", "description"),
         search_rank=7,
         title_field="title",
@@ -372,6 +383,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         export_fields=exports.statement_fields,
+        csv_columns=exports.STATEMENT_CSV,
         search_fields=("summary",),
         search_rank=8,
         title_field="summary",
@@ -403,6 +415,7 @@ KINDS = (
         ),
         export_method="for_export",
         export_fields=exports.source_fields,
+        csv_columns=exports.SOURCE_CSV,
         # Sources are searched as text, paragraph by paragraph (programmes.search).
         title_field="title",
         describe=Describer.source_document,

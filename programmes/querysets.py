@@ -6,8 +6,8 @@ app registry (`_model("Passage")`) rather than imported: the import runs one way
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
-from django.db.models.functions import Coalesce, Length
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum, TextField
+from django.db.models.functions import Coalesce, JSONArray, Length
 
 # The related names by which each kind of record cites a passage: the reader lists them all.
 CITING = (
@@ -38,6 +38,38 @@ def _count(queryset, field, distinct=False):
 # an interpreted date); the source's whole text (it can be megabytes) and its coverage (a JSON
 # entry per sentence, decoded again for every passage that names the source) stay behind.
 SOURCE_BEHIND = ("source__text", "source__coverage")
+
+
+class JSONList(Subquery):
+    """The rows of `queryset` (a `values()` of one JSON array each) as one JSON array per row of
+    the outer query, in the queryset's order, as text: `json_group_array` on SQLite (the ordered
+    subquery feeds it in order), `json_agg` on PostgreSQL. "[]" when there are none."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        sql, params = super().as_sql(compiler, connection, template, **extra_context)
+        column = connection.ops.quote_name(next(iter(self.query.annotation_select)))
+        if connection.vendor == "postgresql":
+            return f"(SELECT COALESCE(json_agg(_r.{column}), '[]')::text FROM {sql} _r)", params
+        return f"(SELECT COALESCE(json_group_array(json(_r.{column})), '[]') FROM {sql} _r)", params
+
+
+def related_rows(model, name, fields):
+    """For each row of a `model` QuerySet, the records of its relation `name` (a many-to-many
+    field or a reverse foreign key) in their model's order, each as a JSON array of `fields`
+    (lookups, or nested `related_rows`): one correlated subquery, however many rows."""
+    field = model._meta.get_field(name)
+    if field.many_to_many and not field.auto_created:
+        related, back = field.related_model, field.related_query_name()
+    else:
+        related, back = field.related_model, field.field.name
+    rows = (
+        related._default_manager.filter(**{back: OuterRef("pk")})
+        .order_by(*related._meta.ordering)
+        .values(row=JSONArray(*(F(f) if isinstance(f, str) else f for f in fields)))
+    )
+    return JSONList(rows)
 
 
 def _model(name):

@@ -5,11 +5,15 @@ import csv
 import io
 import json
 import re
+import unicodedata
 
 import pytest
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
-from programmes.formats.exports import neutralise
-from programmes.models import CITED_MODELS, Passage, Source
+from programmes.formats.exports import evidence_columns, neutralise
+from programmes.kinds import BY_KEY, KINDS
+from programmes.models import CITED_MODELS, City, FundedProject, Partner, Passage, Programme, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +99,6 @@ def test_formula_looking_cells_are_neutralised(value):
 
 
 def test_a_formula_in_the_data_is_neutralised_in_the_csv(client):
-    from programmes.models import City
-
     City.objects.filter(slug="weihai").update(region='=HYPERLINK("http://evil")')
     response = client.get("/cities.csv")
     text = b"".join(response.streaming_content).decode()
@@ -134,3 +136,108 @@ def test_bad_filters_on_json_get_a_json_400(client):
     response = client.get("/projects.json?sector=nope")
     assert response.status_code == 400
     assert "sector" in json.loads(response.content)["parameters"]
+
+
+# --- the CSV says what the JSON says -----------------------------------------------------------
+
+
+def _flat(value):
+    """A list or an object as one cell, as the module docstring of formats/exports.py says."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(f"{v['name']} ({v['role']})" if isinstance(v, dict) else v for v in value)
+    return "" if value is None else str(value)
+
+
+def _csv_row_of_json(record, kind, labels):
+    """The CSV row the documented flattening makes of one record of the JSON twin."""
+    own = {k: v for k, v in record.items() if k not in ("evidence", "interpretations", "citations")}
+    row = {k: _flat(v) for k, v in own.items()}
+    citations = record.get("citations", [])
+    row["citation_quotes"] = "\n\n".join(a["target"]["selector"][0]["exact"] for a in citations)
+    row["citation_sources"] = "; ".join(
+        dict.fromkeys(labels[a["target"]["source"]] for a in citations)
+    )
+    row["citation_urls"] = " ".join(a["id"] for a in citations)
+    notes = record.get("interpretations")
+    if notes is None:  # a source: the notes of its interpreted values
+        notes = {
+            k: e["note"] for k, e in record["evidence"].items() if e["status"] == "interpreted"
+        }
+    row["interpretations"] = _flat(notes)
+    if "participants" in record:
+        row["participants__evidence"] = "\n".join(
+            f"{p['name']} ({p['role']}): {p['evidence']['role']['status']}"
+            + (f" — {p['evidence']['role']['note']}" if p["evidence"]["role"]["note"] else "")
+            for p in record["participants"]
+            if p["evidence"].get("role")
+        )
+    for column in evidence_columns(kind):
+        name, part = column.rsplit("__", 1)
+        entry = record["evidence"].get(name)
+        if entry is None:
+            row[column] = ""
+        elif part == "passages":
+            row[column] = " ".join(p["url"] for p in entry["passages"])
+        else:
+            row[column] = entry[part]
+    return {k: neutralise(v) for k, v in row.items()}
+
+
+CSV_QUERIES = {
+    "city": ["", "?country=CN", "?sort=-country"],
+    "partner": ["", "?city=dalian", "?sort=-name"],
+    "person": [""],
+    "programme": ["", "?city=dalian&city=shanghai", "?role=funder", "?sort=-year"],
+    "award": ["", "?sort=year"],
+    "project": ["", "?funder=jica&funder=japanese-government", "?partner=jica", "?sort=-amount"],
+    "milestone": ["", "?city=dalian&year_from=1990", "?partner=kitakyushu-city"],
+    "statement": ["", "?sort=-city"],
+    "source": ["", "?kind=speech"],
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "query"), [(key, query) for key, queries in CSV_QUERIES.items() for query in queries]
+)
+def test_the_csv_holds_the_json_twins_values_cell_for_cell(client, key, query):
+    kind = BY_KEY[key]
+    base = kind.list_url().rstrip("/")
+    sep = "&" if query else "?"
+    records = client.get(f"{base}.json{query}{sep}page_size=500").json()["results"]
+    assert records
+    labels = {
+        "http://testserver" + s.get_absolute_url(): s.citation_label for s in Source.objects.all()
+    }
+    body = b"".join(client.get(f"{base}.csv{query}").streaming_content).decode()
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    expected = [_csv_row_of_json(r, kind, labels) for r in records]
+    assert header == list(expected[0])
+    assert [dict(zip(header, row, strict=True)) for row in rows] == expected
+
+
+def test_a_page_of_the_csv_is_that_page_of_the_list(client):
+    whole = b"".join(client.get("/projects.csv?sort=-amount").streaming_content).decode()
+    page = b"".join(client.get("/projects.csv?sort=-amount&page_size=5&page=2").streaming_content)
+    rows = list(csv.reader(io.StringIO(whole)))
+    assert list(csv.reader(io.StringIO(page.decode()))) == [rows[0], *rows[6:11]]
+
+
+def test_no_cell_of_any_csv_can_start_a_formula(client):
+    Partner.objects.filter(slug="jica").update(name="＝HYPERLINK(1)", acronym="")
+    City.objects.filter(slug="dalian").update(native_name=" \n@SUM(1)")
+    FundedProject.objects.update(title="-1+1")
+    FundedProject.objects.exclude(amount_as_stated="").update(amount_as_stated="\t=1")
+    Programme.objects.update(summary="+cmd")
+    # The words of every citation, keeping their length (a constraint): "=" and the rest.
+    Passage.objects.update(quote=Concat(Value("="), Substr("quote", 2)))
+    risky = ("=", "+", "-", "@", "\t", "\r")
+    checked = 0
+    for kind in KINDS:
+        body = b"".join(client.get(kind.list_url().rstrip("/") + ".csv").streaming_content)
+        for row in csv.reader(io.StringIO(body.decode())):
+            for cell in row:
+                assert not unicodedata.normalize("NFKC", cell).lstrip().startswith(risky), cell
+                checked += cell.startswith("'")
+    assert checked > FundedProject.objects.count() * 3

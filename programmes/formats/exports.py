@@ -12,22 +12,32 @@ CSV rows flatten the same: after the kind's own columns and the citations, each 
 `f` has `f__status`, `f__note` and `f__passages` (the reader URLs of its words), so a spreadsheet
 filters on `f__status = interpreted`; `participants__evidence` gives each participant's role.
 
-Each kind's own fields are one function here (`city_fields`, ...), named by its entry in
-`programmes.kinds`; the responses take that entry and read `export_fields`, `cited` and `title`.
+Each kind's own fields are one function here (`city_fields`, ...) and the same fields as CSV
+columns (`CITY_CSV`, ...), named by its entry in `programmes.kinds`; the responses take that entry
+and read `export_fields`, `csv_columns`, `cited` and `title`. The JSON (a page) is made of model
+instances; the CSV (every row) of the values of one query, streamed as it is read (see "CSV").
 """
 
 import csv
 import itertools
+import json
 import logging
 import re
 import unicodedata
+from dataclasses import dataclass
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.http import JsonResponse, StreamingHttpResponse
+from django.urls import reverse
 from django.utils.text import slugify
 
 from .. import evidence as ev
+from ..models import DatedMixin, Partner, Programme, Source
 from ..outages import database_unavailable
+from ..querysets import related_rows
 from ..site import absolute_url
 from .annotations import passage_annotation
 
@@ -286,6 +296,12 @@ def detail_json_response(request, kind, record):
 
 
 # --- CSV ---------------------------------------------------------------------------------------
+#
+# A CSV holds every matching row: one query reads them all, each row with its relations' records
+# (citations, funders, participants, ...) as JSON arrays made in the database
+# (`querysets.related_rows`), streamed as it is read; a second one reads the sources' labels.
+# The cells are made from those values, never from model instances, and say what the JSON twin
+# says (tests/test_exports.py compares the two).
 
 
 def neutralise(value):
@@ -301,6 +317,23 @@ def neutralise(value):
     ):
         return "'" + text
     return text
+
+
+# A cell beginning with one of these (or empty) is left as it is by `neutralise`: NFKC keeps a
+# printable ASCII character first (at most composing it with the marks after it into a letter).
+_SAFE_START = frozenset(map(chr, range(33, 127))) - set(FORMULA_START) | {""}
+
+
+# A separator no cell holds, then a character other than those.
+_RISKY_START = re.compile("\x00[^\x00!-~]|\x00[" + re.escape("".join(FORMULA_START)) + "]")
+
+
+def _neutralised(cells):
+    """`neutralise` of every cell; the cells of a row are looked at together first, and one by
+    one only when one of them begins with anything but printable ASCII or a formula sign."""
+    if not _RISKY_START.search("\x00" + "\x00".join(cells)):
+        return cells
+    return [c if c[:1] in _SAFE_START else neutralise(c) for c in cells]
 
 
 def _flatten(value):
@@ -320,49 +353,358 @@ def evidence_columns(kind):
     return [f"{name}__{part}" for name in names for part in ("status", "note", "passages")]
 
 
-def _evidence_cells(kind, evidence):
-    cells = dict.fromkeys(evidence_columns(kind), "")
-    for name, entry in evidence.items():
-        if f"{name}__status" not in cells:
-            continue
-        cells[f"{name}__status"] = entry["status"]
-        cells[f"{name}__note"] = entry["note"]
-        cells[f"{name}__passages"] = " ".join(p["url"] for p in entry["passages"])
-    return cells
+@dataclass(frozen=True)
+class Related:
+    """The records of a relation (`name`: many-to-many or reverse foreign key) of each CSV row,
+    in their model's order, each as the list of its `fields`."""
+
+    name: str
+    fields: tuple
 
 
-def _participants_evidence(participants):
+@dataclass(frozen=True)
+class Column:
+    """One CSV column of a kind's own fields: the values it reads (`values()` lookups or
+    `Related`) and `show`, which makes the cell's text of them."""
+
+    name: str
+    reads: tuple
+    show: object
+    after_citations: bool = False  # placed after the citation and interpretation columns
+
+
+def _text(value):
+    return "" if value is None else str(value)
+
+
+def _iso(value):
+    return value.isoformat() if value else ""
+
+
+def column(name, *reads, show=_text, after_citations=False):
+    return Column(name, reads or (name,), show, after_citations)
+
+
+def _named(name, detail):
+    """str() of a city ("name (native name)") or a partner ("name (acronym)"); "" for none."""
+    if name is None:
+        return ""
+    return f"{name} ({detail})" if detail else name
+
+
+def _display(model, field):
+    labels = {str(k): str(v) for k, v in model._meta.get_field(field).flatchoices}
+    return lambda value: _text(labels.get(value, value))
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _slugs(rows):
+    return rows[0][0] if len(rows) == 1 else "; ".join([row[0] for row in rows])
+
+
+def _partner_names(rows):
+    return "; ".join([_named(*row[1:]) for row in rows])
+
+
+def _participants(rows):
+    return "; ".join(f"{_named(*row[1:3]) or _named(*row[4:6])} ({row[6]})" for row in rows)
+
+
+def _participants_evidence(rows):
     """Each participant's role and the status of what it rests on, for one CSV cell."""
     parts = []
-    for p in participants:
-        role = p.get("evidence", {}).get("role")
+    for row in rows:
+        role = (_json(row[8]) or {}).get("role")
         if role:
-            note = f" — {role['note']}" if role["note"] else ""
-            parts.append(f"{p['name']} ({p['role']}): {role['status']}{note}")
+            note = role.get("note", "")
+            note = f" — {note}" if note else ""
+            name = _named(*row[1:3]) or _named(*row[4:6])
+            parts.append(f"{name} ({row[6]}): {role['status']}{note}")
     return "\n".join(parts)
 
 
-def csv_row(record, kind, absolute):
-    data = record_dict(record, kind, absolute)
-    citations = data.pop("citations", [])
-    data.pop("interpretations", None)
-    evidence = data.pop("evidence", {})
-    participants = data.get("participants")
-    row = {k: _flatten(v) for k, v in data.items()}
-    row["citation_quotes"] = "\n\n".join(a["target"]["selector"][0]["exact"] for a in citations)
-    row["citation_sources"] = (
-        "; ".join(dict.fromkeys(p.source.citation_label for p in record.passages.all()))
-        if citations
-        else ""
-    )
-    row["citation_urls"] = " ".join(a["id"] for a in citations)
-    row["interpretations"] = (
-        _flatten(record.interpretations) if hasattr(record, "interpretations") else ""
-    )
-    if participants is not None:
-        row["participants__evidence"] = _participants_evidence(participants)
-    row.update(_evidence_cells(kind, evidence))
-    return row
+def _date_end(date, precision):
+    return _iso(DatedMixin.date_end.fget(SimpleNamespace(date=date, date_precision=precision)))
+
+
+_FUNDERS = Related("funders", ("slug", "name", "acronym"))
+_PARTICIPATIONS = Related(
+    "participations",
+    ("city__slug", "city__name", "city__native_name", "partner__slug", "partner__name")
+    + ("partner__acronym", "role", "note", "evidence"),
+)
+
+# Each kind's own CSV columns (its entry's `csv_columns`): the cells of its `*_fields` above,
+# read with values() (tests/test_exports.py compares them with the JSON).
+
+CITY_CSV = (
+    *map(column, ("name", "native_name", "country", "region", "subdivision")),
+    *map(column, ("geonames_id", "latitude", "longitude")),
+)
+
+PARTNER_CSV = (
+    column("name"),
+    column("acronym"),
+    column("kind"),
+    column("kind_name", "kind", show=_display(Partner, "kind")),
+    column("country"),
+    column("city", "city__slug"),
+)
+
+PERSON_CSV = (
+    column("name"),
+    column("role"),
+    column("organisation", "organisation__slug"),
+    column("organisation_name", "organisation__name", "organisation__acronym", show=_named),
+)
+
+PROGRAMME_CSV = (
+    column("name"),
+    column("kind"),
+    column("kind_name", "kind", show=_display(Programme, "kind")),
+    column("summary"),
+    column("status"),
+    column("status_as_of", show=_iso),
+    column("start_date", "date", show=_iso),
+    column("start_date_precision", "date_precision"),
+    column("start_date_as_stated", "date_as_stated"),
+    column("end_date", show=_iso),
+    column("end_date_precision"),
+    column("end_date_as_stated"),
+    column("total_investment"),
+    column("total_investment_currency"),
+    column("total_investment_as_stated"),
+    column("participants", _PARTICIPATIONS, show=_participants),
+    # After the citations: each participant's role and its status.
+    column(
+        "participants__evidence",
+        _PARTICIPATIONS,
+        show=_participants_evidence,
+        after_citations=True,
+    ),
+)
+
+AWARD_CSV = (
+    column("name"),
+    column("recipient", "recipient__slug"),
+    column("recipient_name", "recipient__name", "recipient__native_name", show=_named),
+    column("conferred_by", "conferred_by__slug"),
+    column("conferred_by_name", "conferred_by__name", "conferred_by__acronym", show=_named),
+    column("recommended_by", "recommended_by__slug"),
+    column("recommended_by_name", "recommended_by__name", "recommended_by__acronym", show=_named),
+    column("year"),
+    column("year_as_stated"),
+)
+
+STATEMENT_CSV = (
+    column("summary"),
+    column("topic"),
+    column("city", "city__slug"),
+    column("city_name", "city__name", "city__native_name", show=_named),
+    column("programme", "programme__slug"),
+    column("programme_name", "programme__name"),
+    column("partner", "partner__slug"),
+    column("partner_name", "partner__name", "partner__acronym", show=_named),
+    column("date", show=_iso),
+    column("date_precision"),
+    column("date_as_stated"),
+)
+
+PROJECT_CSV = (
+    column("title"),
+    column("programme", "programme__slug"),
+    column("programme_name", "programme__name"),
+    column("city", "city__slug"),
+    column("city_name", "city__name"),
+    column("sector", "sector__code"),
+    column("sector_name", "sector__name"),
+    column("sector_category", "sector__category__code"),
+    column("sector_category_name", "sector__category__name"),
+    column("funders", _FUNDERS, show=_slugs),
+    column("funder_names", _FUNDERS, show=_partner_names),
+    *map(column, ("instrument", "amount", "currency", "amount_as_stated", "phase", "status")),
+    column("status_as_stated"),
+    column("status_date", show=_iso),
+    *map(column, ("start_year", "end_year", "period_as_stated")),
+)
+
+MILESTONE_CSV = (
+    column("title"),
+    column("kind"),
+    column("description"),
+    column("date", show=_iso),
+    column("date_end", "date", "date_precision", show=_date_end),
+    column("date_precision"),
+    column("date_as_stated"),
+    column("date_inferred"),
+    column("programme", "programme__slug"),
+    column("cities", Related("cities", ("slug",)), show=_slugs),
+    column("partners", Related("partners", ("slug",)), show=_slugs),
+)
+
+SOURCE_CSV = (
+    *map(column, ("title", "kind", "author", "author_role", "author_organisation", "event")),
+    *map(column, ("place",)),
+    column("date", show=_iso),
+    *map(column, ("date_precision", "date_as_stated", "date_inferred", "date_inference")),
+    *map(column, ("language", "sha256")),
+)
+# A cited record's passages (its source, the span, the words); a source's own passages' spans.
+_CITED = Related("passages", ("source_id", "start", "end", "quote"))
+_OWN = Related("passages", ("start", "end"))
+_LABEL_FIELDS = ("slug", "author", "title", "date", "date_precision", "date_not_after")
+_LABEL_FIELDS += ("date_inferred",)
+_JSON_COLUMNS = ("evidence", "interpretations")
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+class CsvTable:
+    """How one kind's rows become CSV rows: the lookups of the one query, the header, and
+    `row(values)`, the cells of one row of values."""
+
+    def __init__(self, kind, absolute):
+        self.kind, self.absolute = kind, absolute
+        own = tuple(col for col in kind.csv_columns if not col.after_citations)
+        tail = tuple(col for col in kind.csv_columns if col.after_citations)
+        self.reads = ["pk", "slug", "evidence"] + (["interpretations"] if kind.cited else [])
+        self.reads.append(_CITED if kind.cited else _OWN)
+        for col in own + tail:
+            self.reads += [r for r in col.reads if r not in self.reads]
+        position = {read: n for n, read in enumerate(self.reads)}
+        self.related = [n for n, read in enumerate(self.reads) if isinstance(read, Related)]
+        self.own = [self._reader(col, position) for col in own]
+        self.tail = [self._reader(col, position) for col in tail]
+        self.evidence = evidence_columns(kind)
+        self.no_evidence = [""] * len(self.evidence)
+        self.evidence_at = {
+            name.removesuffix("__status"): n
+            for n, name in enumerate(self.evidence)
+            if name.endswith("__status")
+        }
+        self.header = ["slug", "url", *(col.name for col in own)]
+        if not kind.cited:
+            self.header.append("text_url")
+        self.header += ["citation_quotes", "citation_sources", "citation_urls", "interpretations"]
+        self.header += [col.name for col in tail] + self.evidence
+        head, tail_ = reverse(f"programmes:{kind.key}-detail", args=["slug"]).rsplit("slug", 1)
+        self.url_around = (absolute(head), tail_)
+        self.sources = None
+
+    @staticmethod
+    def _reader(col, position):
+        """(show, the position of its one value or None, the positions of its values)."""
+        at = [position[r] for r in col.reads]
+        return (col.show, at[0], None) if len(at) == 1 else (col.show, None, at)
+
+    def queryset(self, records):
+        """`records` as the rows of values this table reads, in their order."""
+        if records.query.distinct:
+            # By key: DISTINCT over whole rows would compare every column, JSON included.
+            ordering = records.query.order_by
+            records = self.kind.model._default_manager.filter(
+                pk__in=records.order_by().values("pk")
+            )
+            if ordering:
+                records = records.order_by(*ordering)
+        model = self.kind.model
+        annotations = {
+            f"csv_{read.name}": related_rows(model, read.name, read.fields)
+            for read in self.reads
+            if isinstance(read, Related)
+        }
+        # Read as text and decoded by `row`: the JSON columns need no converter per row.
+        annotations.update({f"csv_{name}": Cast(name, TextField()) for name in _JSON_COLUMNS})
+        lookups = [
+            f"csv_{r.name}" if isinstance(r, Related) else f"csv_{r}" if r in _JSON_COLUMNS else r
+            for r in self.reads
+        ]
+        return (
+            records.prefetch_related(None)
+            .select_related(None)
+            .annotate(**{k: v for k, v in annotations.items() if k in lookups})
+            .values_list(*lookups)
+        )
+
+    def _url(self, slug):
+        if _PLAIN_SLUG.fullmatch(slug):
+            return self.url_around[0] + slug + self.url_around[1]
+        return self.absolute(reverse(f"programmes:{self.kind.key}-detail", args=[slug]))
+
+    def _source_labels(self):
+        """Source id -> (its URL, its citation label): one query, the first time a row needs it."""
+        if self.sources is None:
+            self.sources = {
+                s.pk: (self.absolute(s.get_absolute_url()), s.citation_label)
+                for s in Source.objects.only(*_LABEL_FIELDS)
+            }
+        return self.sources
+
+    def row(self, values):
+        values = list(values)
+        for n in self.related:
+            values[n] = json.loads(values[n])
+        slug = values[1]
+        url = self._url(slug)
+        cells = [slug, url]
+        cells += [
+            (v if (v := values[n]).__class__ is str else "" if v is None else str(v))
+            if show is _text
+            else show(values[n])
+            if at is None
+            else show(*[values[i] for i in at])
+            for show, n, at in self.own
+        ]
+        evidence = {} if values[2] == "{}" else json.loads(values[2] or "{}") or {}
+        passages = values[4] if self.kind.cited else values[3]
+        if self.kind.cited:
+            sources = self.sources or self._source_labels()
+            if len(passages) == 1:  # most records: one passage, no joins to make
+                ((source, start, end, quote),) = passages
+                source_url, label = sources[source]
+                spans = [(start, end, f"{source_url}#passage-{start}-{end}")]
+                cells += [quote, label, spans[0][2]]
+            else:
+                spans = [
+                    (start, end, f"{sources[source][0]}#passage-{start}-{end}")
+                    for source, start, end, _ in passages
+                ]
+                cells.append("\n\n".join([p[3] for p in passages]))
+                cells.append("; ".join(dict.fromkeys([sources[p[0]][1] for p in passages])))
+                cells.append(" ".join([span[2] for span in spans]))
+            cells.append("" if values[3] == "{}" else _text(_flatten(json.loads(values[3]))))
+        else:
+            cells += [url, "", "", ""]
+            spans = [(s, e, f"{url}#passage-{s}-{e}") for s, e in passages]
+            notes = {
+                name: entry["note"]
+                for name, entry in evidence.items()
+                if entry.get("status") == ev.INTERPRETED
+            }
+            cells.append(_text(_flatten(notes)))
+        cells += [show(*[values[i] for i in at or [n]]) for show, n, at in self.tail]
+        cells += self._evidence_cells(evidence, spans) if evidence else self.no_evidence
+        return cells
+
+    def _evidence_cells(self, evidence, spans):
+        by_span = {(start, end): url for start, end, url in spans}
+        cells = [""] * len(self.evidence)
+        for name, entry in evidence.items():
+            at = self.evidence_at.get(name)
+            if at is None or not entry:
+                continue
+            cells[at] = entry["status"]
+            cells[at + 1] = entry.get("note", "")
+            urls = [by_span.get((span[0], span[1])) for span in entry.get("passages", ())]
+            cells[at + 2] = " ".join(url for url in urls if url)
+        return cells
+
+
+def csv_row(table, values):
+    """The cells of one CSV row, each safe to open in a spreadsheet."""
+    return _neutralised(table.row(values))
 
 
 class _Echo:
@@ -376,9 +718,9 @@ def csv_filename(kind, chips):
     return re.sub(r"[^a-z0-9_.-]", "", "_".join([name, *parts]))[:150] + ".csv"
 
 
-# Rows fetched, and their citations and funders prefetched, per query: a 100,000-row download
-# makes about 100 queries, not 400 (Django prefetches per chunk of the iterator).
+# Rows fetched from the database per round trip of the one query, and lines sent per chunk.
 CHUNK_ROWS = 2000
+LINES_PER_CHUNK = 200
 CUT_SHORT = (
     "# the download was cut short: the database became unavailable; the rows above are "
     "complete; download again for the rest"
@@ -399,22 +741,42 @@ def _cut_short_cleanly(rows, writer, path):
         yield writer.writerow([CUT_SHORT])
 
 
-def csv_response(request, kind, records, chips):
-    absolute = absolute_url
+def csv_response(request, kind, records, chips, keys=None):
+    """Every row of `records` as CSV, streamed; only the rows of primary keys `keys`, in that
+    order, when given (a page of the list)."""
     writer = csv.writer(_Echo())
+    table = CsvTable(kind, absolute_url)
+    values = table.queryset(records)
+    if keys is not None:
+        position = {key: n for n, key in enumerate(keys)}
+        values = sorted(values.filter(pk__in=keys), key=lambda row: position[row[0]])
+    else:
+        values = values.iterator(chunk_size=CHUNK_ROWS)
 
     def rows():
-        header = None
-        for record in (
-            records.iterator(chunk_size=CHUNK_ROWS) if hasattr(records, "iterator") else records
-        ):
-            row = csv_row(record, kind, absolute)
-            if header is None:
-                header = list(row)
-                yield writer.writerow(header)
-            yield writer.writerow([neutralise(row[h]) for h in header])
-        if header is None:
+        lines = []
+        try:
+            for row in values:
+                cells = csv_row(table, row)
+                if not lines:
+                    lines.append(writer.writerow(table.header))
+                lines.append(writer.writerow(cells))
+                if len(lines) >= LINES_PER_CHUNK:
+                    yield "".join(lines)
+                    lines = [""]  # the header is written
+        except Exception:
+            if any(lines):
+                yield "".join(lines)  # the rows read before the failure
+            raise
+        finally:
+            # Closed now, inside the request's snapshot: a server-side cursor (PostgreSQL) closed
+            # later, when collected, would fail in whatever transaction is open by then.
+            if hasattr(values, "close"):
+                values.close()
+        if not lines:
             yield writer.writerow(["slug", "url"])
+        elif any(lines):
+            yield "".join(lines)
 
     stream = rows()
     # The first rows are read here, inside the view: a database that cannot be reached is the

@@ -12,13 +12,18 @@ from django.core.paginator import Paginator
 
 
 class KeysFirstPaginator(Paginator):
-    def page(self, number):
+    def page_keys(self, number):
+        """The primary keys of page `number`'s rows, in order."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        return list(self.object_list.values_list("pk", flat=True)[bottom:top])
+
+    def page(self, number):
+        number = self.validate_number(number)
+        keys = self.page_keys(number)
         position = {key: n for n, key in enumerate(keys)}
         rows = sorted(
             self.object_list.filter(pk__in=keys).order_by(), key=lambda row: position[row.pk]

@@ -64,12 +64,13 @@ def list_page(request, kind, format="html"):
     last = max(1, paginator.num_pages)
     if paging.cleaned_data["page"] > last:
         return bad_request(request, {"page": f"is past the last page ({last})"})
+    if format == "csv":  # one page of the download
+        keys = paginator.page_keys(paging.cleaned_data["page"])
+        return exports.csv_response(request, kind, records, chips, keys=keys)
     page = paginator.page(paging.cleaned_data["page"])
 
     if format == "json":
         return exports.json_list_response(request, kind, page, chips, description)
-    if format == "csv":
-        return exports.csv_response(request, kind, page.object_list, chips)
 
     rows = list(page.object_list)
     context = {
