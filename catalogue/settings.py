@@ -192,14 +192,16 @@ MIDDLEWARE = [
     # Read-only site: anything but GET/HEAD/OPTIONS is 405 before a view or cache sees it.
     "programmes.http.middleware.AllowedMethodsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 304s and cached pages keyed to the catalogue version, before anything below does work for
+    # them: a cached page is stored compressed or not, as it was answered, with its headers.
+    "programmes.http.caching.CatalogueCacheMiddleware",
     # HTML, JSON and CSV gzipped for clients that accept it (static files come pre-compressed from
     # WhiteNoise, above). BREACH needs a secret reflected beside attacker-chosen text in a
     # compressed body; these pages carry none: no sessions, cookies, CSRF tokens or accounts.
     "django.middleware.gzip.GZipMiddleware",
-    # Non-UTF-8, over-long, control characters, repeated single values: 400 before the cache.
+    # Non-UTF-8, over-long, control characters, repeated single values: 400 before any view. A
+    # page in the cache passed it when it was stored: its path and query string decide it.
     "programmes.http.middleware.QueryStringMiddleware",
-    # 304s and cached pages keyed to the catalogue version, before any view renders.
-    "programmes.http.caching.CatalogueCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     # No view accepts a form post; kept so that one added later is protected by default.
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -281,6 +283,8 @@ CACHES = {"default": cache_from_url("CACHE_URL", env_str("CACHE_URL"))}
 CACHES["default"]["TIMEOUT"] = env_int("CACHE_TTL", 3600, minimum=1)
 CACHE_MAX_AGE = env_int("CACHE_MAX_AGE", 300, minimum=0)
 CACHE_PAGES = env_bool("CACHE_PAGES", True)
+# Each process also keeps the pages it served last, ready to send, in front of the cache above.
+CACHE_LOCAL_BYTES = env_int("CACHE_LOCAL_MB", 32, minimum=0) * 1024 * 1024
 # Facet counts of the lists, in the same cache under the catalogue version (pages or not).
 CACHE_FACETS = env_bool("CACHE_FACETS", True)
 

@@ -1,15 +1,20 @@
 """HTTP caching keyed to the catalogue version: validators, 304s, the server-side page cache."""
 
 import datetime
+import gzip
 import json
 import uuid
 
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
+from django.middleware import gzip as gzip_middleware
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.http import http_date
 
+from programmes.http import caching
 from programmes.models import CatalogueVersion, City, Source
 
 pytestmark = pytest.mark.django_db
@@ -125,11 +130,121 @@ def test_it_renders_every_request_when_the_page_cache_is_off(client, settings):
     assert b"Renamed-while-uncached" in client.get("/cities/dalian/").content
 
 
-def test_a_cached_page_costs_one_query(client, page_cache, django_assert_num_queries):
+@pytest.fixture
+def snapshots_opened(monkeypatch):
+    """The read snapshots requests open, counted."""
+    opened = []
+    open_snapshot = caching.Snapshot.open
+
+    def counted(snapshot):
+        opened.append(snapshot)
+        open_snapshot(snapshot)
+
+    monkeypatch.setattr(caching.Snapshot, "open", counted)
+    return opened
+
+
+def test_a_cached_page_costs_one_statement_and_no_transaction(client, page_cache, snapshots_opened):
     client.get("/sources/")
-    with django_assert_num_queries(1):
+    assert len(snapshots_opened) == 1  # the page was built in a snapshot
+    with CaptureQueriesContext(connection) as statements:
         response = client.get("/sources/")
     assert response.status_code == 200
+    assert [s["sql"] for s in statements] == [caching._version_sql(connection)]
+    assert len(snapshots_opened) == 1  # the cached page opened none
+
+
+def test_a_304_costs_one_statement_and_no_transaction(client, snapshots_opened):
+    etag = client.get("/cities/")["ETag"]
+    with CaptureQueriesContext(connection) as statements:
+        response = client.get("/cities/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert len(statements) == 1
+    assert len(snapshots_opened) == 1
+
+
+CACHED_URLS = [
+    "/",
+    "/cities/dalian/",
+    "/projects/?sector=14022",
+    "/projects.json",
+    "/search/?q=sewage",
+]
+
+
+@pytest.mark.parametrize("encoding", ["", "gzip, deflate, br"])
+@pytest.mark.parametrize("url", CACHED_URLS)
+def test_a_cached_page_carries_the_body_and_headers_of_the_page_as_built(
+    client, page_cache, django_assert_num_queries, url, encoding
+):
+    built = client.get(url, headers={"accept-encoding": encoding})
+    with django_assert_num_queries(1):
+        cached = client.get(url, headers={"accept-encoding": encoding})
+    assert built.status_code == cached.status_code == 200
+    assert cached.content == built.content
+    assert dict(cached.headers) == dict(built.headers)
+    assert ("Content-Encoding" in cached.headers) == bool(encoding)
+    with django_assert_num_queries(1):
+        head = client.head(url, headers={"accept-encoding": encoding})
+    assert head.content == b""
+    assert dict(head.headers) == dict(built.headers)
+
+
+def test_a_cached_page_is_compressed_once_and_only_for_clients_that_accept_it(
+    client, page_cache, monkeypatch
+):
+    compressed = []
+    compress = gzip_middleware.compress_string
+
+    def counted(*args, **kwargs):
+        compressed.append(1)
+        return compress(*args, **kwargs)
+
+    monkeypatch.setattr(gzip_middleware, "compress_string", counted)
+    first = client.get("/cities/", headers={"accept-encoding": "gzip"})
+    again = client.get("/cities/", headers={"accept-encoding": "gzip"})
+    plain = client.get("/cities/")
+    assert len(compressed) == 1
+    assert again.content == first.content
+    assert gzip.decompress(first.content) == plain.content
+    assert first["ETag"] == f"W/{plain['ETag']}"
+    assert "Content-Encoding" not in plain.headers
+
+
+def test_a_page_asked_for_again_is_served_from_the_process_without_the_cache(
+    client, page_cache, monkeypatch
+):
+    first = client.get("/cities/dalian/")
+
+    def unreachable(key):
+        raise AssertionError(f"the cache was asked for {key}")
+
+    monkeypatch.setattr(caching, "cache_get", unreachable)
+    assert client.get("/cities/dalian/").content == first.content
+
+
+def test_a_page_kept_by_another_process_is_served_from_the_cache(
+    client, page_cache, snapshots_opened
+):
+    first = client.get("/cities/dalian/")
+    caching.reset_local_pages()  # what a second app server starts with
+    again = client.get("/cities/dalian/")
+    assert again.content == first.content
+    assert dict(again.headers) == dict(first.headers)
+    assert len(snapshots_opened) == 1
+
+
+def test_the_pages_kept_in_the_process_stay_within_their_bound():
+    pages = caching.LocalPages(max_bytes=100)
+    for key in "abc":
+        pages.put(key, (b"x" * 40, None, None))
+    assert list(pages.entries) == ["b", "c"]  # the oldest made room
+    assert pages.get("b")  # read: "c" is the oldest now
+    pages.put("d", (b"x" * 40, None, None))
+    assert list(pages.entries) == ["b", "d"]
+    pages.put("big", (b"x" * 101, None, None))
+    assert pages.get("big") is None
+    assert pages.size == 80 <= pages.max_bytes
 
 
 def test_a_head_request_gets_the_cached_pages_headers_and_no_body(client, page_cache):

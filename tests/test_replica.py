@@ -4,7 +4,8 @@ The test makes a PostgreSQL cluster of its own on a free port, a hot-standby rep
 pg_basebackup, loads the catalogue on the primary, and serves pages from a Django process whose
 `DATABASE_REPLICA_URLS` names the replica. It shows that pages are read from the replica, and that
 a reload on the primary reaches the pages only once the replica has replayed it: while replay is
-paused the pages keep the old catalogue whole (version and values), afterwards the new one whole.
+paused the pages keep the old catalogue whole (version and values), afterwards the new one whole,
+whether they are built or served from the page cache under the version read from the replica.
 Needs PostgreSQL's server programs (Debian: postgresql); runs with the PostgreSQL suite.
 """
 
@@ -84,12 +85,12 @@ def clusters():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _env(ports):
+def _env(ports, cache_pages="0"):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CACHE_"))}
     env.update(
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{ports[0]}/catalogue",
         DATABASE_REPLICA_URLS=f"postgres://postgres@127.0.0.1:{ports[1]}/catalogue",
-        CACHE_PAGES="0",
+        CACHE_PAGES=cache_pages,
         CACHE_FACETS="0",
     )
     return env
@@ -117,11 +118,11 @@ CLIENT = textwrap.dedent(
 )
 
 
-def _get(ports, *urls):
+def _get(ports, *urls, cache_pages="0"):
     result = subprocess.run(
         [sys.executable, "-c", CLIENT, *urls],
         cwd=ROOT,
-        env={**_env(ports), "DJANGO_SETTINGS_MODULE": "catalogue.settings"},
+        env={**_env(ports, cache_pages), "DJANGO_SETTINGS_MODULE": "catalogue.settings"},
         capture_output=True,
         text=True,
     )
@@ -148,6 +149,14 @@ def _replayed(ports):
 
 def _amount(answer):
     return json.loads(answer["body"])["amount"]
+
+
+def _cached_twice(ports, url):
+    """`url` built, then served from the page cache (its version read on its own), by one
+    process: both answers must be the same."""
+    built, cached = _get(ports, url, url, cache_pages="1")["answers"]
+    assert cached == built
+    return cached
 
 
 def test_pages_are_read_from_the_replica_and_a_reload_reaches_them_whole(clusters, tmp_path):
@@ -178,9 +187,11 @@ def test_pages_are_read_from_the_replica_and_a_reload_reaches_them_whole(cluster
         during = _get(ports, f"{PROJECT}.json")["answers"][0]
         # The replica has not seen the reload: the old catalogue, version and values alike.
         assert (during["etag"], _amount(during)) == (first["answers"][0]["etag"], before)
+        assert _cached_twice(ports, f"{PROJECT}.json") == during
     finally:
         _psql(ports[1], "select pg_wal_replay_resume()")
     _replayed(ports)
     after = _get(ports, f"{PROJECT}.json")["answers"][0]
     assert after["etag"] != during["etag"]
     assert float(_amount(after)) == float(before) * 1000
+    assert _cached_twice(ports, f"{PROJECT}.json") == after
