@@ -6,8 +6,12 @@ app registry (`_model("Passage")`) rather than imported: the import runs one way
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Subquery, Sum
-from django.db.models.functions import Coalesce, Length
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+# A passage's length in code points: its quote's, as the constraint
+# passage_quote_length_matches_span holds, and what passage_source_length_idx orders.
+PASSAGE_LENGTH = F("end") - F("start")
 
 # The related names by which each kind of record cites a passage: the reader lists them all.
 CITING = (
@@ -43,16 +47,25 @@ def _passage_count():
 
 
 def _shortest_passage():
-    """Each record's shortest cited passage only, as `record.shortest` (one row per record)."""
-    Passage = _model("Passage")
+    """Each source's shortest cited passage only, as `source.shortest` (one row per source).
 
-    shortest = (
-        Passage.objects.select_related("source")
-        .defer("source__text")
-        .annotate(length=Length("quote"))
-        .order_by("length", "start")
+    A passage's length is its span's (`end - start`, the quote's length by the constraint
+    passage_quote_length_matches_span), so one probe of passage_source_length_idx per source
+    finds it, ties going to the earliest; ranking every passage of the page's sources by the
+    length of its quote read them all (a thousand per source on a large catalogue)."""
+    Passage, Source = _model("Passage"), _model("Source")
+
+    first = (
+        Passage.objects.filter(source=OuterRef("pk")).order_by(PASSAGE_LENGTH, "start").values("pk")
     )
-    return Prefetch("passages", queryset=shortest[:1], to_attr="shortest")
+    shortest = Passage.objects.filter(
+        pk__in=Source.objects.order_by().annotate(shortest=Subquery(first[:1])).values("shortest")
+    )
+    return Prefetch(
+        "passages",
+        queryset=shortest.select_related("source").defer("source__text"),
+        to_attr="shortest",
+    )
 
 
 def _passages():
@@ -270,11 +283,14 @@ class ListSummaryQuerySet(models.QuerySet):
         unfiltered = found.get(("", ""), {})
         if not param:
             return unfiltered
-        # A value matching few records is not summarised; its own facet still is.
+        # A value matching few records is not summarised; its own facet still is, and what the
+        # list shows whatever its filters (the map of every city).
         summary = found.get((param, value), {"facets": {}})
         own = unfiltered.get("facets", {}).get(param)
         if own is not None:
             summary["facets"] = {**summary["facets"], param: own}
+        if "map" in unfiltered:
+            summary["map"] = unfiltered["map"]
         return summary
 
 

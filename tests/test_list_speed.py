@@ -135,3 +135,23 @@ def test_it_counts_facets_anew_when_the_facet_cache_is_off(client, settings):
     counts = facet(client.get(url), "sector")
     FundedProject.objects.filter(city__slug="dalian", sector_id="14022").update(sector_id="14050")
     assert facet(client.get(url), "sector") != counts
+
+
+def test_each_source_row_shows_its_shortest_passage_the_earliest_of_equal_length(client):
+    from programmes.models import Source
+
+    sources = list(Source.objects.for_list())
+    assert sources
+    for source in sources:
+        passages = sorted(source.passages.all(), key=lambda p: (len(p.quote), p.start))
+        assert [p.pk for p in source.shortest] == [passages[0].pk], source.slug
+
+
+def test_the_source_list_finds_each_shortest_passage_through_its_index():
+    from programmes.models import Source
+
+    # The page's sources and their shortest passages: 2 queries, neither measuring any quote.
+    with CaptureQueriesContext(connection) as captured:
+        list(Source.objects.for_list()[:50])
+    assert len(captured.captured_queries) == 2
+    assert not [q for q in captured.captured_queries if "LENGTH(" in q["sql"].upper()]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from ..formats import exports
 from ..http.caching import computed_once
@@ -160,6 +161,10 @@ def _funding_chart(request, filterset, rows, summary):
     """The funded projects as filtered (every page, not this one), summed in the database and
     kept per catalogue version like the facet counts (the totals depend only on the filters);
     without filters or with one, computed when the catalogue was loaded."""
+    if "chart_svg" in summary:  # drawn when the catalogue was loaded
+        groups = funding.from_json(summary["chart"])
+        svg = mark_safe(summary["chart_svg"])  # the loader's own drawing, escaped when drawn
+        return {"funding_chart": drawings.drawn_funding_chart(groups, svg)}
     if "chart" in summary:
         groups = funding.from_json(summary["chart"])
     else:
@@ -173,6 +178,9 @@ def _funding_chart(request, filterset, rows, summary):
 
 
 def _map(request, filterset, rows, summary):
+    """The map of every city, whatever the filters: drawn when the catalogue was loaded."""
+    if "map" in summary:
+        return {"map_drawn": mark_safe(summary["map"])}
     return {"map": pictures.city_map()}
 
 
