@@ -9,6 +9,7 @@ everything it shows computed here: chips, title, sort links, page links, the pic
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db.models import Model, QuerySet
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
@@ -198,8 +199,12 @@ def active_chips(pairs, filterset):
     """One removable chip per active filter value, named as people know it."""
     names = {}
     for name, value in filterset.form.cleaned_data.items():
-        if hasattr(value, "model"):  # records chosen by slug or code: name them
-            for obj in value:
+        # Records chosen by slug or code (a list of them): named here, from the records the
+        # filter found, so that no chip reads its field's choices (every programme, on a large
+        # catalogue ten thousand rows).
+        chosen = value if isinstance(value, (list, tuple, QuerySet)) else ()
+        for obj in chosen:
+            if isinstance(obj, Model):
                 key = getattr(obj, "code", None) or obj.slug
                 names[(name, str(key))] = (
                     str(obj) if not hasattr(obj, "code") else f"{obj.code} {obj.name}"
