@@ -26,8 +26,12 @@ CITING = (
 )
 
 
-def _count(queryset, field, distinct=False):
-    """COUNT over a correlated subquery (`queryset` filters on OuterRef("pk")), 0 when empty."""
+def _count(queryset, field="*", distinct=False):
+    """COUNT over a correlated subquery (`queryset` filters on OuterRef("pk")), 0 when empty.
+
+    COUNT(*) by default, not COUNT(id): the rows are then counted from the index on the column
+    `queryset` filters by, without reading the table (an index-only scan on PostgreSQL once the
+    table is vacuumed): a city's 500 projects, each page's fifty cities."""
     counted = (
         queryset.order_by()
         .annotate(group=models.Value(1))
@@ -43,7 +47,7 @@ def _model(name):
 
 
 def _passage_count():
-    return _count(_model("Passage").objects.filter(source=OuterRef("pk")), "pk")
+    return _count(_model("Passage").objects.filter(source=OuterRef("pk")))
 
 
 def _shortest_passage():
@@ -137,7 +141,7 @@ class CityQuerySet(models.QuerySet):
                 programme_count=_count(
                     Participation.objects.filter(city=OuterRef("pk")), "programme", distinct=True
                 ),
-                project_count=_count(FundedProject.objects.filter(city=OuterRef("pk")), "pk"),
+                project_count=_count(FundedProject.objects.filter(city=OuterRef("pk"))),
             )
             .order_by("name", "slug")
         )
