@@ -17,6 +17,7 @@ from . import evidence as ev
 from . import reference
 from .querysets import (
     PASSAGE_LENGTH,
+    SHORTEST_FIELDS,
     AwardQuerySet,
     CatalogueVersionQuerySet,
     CityQuerySet,
@@ -260,6 +261,15 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
             raise ValidationError({"date_inference": "an inferred date must say why"})
 
     @property
+    def shortest(self):
+        """[its shortest cited passage] when the list annotated it (SourceQuerySet.for_list),
+        else None (the row then reads its prefetched passages)."""
+        fields = {name: getattr(self, f"shortest_{name}", None) for name in SHORTEST_FIELDS}
+        if fields["id"] is None:
+            return None
+        return [Passage(source=self, **fields)]
+
+    @property
     def coverage_summary(self):
         """Sentences, how many records cite (fully or partly), how many carry no catalogued fact."""
         rows = self.coverage or []
@@ -310,7 +320,7 @@ class Passage(models.Model):
         ]
         indexes = [
             # Each source's shortest passage on /sources/ (querysets._shortest_passage): one probe
-            # per source, in order of length, then start.
+            # per row, in order of length, then start.
             models.Index("source", PASSAGE_LENGTH, "start", name="passage_source_length_idx"),
         ]
 

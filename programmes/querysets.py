@@ -50,26 +50,22 @@ def _passage_count():
     return _count(_model("Passage").objects.filter(source=OuterRef("pk")))
 
 
+# What a source's row shows of its shortest passage (`Source.shortest` makes it a Passage).
+SHORTEST_FIELDS = ("id", "start", "end", "quote", "prefix", "suffix")
+
+
 def _shortest_passage():
-    """Each source's shortest cited passage only, as `source.shortest` (one row per source).
+    """Each source's shortest cited passage, as `shortest_<field>` annotations (SHORTEST_FIELDS).
 
     A passage's length is its span's (`end - start`, the quote's length by the constraint
-    passage_quote_length_matches_span), so one probe of passage_source_length_idx per source
-    finds it, ties going to the earliest; ranking every passage of the page's sources by the
-    length of its quote read them all (a thousand per source on a large catalogue)."""
-    Passage, Source = _model("Passage"), _model("Source")
-
+    passage_quote_length_matches_span), so each is one probe of passage_source_length_idx per
+    row of the page, ties going to the earliest. Ranking every passage of the page's sources by
+    the length of its quote read them all (a thousand per source on a large catalogue), and
+    prefetching the shortest of every source made PostgreSQL hash all of them."""
     first = (
-        Passage.objects.filter(source=OuterRef("pk")).order_by(PASSAGE_LENGTH, "start").values("pk")
+        _model("Passage").objects.filter(source=OuterRef("pk")).order_by(PASSAGE_LENGTH, "start")
     )
-    shortest = Passage.objects.filter(
-        pk__in=Source.objects.order_by().annotate(shortest=Subquery(first[:1])).values("shortest")
-    )
-    return Prefetch(
-        "passages",
-        queryset=shortest.select_related("source").defer("source__text"),
-        to_attr="shortest",
-    )
+    return {f"shortest_{name}": Subquery(first.values(name)[:1]) for name in SHORTEST_FIELDS}
 
 
 def _passages():
@@ -86,8 +82,7 @@ class SourceQuerySet(models.QuerySet):
         """Sources with their number of cited passages and only the shortest one (for the row)."""
         return (
             self.defer("text")
-            .prefetch_related(_shortest_passage())
-            .annotate(passage_count=_passage_count())
+            .annotate(passage_count=_passage_count(), **_shortest_passage())
             .order_by("date", "slug")
         )
 

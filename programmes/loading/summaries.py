@@ -32,7 +32,12 @@ def summary(kind, query):
         return None
     data = {
         "count": filterset.qs.count(),
-        "facets": {facet.param: facet.rows(filterset) for facet in kind.facets},
+        # A facet ignores its own parameter: under `?status=funded` the status facet is the
+        # unfiltered list's (ListSummary.objects.for_list reads it from there), so it is not
+        # counted again over the whole table for every value.
+        "facets": {
+            facet.param: facet.rows(filterset) for facet in kind.facets if facet.param not in query
+        },
     }
     if kind.key == "city" and not query:
         # The map of every city, whatever the list's filters: drawn here, not per request.
