@@ -16,6 +16,8 @@ from django.urls import reverse
 from . import evidence as ev
 from . import reference
 from .querysets import (
+    PASSAGE_LENGTH,
+    SHORTEST_FIELDS,
     AwardQuerySet,
     CatalogueVersionQuerySet,
     CityQuerySet,
@@ -259,6 +261,15 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
             raise ValidationError({"date_inference": "an inferred date must say why"})
 
     @property
+    def shortest(self):
+        """[its shortest cited passage] when the list annotated it (SourceQuerySet.for_list),
+        else None (the row then reads its prefetched passages)."""
+        fields = {name: getattr(self, f"shortest_{name}", None) for name in SHORTEST_FIELDS}
+        if fields["id"] is None:
+            return None
+        return [Passage(source=self, **fields)]
+
+    @property
     def coverage_summary(self):
         """Sentences, how many records cite (fully or partly), how many carry no catalogued fact."""
         rows = self.coverage or []
@@ -306,6 +317,11 @@ class Passage(models.Model):
                 name="passage_quote_length_matches_span",
                 condition=Q(end=F("start") + Length("quote")),
             ),
+        ]
+        indexes = [
+            # Each source's shortest passage on /sources/ (querysets._shortest_passage): one probe
+            # per row, in order of length, then start.
+            models.Index("source", PASSAGE_LENGTH, "start", name="passage_source_length_idx"),
         ]
 
     def __str__(self):
@@ -814,6 +830,15 @@ class FundedProject(CitedRecord):
             # /projects/?instrument=… and ?status=… by title, and those facets' GROUP BY.
             models.Index(fields=["instrument", "title"], name="project_instrument_title_idx"),
             models.Index(fields=["status", "title"], name="project_status_title_idx"),
+            # /projects/?instrument=… and ?status=… in the default order: the programmes walked
+            # by name (programme_name_idx), each one's projects of that instrument or status by
+            # title, so the first page reads its own rows instead of sorting every match.
+            models.Index(
+                fields=["programme", "instrument", "title"], name="project_prog_instr_title_idx"
+            ),
+            models.Index(
+                fields=["programme", "status", "title"], name="project_prog_status_title_idx"
+            ),
             # /projects/?sort=title, ?sort=amount and ?sort=year over the whole list.
             models.Index(fields=["title"], name="project_title_idx"),
             models.Index(fields=["amount"], name="project_amount_idx"),

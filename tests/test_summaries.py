@@ -94,3 +94,37 @@ def test_a_reload_stores_new_summaries_and_drops_the_old():
     new = load_catalogue(settings.FIXTURES_DIR)
     assert set(ListSummary.objects.values_list("version_id", flat=True)) == {new.pk}
     assert ListSummary.objects.filter(version=new, param="").count() == len(KINDS)
+
+
+def test_the_city_map_and_the_funding_chart_are_drawn_when_the_catalogue_is_loaded(client):
+    # /cities/ and /projects/ read their pictures from the summary: no query fetches what the
+    # map shows (each programme's cities, `AS "place"`) or what the chart sums (no SUM), and
+    # they are the pictures drawn per request.
+    drawn = {
+        url: client.get(url).content for url in ("/cities/", "/projects/", "/cities/?country=JP")
+    }
+    for url in drawn:
+        sql = [q["sql"] for q in _queries(client, url)]
+        assert not [s for s in sql if 'AS "place"' in s or "SUM(" in s], url
+    ListSummary.objects.all().delete()
+    for url, content in drawn.items():
+        assert client.get(url).content == content, url
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return captured.captured_queries
+
+
+def test_summarise_computes_the_summaries_of_the_loaded_catalogue_again():
+    from django.core.management import call_command
+
+    version = CatalogueVersion.objects.latest()
+    stored = {(s.kind, s.param, s.value): s.data for s in ListSummary.objects.all()}
+    ListSummary.objects.filter(kind="city").delete()
+    call_command("summarise", verbosity=0)
+    again = {
+        (s.kind, s.param, s.value): s.data for s in ListSummary.objects.filter(version=version)
+    }
+    assert again == stored

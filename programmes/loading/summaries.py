@@ -17,7 +17,7 @@ from django.http import QueryDict
 
 from ..kinds import KINDS
 from ..models import ListSummary
-from ..pictures import funding
+from ..pictures import drawings, funding, maps
 
 MIN_ROWS = 2000
 
@@ -32,10 +32,21 @@ def summary(kind, query):
         return None
     data = {
         "count": filterset.qs.count(),
-        "facets": {facet.param: facet.rows(filterset) for facet in kind.facets},
+        # A facet ignores its own parameter: under `?status=funded` the status facet is the
+        # unfiltered list's (ListSummary.objects.for_list reads it from there), so it is not
+        # counted again over the whole table for every value.
+        "facets": {
+            facet.param: facet.rows(filterset) for facet in kind.facets if facet.param not in query
+        },
     }
+    if kind.key == "city" and not query:
+        # The map of every city, whatever the list's filters: drawn here, not per request.
+        data["map"] = maps.city_map_html()
     if kind.key == "project":
-        data["chart"] = funding.to_json(funding.funding_rows(filterset.qs))
+        groups = funding.funding_rows(filterset.qs)
+        data["chart"] = funding.to_json(groups)
+        # Drawn once here: the bars depend on the totals alone.
+        data["chart_svg"] = str(drawings.draw_funding_chart(groups).svg)
     return data
 
 

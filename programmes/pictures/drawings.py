@@ -662,11 +662,24 @@ def funding_chart(totals, id_prefix="funding"):
     return draw_funding_chart(funding_rows(totals), id_prefix)
 
 
+def _funding_totals(groups):
+    """The number of projects and the currencies stated among them, as the chart's caption says."""
+    total = sum(r.count for r in groups["category"])
+    currencies = sorted({c for r in groups["category"] for c in r.amounts})
+    return total, currencies
+
+
+def drawn_funding_chart(groups, svg):
+    """The chart of `groups` whose SVG `draw_funding_chart` drew earlier (when the catalogue was
+    loaded: `loading.summaries`), with its table and caption."""
+    total, currencies = _funding_totals(groups)
+    return Picture(svg, groups, {"currencies": currencies, "total": total})
+
+
 def draw_funding_chart(groups, id_prefix="funding"):
     """The chart of `funding_rows`' groups (already folded to at most MAX_BARS rows each)."""
-    total = sum(r.count for r in groups["category"])
+    total, currencies = _funding_totals(groups)
     unstated = sum(r.unstated for r in groups["category"])
-    currencies = sorted({c for r in groups["category"] for c in r.amounts})
     names = _GROUP_NAMES
     parts, y = [], 0.0
     for group in ("category", "programme"):
@@ -713,7 +726,7 @@ def draw_funding_chart(groups, id_prefix="funding"):
         max(y, 40),
         parts,
     )
-    return Picture(svg, groups, {"currencies": currencies, "total": total})
+    return drawn_funding_chart(groups, svg)
 
 
 # --- map of the cities ------------------------------------------------------------------------

@@ -9,7 +9,9 @@ everything it shows computed here: chips, title, sort links, page links, the pic
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.db.models import Model, QuerySet
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from ..formats import exports
 from ..http.caching import computed_once
@@ -161,6 +163,10 @@ def _funding_chart(request, filterset, rows, summary):
     """The funded projects as filtered (every page, not this one), summed in the database and
     kept per catalogue version like the facet counts (the totals depend only on the filters);
     without filters or with one, computed when the catalogue was loaded."""
+    if "chart_svg" in summary:  # drawn when the catalogue was loaded
+        groups = funding.from_json(summary["chart"])
+        svg = mark_safe(summary["chart_svg"])  # the loader's own drawing, escaped when drawn
+        return {"funding_chart": drawings.drawn_funding_chart(groups, svg)}
     if "chart" in summary:
         groups = funding.from_json(summary["chart"])
     else:
@@ -174,6 +180,9 @@ def _funding_chart(request, filterset, rows, summary):
 
 
 def _map(request, filterset, rows, summary):
+    """The map of every city, whatever the filters: drawn when the catalogue was loaded."""
+    if "map" in summary:
+        return {"map_drawn": mark_safe(summary["map"])}
     return {"map": pictures.city_map()}
 
 
@@ -191,8 +200,12 @@ def active_chips(pairs, filterset):
     """One removable chip per active filter value, named as people know it."""
     names = {}
     for name, value in filterset.form.cleaned_data.items():
-        if hasattr(value, "model"):  # records chosen by slug or code: name them
-            for obj in value:
+        # Records chosen by slug or code (a list of them): named here, from the records the
+        # filter found, so that no chip reads its field's choices (every programme, on a large
+        # catalogue ten thousand rows).
+        chosen = value if isinstance(value, (list, tuple, QuerySet)) else ()
+        for obj in chosen:
+            if isinstance(obj, Model):
                 key = getattr(obj, "code", None) or obj.slug
                 names[(name, str(key))] = (
                     str(obj) if not hasattr(obj, "code") else f"{obj.code} {obj.name}"

@@ -4,8 +4,8 @@
 
 from collections import defaultdict
 
-from ..models import City, FundedProject, Participation, Programme
-from ..pictures import drawings, funding
+from ..models import FundedProject, Participation
+from ..pictures import drawings, funding, maps
 
 
 def city_network(city):
@@ -22,11 +22,7 @@ def programme_network(programme):
 
 def city_map():
     """Every city, which programmes each takes part in, and the programmes drawn: 3 queries."""
-    links = drawings.city_links(Participation.objects.city_memberships())
-    drawn = {pk for ids in links.values() for pk in ids}
-    programmes = Programme.objects.only("slug", "name").in_bulk(drawn)
-    cities = City.objects.only("slug", "name", "native_name", "latitude", "longitude")
-    return drawings.city_map(cities, links, programmes)
+    return maps.city_map()
 
 
 def funding_rows(projects):
