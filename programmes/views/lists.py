@@ -14,6 +14,7 @@ from django.shortcuts import render
 from ..formats import exports
 from ..http.caching import computed_once
 from ..http.errors import bad_request
+from ..kinds import BY_KEY
 from ..lists.paging import KeysFirstPaginator
 from ..lists.parameters import (
     MAX_VALUE_LENGTH,
@@ -169,7 +170,9 @@ def _funding_chart(request, filterset, rows, summary):
             ["catalogue-funding-chart", str(projects.order_by().values("pk").query)],
             lambda: pictures.funding_rows(projects),
         )
-    return {"funding_chart": drawings.draw_funding_chart(groups)}
+    # The table's groups are values of the list's facets: it says what their facets say of them.
+    notes = {facet.param: facet.interpreted for facet in BY_KEY["project"].facets}
+    return {"funding_chart": drawings.draw_funding_chart(groups), "funding_notes": notes}
 
 
 def _map(request, filterset, rows, summary):
