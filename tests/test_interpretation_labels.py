@@ -169,3 +169,34 @@ def test_a_statements_topic_is_labelled_as_the_catalogues(client):
     assert items
     for item in items:
         assert '<span class="visually-hidden"> of topic</span>' in item
+
+
+def _badged(fragment, field):
+    return f'<span class="visually-hidden"> of {field}</span>' in fragment
+
+
+def test_a_record_pages_milestones_mark_their_titles_and_kinds(client):
+    page = _page(client, "/cities/dalian/")
+    milestones = re.search(r'<ol class="milestones">(.*?)</ol>', page, re.S).group(1)
+    items = re.findall(r"<li[^>]*>.*?</li>", milestones, re.S)
+    assert items
+    for item in items:
+        slug = re.search(r'href="/milestones/([^/]+)/"', item).group(1)
+        milestone = Milestone.objects.get(slug=slug)
+        for field in ("title", "kind"):
+            assert _badged(item, field) == milestone.evidence_for(field).is_interpreted, slug
+
+
+def test_a_citys_organisations_mark_the_catalogues_kinds_and_names(client):
+    page = _page(client, "/cities/dalian/")
+    section = re.search(r'<h2 id="h-orgs">.*?</section>', page, re.S).group(0)
+    for slug, item in re.findall(r'<li><a href="/partners/([^/]+)/">(.*?)</li>', section, re.S):
+        partner = Partner.objects.get(slug=slug)
+        for field in ("name", "kind"):
+            assert _badged(item, field) == partner.evidence_for(field).is_interpreted, slug
+
+
+def test_the_home_pages_milestones_mark_titles_in_the_catalogues_wording(client):
+    page = _page(client, "/")
+    span = re.search(r'<h2 id="h-span">.*?</section>', page, re.S).group(0)
+    assert span.count('<span class="visually-hidden"> of title</span>') == 2
