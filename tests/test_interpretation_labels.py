@@ -175,25 +175,25 @@ def _badged(fragment, field):
     return f'<span class="visually-hidden"> of {field}</span>' in fragment
 
 
-def test_a_record_pages_milestones_mark_their_titles_and_kinds(client):
-    page = _page(client, "/cities/dalian/")
-    milestones = re.search(r'<ol class="milestones">(.*?)</ol>', page, re.S).group(1)
-    items = re.findall(r"<li[^>]*>.*?</li>", milestones, re.S)
+@pytest.mark.parametrize(
+    "section, prefix, model, fields",
+    [
+        (r'<ol class="milestones">.*?</ol>', "milestones", Milestone, ("title", "kind")),
+        (r'<h2 id="h-orgs">.*?</section>', "partners", Partner, ("name", "kind")),
+    ],
+    ids=["milestones", "organisations"],
+)
+def test_a_citys_related_lists_mark_what_the_catalogue_wrote(
+    client, section, prefix, model, fields
+):
+    part = re.search(section, _page(client, "/cities/dalian/"), re.S).group(0)
+    items = re.findall(r"<li[^>]*>.*?</li>", part, re.S)
     assert items
     for item in items:
-        slug = re.search(r'href="/milestones/([^/]+)/"', item).group(1)
-        milestone = Milestone.objects.get(slug=slug)
-        for field in ("title", "kind"):
-            assert _badged(item, field) == milestone.evidence_for(field).is_interpreted, slug
-
-
-def test_a_citys_organisations_mark_the_catalogues_kinds_and_names(client):
-    page = _page(client, "/cities/dalian/")
-    section = re.search(r'<h2 id="h-orgs">.*?</section>', page, re.S).group(0)
-    for slug, item in re.findall(r'<li><a href="/partners/([^/]+)/">(.*?)</li>', section, re.S):
-        partner = Partner.objects.get(slug=slug)
-        for field in ("name", "kind"):
-            assert _badged(item, field) == partner.evidence_for(field).is_interpreted, slug
+        slug = re.search(rf'href="/{prefix}/([^/]+)/"', item).group(1)
+        record = model.objects.get(slug=slug)
+        for field in fields:
+            assert _badged(item, field) == record.evidence_for(field).is_interpreted, slug
 
 
 def test_the_home_pages_milestones_mark_titles_in_the_catalogues_wording(client):
