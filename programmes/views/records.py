@@ -35,7 +35,6 @@ def record_page(request, slug, kind, format="html"):
     if related:
         context.update(related(record))
     context["ld"].description = descriptions.for_record(kind, record, context)
-    context["ld"].title = descriptions.title(kind, record)
     return render(request, kind.detail_template, context)
 
 
