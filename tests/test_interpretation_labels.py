@@ -180,14 +180,17 @@ def _badged(fragment, field):
     [
         (r'<ol class="milestones">.*?</ol>', "milestones", Milestone, ("title", "kind")),
         (r'<h2 id="h-orgs">.*?</section>', "partners", Partner, ("name", "kind")),
+        (r'<h2 id="h-programmes">.*', "programmes", Programme, ("name", "kind")),
     ],
-    ids=["milestones", "organisations"],
+    ids=["milestones", "organisations", "programmes"],
 )
 def test_a_citys_related_lists_mark_what_the_catalogue_wrote(
     client, section, prefix, model, fields
 ):
     part = re.search(section, _page(client, "/cities/dalian/"), re.S).group(0)
-    items = re.findall(r"<li[^>]*>.*?</li>", part, re.S)
+    # A programme is a card of its own; milestones and organisations are list items.
+    item_pattern = r'<section class="programme-card">.*?<ul>' if prefix == "programmes" else None
+    items = re.findall(item_pattern or r"<li[^>]*>.*?</li>", part, re.S)
     assert items
     for item in items:
         slug = re.search(rf'href="/{prefix}/([^/]+)/"', item).group(1)
