@@ -138,3 +138,11 @@ def validate_entries(evidence):
             ):
                 problems.append(f"{name!r}: a passage is [start, end]")
     return problems
+
+
+def is_catalogues_wording(record, name):
+    """Whether a record's name (`name`: its title field) is the catalogue's wording rather than
+    words the sources state — and so must say so wherever it stands alone, as in a page's title
+    or a share card."""
+    entry = (getattr(record, "evidence", None) or {}).get(name) or {}
+    return entry.get("status") != STATED

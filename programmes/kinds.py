@@ -106,8 +106,38 @@ class Kind:
         return reverse(f"programmes:{self.key}-list")
 
 
+# What a list says with a facet whose values are the catalogue's reading (Facet.interpreted).
+READ_ALL = (
+    "These values are the catalogue's reading of the sources, not their words; each record's "
+    "page gives the note and the words it rests on."
+)
+READ_SOME = (
+    "For some records this value is the catalogue's reading of the sources, not their words; "
+    "each record's page says which, with the note and the words it rests on."
+)
+ISO_COUNTRY = (
+    "ISO 3166-1 codes: the catalogue's reading of the country the sources name or imply; each "
+    "record's page gives the words it rests on."
+)
+DAC_SECTOR = (
+    "OECD DAC sector codes assigned by the catalogue from the words that describe each project; "
+    "each project's page says why."
+)
+DAC_CATEGORY = "The category of the OECD DAC sector code the catalogue assigned to each project."
+
+
 def _choices(model_choices):
     return tuple((str(k), str(v)) for k, v in model_choices)
+
+
+def _choice_facet(param, label, model_choices, interpreted=""):
+    """A facet over a field with choices, named by them."""
+    return Facet(param, label, param, choices=_choices(model_choices), interpreted=interpreted)
+
+
+def _record_facet(param, label, path, interpreted=""):
+    """A facet over the records `path` leads to, by slug, named by their names."""
+    return Facet(param, label, f"{path}__slug", f"{path}__name", interpreted=interpreted)
 
 
 KINDS = (
@@ -120,7 +150,7 @@ KINDS = (
         noun="cities",
         label="City",
         filterset=filters.CityFilter,
-        facets=(Facet("country", "Country", "country"),),
+        facets=(Facet("country", "Country", "country", interpreted=ISO_COUNTRY),),
         columns=(
             ("City", "name"),
             ("Country", "country"),
@@ -148,9 +178,9 @@ KINDS = (
         label="Partner",
         filterset=filters.PartnerFilter,
         facets=(
-            Facet("kind", "Kind", "kind", choices=_choices(models.Partner.Kind.choices)),
-            Facet("country", "Country", "country"),
-            Facet("city", "City", "city__slug", "city__name"),
+            _choice_facet("kind", "Kind", models.Partner.Kind.choices, READ_ALL),
+            Facet("country", "Country", "country", interpreted=ISO_COUNTRY),
+            _record_facet("city", "City", "city", READ_SOME),
         ),
         columns=(
             ("Organisation", "name"),
@@ -178,7 +208,7 @@ KINDS = (
         noun="people",
         label="Person",
         filterset=filters.PersonFilter,
-        facets=(Facet("organisation", "Organisation", "organisation__slug", "organisation__name"),),
+        facets=(_record_facet("organisation", "Organisation", "organisation", READ_SOME),),
         columns=(("Name", "name"), ("Role", ""), ("Organisation", ""), ("Source passage", "")),
         export_fields=exports.person_fields,
         csv_columns=exports.PERSON_CSV,
@@ -200,15 +230,10 @@ KINDS = (
         label="Programme",
         filterset=filters.ProgrammeFilter,
         facets=(
-            Facet("city", "City", "participations__city__slug", "participations__city__name"),
-            Facet(
-                "partner",
-                "Partner",
-                "participations__partner__slug",
-                "participations__partner__name",
-            ),
-            Facet("kind", "Kind", "kind", choices=_choices(models.Programme.Kind.choices)),
-            Facet("status", "Status", "status", choices=_choices(models.Programme.Status.choices)),
+            _record_facet("city", "City", "participations__city", READ_SOME),
+            _record_facet("partner", "Partner", "participations__partner", READ_SOME),
+            _choice_facet("kind", "Kind", models.Programme.Kind.choices, READ_ALL),
+            _choice_facet("status", "Status", models.Programme.Status.choices, READ_ALL),
         ),
         columns=(
             ("Programme", "name"),
@@ -241,7 +266,7 @@ KINDS = (
         filterset=filters.AwardFilter,
         facets=(
             Facet("recipient", "Recipient", "recipient__slug", "recipient__name"),
-            Facet("conferred_by", "Conferred by", "conferred_by__slug", "conferred_by__name"),
+            _record_facet("conferred_by", "Conferred by", "conferred_by", READ_SOME),
             Facet(
                 "recommended_by", "Recommended by", "recommended_by__slug", "recommended_by__name"
             ),
@@ -279,26 +304,32 @@ KINDS = (
         label="Funded project",
         filterset=filters.FundedProjectFilter,
         facets=(
-            Facet("sector", "Sector (DAC code)", "sector__code", "sector__name", code_in_name=True),
+            Facet(
+                "sector",
+                "Sector (DAC code)",
+                "sector__code",
+                "sector__name",
+                code_in_name=True,
+                interpreted=DAC_SECTOR,
+            ),
             Facet(
                 "sector_category",
                 "Sector category",
                 "sector__category__code",
                 "sector__category__name",
                 code_in_name=True,
+                interpreted=DAC_CATEGORY,
             ),
-            Facet("city", "City", "city__slug", "city__name"),
-            Facet("programme", "Programme", "programme__slug", "programme__name"),
-            Facet("funder", "Funder", "funders__slug", "funders__name"),
-            Facet(
+            _record_facet("city", "City", "city", READ_SOME),
+            _record_facet("programme", "Programme", "programme", READ_SOME),
+            _record_facet("funder", "Funder", "funders", READ_SOME),
+            _choice_facet(
                 "instrument",
                 "Funding instrument",
-                "instrument",
-                choices=_choices(models.FundedProject.Instrument.choices),
+                models.FundedProject.Instrument.choices,
+                READ_SOME,
             ),
-            Facet(
-                "status", "Status", "status", choices=_choices(models.FundedProject.Status.choices)
-            ),
+            _choice_facet("status", "Status", models.FundedProject.Status.choices, READ_SOME),
         ),
         columns=(
             ("Project", "title"),
@@ -336,10 +367,10 @@ KINDS = (
         label="Milestone",
         filterset=filters.MilestoneFilter,
         facets=(
-            Facet("city", "City", "cities__slug", "cities__name"),
-            Facet("programme", "Programme", "programme__slug", "programme__name"),
-            Facet("partner", "Partner", "partners__slug", "partners__name"),
-            Facet("kind", "Kind", "kind", choices=_choices(models.Milestone.Kind.choices)),
+            _record_facet("city", "City", "cities", READ_SOME),
+            _record_facet("programme", "Programme", "programme", READ_SOME),
+            _record_facet("partner", "Partner", "partners", READ_SOME),
+            _choice_facet("kind", "Kind", models.Milestone.Kind.choices, READ_ALL),
         ),
         columns=(
             ("Date as stated", "date"),
@@ -371,9 +402,9 @@ KINDS = (
         label="Statement",
         filterset=filters.StatementFilter,
         facets=(
-            Facet("city", "City", "city__slug", "city__name"),
-            Facet("topic", "Topic", "topic", choices=_choices(models.Statement.Topic.choices)),
-            Facet("programme", "Programme", "programme__slug", "programme__name"),
+            _record_facet("city", "City", "city", READ_SOME),
+            _choice_facet("topic", "Topic", models.Statement.Topic.choices, READ_ALL),
+            _record_facet("programme", "Programme", "programme", READ_SOME),
         ),
         columns=(
             ("Statement", ""),
@@ -404,7 +435,7 @@ KINDS = (
         noun="source documents",
         label="Source document",
         filterset=filters.SourceFilter,
-        facets=(Facet("kind", "Kind", "kind", choices=_choices(models.Source.Kind.choices)),),
+        facets=(_choice_facet("kind", "Kind", models.Source.Kind.choices, READ_ALL),),
         columns=(
             ("Source", "title"),
             ("Kind", ""),

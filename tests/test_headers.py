@@ -29,6 +29,7 @@ URLS = [
 
 CSP = {
     "default-src": "'none'",
+    "connect-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
     "img-src": "'self'",

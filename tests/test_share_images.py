@@ -63,7 +63,7 @@ def test_it_draws_a_card_once_per_version_and_then_reads_it(client, settings, mo
 
 def test_a_card_quotes_the_passage_that_names_the_record():
     record = FundedProject.objects.get(slug="sewage-processing-plant-1")
-    kind, title, quote, source = card_text(record)
+    kind, title, quote, source, wording = card_text(record)
     assert (kind, title) == ("Funded project", record.title)
     assert quote == "two sewage processing plant projects"
     assert "Liang Hongjun" in source

@@ -33,6 +33,10 @@ class Facet:
     name: str | None = None  # the lookup giving its display name; None: use choices
     choices: tuple = ()  # (value, name) pairs, for a field with choices
     code_in_name: bool = False  # show "14022 Sanitation - large systems", not the name alone
+    # Where the values are, for some or all records, the catalogue's reading rather than the
+    # sources' words: the note the list shows with them (tests/test_interpretation_labels.py
+    # checks it against the records' evidence).
+    interpreted: str = ""
 
     def rows(self, filterset):
         """The values with their record counts: one grouped query, at most MAX_FACET_VALUES.

@@ -1,6 +1,8 @@
 """The catalogue as a Frictionless Data Package: one CSV per table of the dump and a
 `datapackage.json` that describes them — field types, primary and foreign keys, licence, the
-catalogue version, the source documents' SHA-256 and how to cite the release.
+catalogue version, the source documents' SHA-256 and how to cite the release — with the same
+citation as a `CITATION.cff` (Citation File Format 1.2.0; the repository's own copy at its top
+level is checked against it by tests/test_citation.py).
 
 Built from `dump.dump_catalogue()`, so the package holds exactly what `/catalogue.json` holds.
 A reference to another row is its natural key (a slug, a code, a passage id), as in the dump; a
@@ -35,6 +37,7 @@ LICENCE = {
     "path": "https://creativecommons.org/licenses/by/4.0/",
     "title": "Creative Commons Attribution 4.0",
 }
+KEYWORDS = ["city-to-city cooperation", "environment", "development finance"]
 SOURCE_TERMS = (
     "The texts of the source documents are reproduced for citation; their authors' and "
     "publishers' terms apply to them."
@@ -169,6 +172,7 @@ def build(version, site_url):
     files["datapackage.json"] = json.dumps(
         descriptor(version, site_url, dump, resources), ensure_ascii=False, indent=1
     ).encode()
+    files["CITATION.cff"] = citation_cff(version, dump).encode()
     return files
 
 
@@ -195,7 +199,7 @@ def descriptor(version, site_url, dump, resources):
             }
             for source in dump["sources"]
         ],
-        "keywords": ["city-to-city cooperation", "environment", "development finance"],
+        "keywords": KEYWORDS,
         "resources": resources,
     }
 
@@ -205,6 +209,55 @@ def citation_text(version, site_url):
         f"{TITLE}, version {version.version[:12]} ({version.loaded_at:%Y-%m-%d}). "
         f"{site_url}/releases/{version.version[:12]}/"
     )
+
+
+def _yaml(value):
+    # A JSON string is a YAML double-quoted scalar: every value is written quoted, so none is
+    # read back as a number, a date or a boolean.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def citation_cff(version, dump):
+    """The release's citation in Citation File Format 1.2.0: the dataset, its version and
+    licence, and the source documents it quotes as references (their authors as stated, their
+    texts' SHA-256). No site address: the file is the same wherever the catalogue is served."""
+    lines = [
+        'cff-version: "1.2.0"',
+        "message: "
+        + _yaml(
+            "Cite this dataset by its version: the first twelve characters of the SHA-256 of "
+            "everything it was built from, as on the releases page and in datapackage.json. "
+            "Quote a source's words from the source, cited as its authors' and publishers' work."
+        ),
+        'type: "dataset"',
+        f"title: {_yaml(TITLE)}",
+        "authors:",
+        f"  - name: {_yaml(f'{TITLE} contributors')}",
+        f"version: {_yaml(version.version[:12])}",
+        f"license: {_yaml(LICENCE['name'])}",
+        f"abstract: {_yaml(DESCRIPTION)}",
+        "keywords:",
+        *(f"  - {_yaml(word)}" for word in KEYWORDS),
+        "references:",
+    ]
+    for source in dump["sources"]:
+        lines += [
+            f"  - type: {_yaml('generic')}",
+            f"    title: {_yaml(source['title'])}",
+            "    authors:",
+            # CFF asks for an author; a source that names none is "anonymous", not guessed.
+            f"      - name: {_yaml(source['author'] or 'anonymous')}",
+        ]
+        if source["date_precision"] == "day" and not source["date_inferred"]:
+            lines.append(f"    date-published: {_yaml(source['date'])}")
+        lines.append(
+            "    notes: "
+            + _yaml(
+                f"{source['kind'].replace('-', ' ').capitalize()}; SHA-256 {source['sha256']} "
+                f"of its text ({source['filename']}). {SOURCE_TERMS}"
+            )
+        )
+    return "\n".join(lines) + "\n"
 
 
 def zipped(files):

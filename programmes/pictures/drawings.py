@@ -157,6 +157,8 @@ class Node:
     label: str
     url: str
     ties: list = field(default_factory=list)  # (programme, role label)
+    # (programme pk, role label) -> the catalogue's note, for a role that is its reading
+    readings: dict = field(default_factory=dict)
 
 
 def _participant_node(participation):
@@ -180,7 +182,11 @@ def _collect_nodes(participations, exclude_key=None):
         if node.key == exclude_key:
             continue
         node = nodes.setdefault(node.key, node)
-        node.ties.append((participation.programme, participation.get_role_display()))
+        role = participation.get_role_display()
+        node.ties.append((participation.programme, role))
+        reading = (participation.evidence or {}).get("role") or {}
+        if reading.get("status") == "interpreted":
+            node.readings[(participation.programme.pk, role)] = reading.get("note", "")
     # Cities first, then organisations, each by name: the same catalogue draws the same picture.
     return sorted(nodes.values(), key=lambda n: (n.kind != "city", n.name.lower(), n.key))
 
@@ -321,6 +327,15 @@ def _ties_by_programme(node, keys):
     return [(keys[p.pk] if keys else "", p, roles) for p, roles in grouped.values()]
 
 
+def _table_ties(node, keys):
+    """As `_ties_by_programme`, each role paired with the catalogue's note where the role is
+    its reading (empty where the source states it), for the table under the picture."""
+    return [
+        (key, programme, [(role, node.readings.get((programme.pk, role), "")) for role in roles])
+        for key, programme, roles in _ties_by_programme(node, keys)
+    ]
+
+
 def _programme_keys(nodes):
     programmes = {}
     for node in nodes:
@@ -358,7 +373,7 @@ def city_network(city, participations, id_prefix="network"):
     svg = _network(
         nodes, centre, keys, id_prefix, f"Partnership network of {city.name}", description
     )
-    rows = [{"node": n, "ties": _ties_by_programme(n, keys)} for n in nodes]
+    rows = [{"node": n, "ties": _table_ties(n, keys)} for n in nodes]
     legend = [
         {"key": keys[p.pk], "programme": p, "own_roles": own_roles.get(p.pk, [])}
         for p in programmes
@@ -389,7 +404,7 @@ def programme_network(programme, participations, id_prefix="network"):
     svg = _network(
         nodes, centre, None, id_prefix, f"Who takes part in {programme.name}", description
     )
-    rows = [{"node": n, "ties": _ties_by_programme(n, None)} for n in nodes]
+    rows = [{"node": n, "ties": _table_ties(n, None)} for n in nodes]
     return Picture(svg, rows, {"legend": [], "centre": centre})
 
 

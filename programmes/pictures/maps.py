@@ -13,7 +13,8 @@ def city_map():
     links = drawings.city_links(Participation.objects.city_memberships())
     drawn = {pk for ids in links.values() for pk in ids}
     programmes = Programme.objects.only("slug", "name").in_bulk(drawn)
-    cities = City.objects.only("slug", "name", "native_name", "latitude", "longitude")
+    # `evidence` too: the table under the map marks the coordinates as reference data.
+    cities = City.objects.only("slug", "name", "native_name", "latitude", "longitude", "evidence")
     return drawings.city_map(cities, links, programmes)
 
 

@@ -21,9 +21,12 @@ from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import kinds
+from ..evidence import is_catalogues_wording
 from ..models import CatalogueVersion
 
 logger = logging.getLogger(__name__)
+# Under a title the sources do not state, as page titles and descriptions say it.
+WORDING = "The catalogue’s wording"
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -74,9 +77,14 @@ def images_root():
     return Path(getattr(settings, "SHARE_IMAGES_DIR", None) or settings.VAR_DIR / "share-images")
 
 
+# Part of the cards' folder name: raised whenever a card's drawing changes, so that cards drawn
+# by older code for the same catalogue version are neither served nor kept.
+DRAWING = 2
+
+
 def version_name(version):
-    """The catalogue version the cards are drawn for (cards depend on the fixtures alone)."""
-    return (version.version if version else "unversioned")[:16]
+    """The catalogue version (and drawing) the cards are drawn for."""
+    return f"{(version.version if version else 'unversioned')[:16]}-d{DRAWING}"
 
 
 def current_version():
@@ -91,7 +99,8 @@ def image_path(kind, slug, version):
 
 
 def card_text(record):
-    """(kind label, title, first cited passage, source line) of a record's card."""
+    """(kind label, title, first cited passage, source line, wording note) of a record's card;
+    the note says the title is the catalogue's wording where the sources do not state it."""
     kind = kind_of(record)
     if kind == "source":
         source, title = record, record.title
@@ -106,7 +115,8 @@ def card_text(record):
     if source is not None:
         who = f"{source.author}, " if source.author else ""
         line = f"{who}{source.title}, {source.date_display}"
-    return kinds.BY_KEY[kind].label, title, quote, line
+    wording = WORDING if is_catalogues_wording(record, kinds.BY_KEY[kind].title_field) else ""
+    return kinds.BY_KEY[kind].label, title, quote, line, wording
 
 
 def telling_passage(title, passages):
@@ -151,8 +161,9 @@ def _fit(line, font_, width, ellipsis=False):
     return line.rstrip(" ,;:.") + ELLIPSIS
 
 
-def render_card(kind_label, title, quote, source_line):
-    """The card as PNG bytes."""
+def render_card(kind_label, title, quote, source_line, wording=""):
+    """The card as PNG bytes. `wording`, if any, stands on its own line under the title, so that
+    cutting a long title never cuts it."""
     image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
     draw = ImageDraw.Draw(image)
     draw.rectangle([0, 0, 16, HEIGHT], fill=ACCENT)
@@ -166,6 +177,9 @@ def render_card(kind_label, title, quote, source_line):
     for line in title_lines:
         draw.text((MARGIN, y), line, font=big, fill=INK)
         y += 66
+    if wording:
+        draw.text((MARGIN, y), wording, font=label_font(), fill=MUTED)
+        y += 34
     y += 18
     draw.line([MARGIN, y, MARGIN + 120, y], fill=RULE, width=4)
     y += 30

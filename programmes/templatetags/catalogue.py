@@ -1,24 +1,10 @@
 """Tags every page uses: evidence markers, interpretation labels and "cite this record"."""
 
 from django import template
-from django.utils.html import format_html
 
 from ..site import absolute_url
 
 register = template.Library()
-
-
-@register.simple_tag
-def interpretation(record, field):
-    """The catalogue's note on a derived value, shown next to the value."""
-    note = record.interpretation(field) if hasattr(record, "interpretation") else ""
-    if not note:
-        return ""
-    return format_html(
-        '<span class="interpretation"><span class="interpretation-label">'
-        "Catalogue’s interpretation:</span> {}</span>",
-        note,
-    )
 
 
 @register.inclusion_tag("programmes/_cite_this.html", takes_context=True)

@@ -8,8 +8,11 @@ catalogue's, so a search result never presents a reading as the source's words.
 
 from django.utils.text import Truncator
 
+from ..evidence import is_catalogues_wording
+
 LIMIT = 160
 NAME_LIMIT = 70
+WORDING = "(the catalogue’s wording)"
 
 
 def _fit(text):
@@ -29,7 +32,7 @@ def _named(record, field):
     if _stated(record, field):
         return value
     # Shortened here if need be, so that the qualification is never what is cut off.
-    return f"{Truncator(value).chars(NAME_LIMIT)} (the catalogue’s wording)"
+    return f"{Truncator(value).chars(NAME_LIMIT)} {WORDING}"
 
 
 def _count(n, word, plural=None):
@@ -127,6 +130,13 @@ RECORDS = {
     "statement": statement,
     "source": source,
 }
+
+
+def title(kind, record):
+    """The record's name as its page's <title>, og:title and breadcrumb give it: said to be the
+    catalogue's wording where the sources do not state it, as in its meta description."""
+    name = str(record)
+    return f"{name} {WORDING}" if is_catalogues_wording(record, kind.title_field) else name
 
 
 def for_record(kind, record, context):

@@ -115,13 +115,15 @@ def release_zip(request, version):
 
 def releases(request):
     version = getattr(request, "catalogue_version", None)
-    package = json.loads(_package(request)["datapackage.json"]) if version else None
+    files = _package(request) if version else {}
+    package = json.loads(files["datapackage.json"]) if version else None
     return render(
         request,
         "programmes/releases.html",
         {
             "version": version,
             "package": package,
+            "citation_cff": files["CITATION.cff"].decode() if version else "",
             "page_description": (
                 "Citable releases of the city cooperation catalogue: every table as CSV with a "
                 "Frictionless Data Package descriptor, its version, licence and how to cite it."

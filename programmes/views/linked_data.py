@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..formats.schema_org import describe, json_ld_script
 from ..pictures.share_images import HEIGHT, WIDTH, share_image_url
 from ..site import absolute_url
+from . import descriptions
 
 DESCRIPTION_CHARS = 200
 
@@ -44,7 +45,7 @@ def _first_quote(data):
 def linked_data(request, kind, record):
     absolute = absolute_url
     data = describe(record, kind, absolute)
-    title = data.get("name", str(record))
+    title = descriptions.title(kind, record)
     return LinkedData(
         script=json_ld_script(data),
         url=absolute(record.get_absolute_url()),

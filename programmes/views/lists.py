@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from ..formats import exports
 from ..http.caching import computed_once
 from ..http.errors import bad_request
+from ..kinds import BY_KEY
 from ..lists.paging import KeysFirstPaginator
 from ..lists.parameters import (
     MAX_VALUE_LENGTH,
@@ -163,20 +164,24 @@ def _funding_chart(request, filterset, rows, summary):
     """The funded projects as filtered (every page, not this one), summed in the database and
     kept per catalogue version like the facet counts (the totals depend only on the filters);
     without filters or with one, computed when the catalogue was loaded."""
+    # The table's groups are values of the list's facets: it says what their facets say of them.
+    notes = {facet.param: facet.interpreted for facet in BY_KEY["project"].facets}
     if "chart_svg" in summary:  # drawn when the catalogue was loaded
         groups = funding.from_json(summary["chart"])
         svg = mark_safe(summary["chart_svg"])  # the loader's own drawing, escaped when drawn
-        return {"funding_chart": drawings.drawn_funding_chart(groups, svg)}
-    if "chart" in summary:
-        groups = funding.from_json(summary["chart"])
+        chart = drawings.drawn_funding_chart(groups, svg)
     else:
-        projects = filterset.qs
-        groups = computed_once(
-            request,
-            ["catalogue-funding-chart", str(projects.order_by().values("pk").query)],
-            lambda: pictures.funding_rows(projects),
-        )
-    return {"funding_chart": drawings.draw_funding_chart(groups)}
+        if "chart" in summary:
+            groups = funding.from_json(summary["chart"])
+        else:
+            projects = filterset.qs
+            groups = computed_once(
+                request,
+                ["catalogue-funding-chart", str(projects.order_by().values("pk").query)],
+                lambda: pictures.funding_rows(projects),
+            )
+        chart = drawings.draw_funding_chart(groups)
+    return {"funding_chart": chart, "funding_notes": notes}
 
 
 def _map(request, filterset, rows, summary):

@@ -85,7 +85,7 @@ def test_it_narrows_funded_projects_by_a_facet_and_widens_them_again_by_its_chip
     page.goto("/projects/")
     total = _result_count(page)
     filters = page.get_by_role("complementary", name="Filters")
-    fold = filters.locator("summary")
+    fold = filters.locator("details.filters > summary")
     if fold.is_visible():  # on a phone the filters are folded away below their summary
         fold.click()
     sector = filters.locator("section.facet", has=page.get_by_role("heading", name="Sector"))

@@ -61,7 +61,7 @@ def test_the_filters_fold_away_on_a_phone_and_open_on_request(phone_page):
     filters = phone_page.get_by_role("complementary", name="Filters")
     facet = filters.get_by_role("link").filter(has_text="14022")
     expect(facet).to_be_hidden()
-    filters.locator("summary").click()
+    filters.locator("details.filters > summary").click()
     expect(facet).to_be_visible()
 
 
@@ -70,7 +70,7 @@ def test_the_filters_are_open_on_a_wide_screen_without_a_fold(page):
     page.goto("/projects/")
     filters = page.get_by_role("complementary", name="Filters")
     expect(filters.get_by_role("link").filter(has_text="14022")).to_be_visible()
-    expect(filters.locator("summary")).to_be_hidden()
+    expect(filters.locator("details.filters > summary")).to_be_hidden()
 
 
 def test_each_project_row_shows_the_words_that_name_it(page):

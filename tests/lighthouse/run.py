@@ -6,7 +6,7 @@ it with `npm ci --prefix tests/lighthouse`) with Debian's Chromium against each 
 desktop preset and with Lighthouse's default mobile emulation, prints the four category scores and
 exits non-zero if any is below 100. Not part of the pytest run.
 
-    .venv/bin/python tests/lighthouse/run.py [--keep-reports DIR]
+    .venv/bin/python tests/lighthouse/run.py [--keep-reports DIR] [--page NAME] [--form-factor F]
 """
 
 import argparse
@@ -79,7 +79,12 @@ def lighthouse(url, form_factor, report):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep-reports", type=Path, help="write each JSON report here")
+    # To measure one page again when the machine is less loaded: --page city --form-factor mobile
+    parser.add_argument("--page", action="append", choices=[name for name, _ in PAGES])
+    parser.add_argument("--form-factor", action="append", choices=FORM_FACTORS)
     args = parser.parse_args()
+    pages = [(name, path) for name, path in PAGES if not args.page or name in args.page]
+    form_factors = args.form_factor or FORM_FACTORS
     if not LIGHTHOUSE.exists():
         raise SystemExit("Lighthouse is not installed: npm ci --prefix tests/lighthouse")
 
@@ -102,8 +107,8 @@ def main():
         try:
             print(f"| page | form factor | {' | '.join(CATEGORIES)} |")
             print("|---|---|" + "---|" * len(CATEGORIES))
-            for name, path in PAGES:
-                for form_factor in FORM_FACTORS:
+            for name, path in pages:
+                for form_factor in form_factors:
                     slug = f"{name.replace(' ', '-')}-{form_factor}"
                     scores, failing = lighthouse(base + path, form_factor, reports / f"{slug}.json")
                     cells = " | ".join(str(scores[c]) for c in CATEGORIES)

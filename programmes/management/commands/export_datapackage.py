@@ -1,4 +1,5 @@
-"""Write the catalogue as a Frictionless Data Package: `datapackage.json` and one CSV per table."""
+"""Write the catalogue as a Frictionless Data Package: `datapackage.json`, one CSV per table and
+the release's `CITATION.cff`."""
 
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from programmes.models import CatalogueVersion
 
 
 class Command(BaseCommand):
-    help = "Write datapackage.json and data/*.csv of the loaded catalogue into DIR."
+    help = "Write datapackage.json, data/*.csv and CITATION.cff of the loaded catalogue into DIR."
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="where to write the package (created if need be)")
@@ -26,6 +27,6 @@ class Command(BaseCommand):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(body)
         self.stdout.write(
-            f"Wrote catalogue version {version.version[:12]}: {len(files) - 1} tables and "
-            f"{root / 'datapackage.json'}"
+            f"Wrote catalogue version {version.version[:12]}: {len(files) - 2} tables, "
+            f"{root / 'datapackage.json'} and {root / 'CITATION.cff'}"
         )

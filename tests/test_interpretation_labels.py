@@ -1,0 +1,205 @@
+"""Wherever a value the catalogue interpreted reaches a page it is labelled as the catalogue's:
+record names in the page's title, share-card title and breadcrumbs, the lists' facets, and the
+tables under the pictures."""
+
+import html
+import re
+
+import pytest
+
+from programmes.kinds import KINDS
+from programmes.models import City, FundedProject, Milestone, Participation, Partner, Programme
+from programmes.pictures.share_images import card_text
+
+pytestmark = pytest.mark.django_db
+
+WORDING = "(the catalogue’s wording)"
+
+
+def _page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def _head_and_crumbs(page):
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    og_title = re.search(r'<meta property="og:title" content="([^"]*)"', page).group(1)
+    crumb = re.search(r'<li aria-current="page">(.*?)</li>', page, re.S).group(1)
+    return title, og_title, crumb
+
+
+@pytest.mark.parametrize(
+    "model, slug",
+    [
+        (FundedProject, "sewage-processing-plant-1"),
+        (Partner, "jica"),
+        (Milestone, "kita-field-study"),
+        (Programme, "model-city-scheme"),
+    ],
+)
+def test_a_name_in_the_catalogues_wording_says_so_in_title_og_title_and_breadcrumbs(
+    client, model, slug
+):
+    record = model.objects.get(slug=slug)
+    assert record.evidence_for(KIND_OF[model].title_field).is_interpreted
+    for text in _head_and_crumbs(_page(client, record.get_absolute_url())):
+        assert text.startswith(str(record)) and WORDING in text, text
+
+
+@pytest.mark.parametrize(
+    "model, slug",
+    [(FundedProject, "water-supply-project"), (Partner, "kita"), (City, "dalian")],
+)
+def test_a_name_the_sources_state_stands_alone(client, model, slug):
+    record = model.objects.get(slug=slug)
+    for text in _head_and_crumbs(_page(client, record.get_absolute_url())):
+        assert WORDING not in text, text
+
+
+KIND_OF = {kind.model: kind for kind in KINDS}
+
+
+def test_a_share_card_says_when_its_title_is_the_catalogues_wording():
+    interpreted = FundedProject.objects.get(slug="sewage-processing-plant-1")
+    stated = FundedProject.objects.get(slug="water-supply-project")
+    assert card_text(interpreted)[-1] == "The catalogue’s wording"
+    assert card_text(stated)[-1] == ""
+
+
+# --- facets -------------------------------------------------------------------------------------
+
+
+def _evidence_records(kind, facet):
+    """The records carrying the evidence for the field a facet's values come from, and that
+    field: a programme's city or partner is its participations'; a sector category follows from
+    the sector."""
+    path = facet.value.split("__")
+    if path[0] == "participations":
+        return Participation.objects.all(), path[1]
+    return kind.model.objects.all(), path[0]
+
+
+def _interpreted_somewhere(kind, facet):
+    records, field = _evidence_records(kind, facet)
+    return any(
+        ((r.evidence or {}).get(field) or {}).get("status") == "interpreted" for r in records
+    )
+
+
+FACETS = [(kind, facet) for kind in KINDS for facet in kind.facets]
+
+
+@pytest.mark.parametrize("kind, facet", FACETS, ids=[f"{k.key}-{f.param}" for k, f in FACETS])
+def test_a_facet_whose_values_are_read_by_the_catalogue_is_labelled(client, kind, facet):
+    """Labelled exactly where some record's value is the catalogue's interpretation."""
+    assert bool(facet.interpreted) == _interpreted_somewhere(kind, facet)
+    page = _page(client, kind.list_url())
+    section = re.search(
+        rf'<section class="facet">\s*<h2>{re.escape(facet.label)}</h2>(.*?)</section>', page, re.S
+    )
+    assert section, facet.label
+    assert ("interpretation" in section.group(1)) == bool(facet.interpreted)
+    if facet.interpreted:
+        assert facet.interpreted in section.group(1)
+
+
+# --- the tables under the pictures --------------------------------------------------------------
+
+
+def _table(page, caption):
+    match = re.search(rf"<caption>{caption}.*?</caption>(.*?)</table>", page, re.S)
+    assert match, caption
+    return match.group(1)
+
+
+def test_the_timelines_table_labels_the_catalogues_titles_and_kinds(client):
+    table = _table(_page(client, "/milestones/"), "Dated milestones")
+    rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
+    assert rows
+    for row in rows:
+        assert row.count("evidence-badge") >= 2  # its title and its kind are readings
+
+
+def test_the_maps_table_labels_the_coordinates_as_reference_data(client):
+    table = _table(_page(client, "/cities/"), "Cities on the map")
+    rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
+    assert len(rows) == City.objects.count()
+    for row in rows:
+        assert row.count("evidence-badge") == 2  # latitude and longitude
+        assert "GeoNames" in row
+
+
+def test_the_network_table_labels_the_roles_the_catalogue_read(client):
+    page = _page(client, "/cities/dalian/")
+    table = _table(page, "Partners of Dalian")
+    interpreted = Participation.objects.filter(
+        programme__in=Participation.objects.filter(city__slug="dalian").values("programme")
+    ).exclude(city__slug="dalian")
+    roles = [p.evidence["role"] for p in interpreted]
+    notes = {role["note"] for role in roles if role["status"] == "interpreted"}
+    assert notes
+    for note in notes:
+        assert note in table
+
+
+def test_the_funding_table_says_the_sector_categories_are_the_catalogues(client):
+    table = _table(_page(client, "/projects/"), "Funded projects by sector category")
+    head = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
+    assert "evidence-badge" in head and "DAC" in head
+
+
+# --- record pages' own tables and lists ---------------------------------------------------------
+
+
+def test_a_citys_projects_table_labels_titles_in_the_catalogues_wording(client):
+    page = _page(client, "/cities/dalian/")
+    rows = re.findall(r"<tr><td><a href=\"/projects/([^/]+)/\">.*?</td>", page, re.S)
+    assert rows
+    cells = dict(re.findall(r"<tr><td><a href=\"/projects/([^/]+)/\">(.*?)</td>", page, re.S))
+    for slug, cell in cells.items():
+        project = FundedProject.objects.get(slug=slug)
+        assert ("evidence-badge" in cell) == project.evidence_for("title").is_interpreted, slug
+
+
+def test_a_statements_topic_is_labelled_as_the_catalogues(client):
+    page = _page(client, "/cities/dalian/")
+    section = re.search(r'<section class="statements".*?</section>', page, re.S).group(0)
+    items = re.findall(r"<li>.*?</li>", section, re.S)
+    assert items
+    for item in items:
+        assert '<span class="visually-hidden"> of topic</span>' in item
+
+
+def _badged(fragment, field):
+    return f'<span class="visually-hidden"> of {field}</span>' in fragment
+
+
+@pytest.mark.parametrize(
+    "section, prefix, model, fields",
+    [
+        (r'<ol class="milestones">.*?</ol>', "milestones", Milestone, ("title", "kind")),
+        (r'<h2 id="h-orgs">.*?</section>', "partners", Partner, ("name", "kind")),
+        (r'<h2 id="h-programmes">.*', "programmes", Programme, ("name", "kind")),
+    ],
+    ids=["milestones", "organisations", "programmes"],
+)
+def test_a_citys_related_lists_mark_what_the_catalogue_wrote(
+    client, section, prefix, model, fields
+):
+    part = re.search(section, _page(client, "/cities/dalian/"), re.S).group(0)
+    # A programme is a card of its own; milestones and organisations are list items.
+    item_pattern = r'<section class="programme-card">.*?<ul>' if prefix == "programmes" else None
+    items = re.findall(item_pattern or r"<li[^>]*>.*?</li>", part, re.S)
+    assert items
+    for item in items:
+        slug = re.search(rf'href="/{prefix}/([^/]+)/"', item).group(1)
+        record = model.objects.get(slug=slug)
+        for field in fields:
+            assert _badged(item, field) == record.evidence_for(field).is_interpreted, slug
+
+
+def test_the_home_pages_milestones_mark_titles_in_the_catalogues_wording(client):
+    page = _page(client, "/")
+    span = re.search(r'<h2 id="h-span">.*?</section>', page, re.S).group(0)
+    assert span.count('<span class="visually-hidden"> of title</span>') == 2
