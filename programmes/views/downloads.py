@@ -3,7 +3,8 @@ written once per catalogue version to a file under DOWNLOADS_DIR (default `var/d
 then served from it: a request reads the file, so the download costs neither memory nor the page
 cache, whatever the catalogue's size. The file is written whole or not at all (a temporary file
 renamed into place), by whichever request first asks for a version; files of other versions are
-removed. Should the folder not be writable, the download is built for that request in memory.
+removed. Should the folder not be writable, the download is built for that request in memory. Every
+list's whole CSV is kept the same way (`list_csv`, `loading.download_files`).
 The Frictionless Data Package of the current version (`/datapackage.json`,
 `/releases/<version>.zip`) and `/releases/` are built once per version and kept in the cache."""
 
