@@ -1,9 +1,15 @@
+import os
+import tempfile
 import uuid
 
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 from django.test import override_settings
+
+# Commands the tests run in another process (`synthesize`, `load_catalogue`) write the lists'
+# downloads: into a folder of the tests', not the project's var/.
+os.environ.setdefault("DOWNLOADS_DIR", tempfile.mkdtemp(prefix="catalogue-test-downloads-"))
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,7 @@ ABANDONED_AFTER = 120
 
 
 def downloads_root():
-    return Path(getattr(settings, "DOWNLOADS_DIR", None) or settings.VAR_DIR / "downloads")
+    return Path(settings.DOWNLOADS_DIR)
 
 
 def version_stamp(version):
