@@ -3,11 +3,13 @@ same bytes and headers as the streamed answer, written by the loader or the firs
 
 import gzip
 import io
+import os
+import time
 
 import pytest
 from django.test import Client
 
-from programmes.kinds import KINDS
+from programmes.kinds import BY_KEY, KINDS
 from programmes.loading import download_files
 from programmes.models import CatalogueVersion, City
 
@@ -161,3 +163,25 @@ def test_another_site_url_has_a_file_of_its_own(client, settings, tmp_path):
     body = _body(client.get("/cities.csv"))
     assert b"https://catalogue.example.org/cities/" in body
     assert b"http://testserver/" not in body
+
+
+def test_a_file_another_answer_is_writing_is_left_to_it(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    path = download_files.list_csv_path(CatalogueVersion.objects.latest(), BY_KEY["city"])
+    part = path.with_name(f".{path.name}.part")
+    part.write_bytes(b"slug,url")
+    assert _body(client.get("/cities.csv")).startswith(b"slug,url,name")
+    assert part.read_bytes() == b"slug,url" and not path.exists()
+    old = time.time() - download_files.ABANDONED_AFTER - 1
+    os.utime(part, (old, old))  # its writer died: taken over
+    body = _body(client.get("/cities.csv"))
+    assert path.read_bytes() == body and not part.exists()
+
+
+def test_a_head_request_for_the_file_has_no_body(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    whole = _body(client.get("/cities.csv"))
+    response = client.head("/cities.csv")
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(whole))
+    assert _body(response) == b""
