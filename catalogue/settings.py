@@ -301,6 +301,8 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The downloads written once per catalogue version (`programmes/loading/download_files.py`).
+DOWNLOADS_DIR = Path(env_str("DOWNLOADS_DIR") or VAR_DIR / "downloads")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

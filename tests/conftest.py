@@ -1,14 +1,25 @@
+import os
+import tempfile
 import uuid
 
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.test import override_settings
+
+# Commands the tests run in another process (`synthesize`, `load_catalogue`) write the lists'
+# downloads: into a folder of the tests', not the project's var/.
+os.environ.setdefault("DOWNLOADS_DIR", tempfile.mkdtemp(prefix="catalogue-test-downloads-"))
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The whole suite runs on the real catalogue, loaded once into the test database."""
-    with django_db_blocker.unblock():
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole suite runs on the real catalogue, loaded once into the test database (which
+    writes the lists' downloads: into a folder of the tests', not the project's var/)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(DOWNLOADS_DIR=tmp_path_factory.mktemp("loaded-downloads")),
+    ):
         call_command("load_catalogue", verbosity=0)
 
 

@@ -727,7 +727,7 @@ CUT_SHORT = (
 )
 
 
-def _cut_short_cleanly(rows, writer, path):
+def _cut_short_cleanly(rows, path):
     """The rows; should the database fail once the answer has begun (its 200 and headers are
     sent), the stream ends with one last line saying so, and the error is logged. The client sees
     a complete HTTP answer whose body is the rows read so far, then that line (as Datasette does),
@@ -738,12 +738,12 @@ def _cut_short_cleanly(rows, writer, path):
         if not database_unavailable(exc):
             raise
         logger.error("database unavailable while streaming %s; the CSV was cut short", path)
-        yield writer.writerow([CUT_SHORT])
+        yield csv.writer(_Echo()).writerow([CUT_SHORT])
 
 
-def csv_response(request, kind, records, chips, keys=None):
-    """Every row of `records` as CSV, streamed; only the rows of primary keys `keys`, in that
-    order, when given (a page of the list)."""
+def csv_chunks(kind, records, keys=None):
+    """Every row of `records` as CSV text, in chunks of LINES_PER_CHUNK lines as they are read;
+    only the rows of primary keys `keys`, in that order, when given (a page of the list)."""
     writer = csv.writer(_Echo())
     table = CsvTable(kind, absolute_url)
     values = table.queryset(records)
@@ -752,39 +752,50 @@ def csv_response(request, kind, records, chips, keys=None):
         values = sorted(values.filter(pk__in=keys), key=lambda row: position[row[0]])
     else:
         values = values.iterator(chunk_size=CHUNK_ROWS)
+    lines = []
+    try:
+        for row in values:
+            cells = csv_row(table, row)
+            if not lines:
+                lines.append(writer.writerow(table.header))
+            lines.append(writer.writerow(cells))
+            if len(lines) >= LINES_PER_CHUNK:
+                yield "".join(lines)
+                lines = [""]  # the header is written
+    except Exception:
+        if any(lines):
+            yield "".join(lines)  # the rows read before the failure
+        raise
+    finally:
+        # Closed now, inside the request's snapshot: a server-side cursor (PostgreSQL) closed
+        # later, when collected, would fail in whatever transaction is open by then.
+        if hasattr(values, "close"):
+            values.close()
+    if not lines:
+        yield writer.writerow(["slug", "url"])
+    elif any(lines):
+        yield "".join(lines)
 
-    def rows():
-        lines = []
-        try:
-            for row in values:
-                cells = csv_row(table, row)
-                if not lines:
-                    lines.append(writer.writerow(table.header))
-                lines.append(writer.writerow(cells))
-                if len(lines) >= LINES_PER_CHUNK:
-                    yield "".join(lines)
-                    lines = [""]  # the header is written
-        except Exception:
-            if any(lines):
-                yield "".join(lines)  # the rows read before the failure
-            raise
-        finally:
-            # Closed now, inside the request's snapshot: a server-side cursor (PostgreSQL) closed
-            # later, when collected, would fail in whatever transaction is open by then.
-            if hasattr(values, "close"):
-                values.close()
-        if not lines:
-            yield writer.writerow(["slug", "url"])
-        elif any(lines):
-            yield "".join(lines)
 
-    stream = rows()
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+
+def csv_disposition(kind, chips):
+    return f'attachment; filename="{csv_filename(kind, chips)}"'
+
+
+def csv_response(request, kind, records, chips, keys=None, saved=None):
+    """`csv_chunks` of `records`, streamed; through `saved` (which takes the chunks and gives
+    what to send), when given: the whole list, kept as a file as it is sent."""
+    stream = csv_chunks(kind, records, keys)
+    if saved is not None:
+        stream = saved(stream)
     # The first rows are read here, inside the view: a database that cannot be reached is the
     # quick 503 of every page, not a stream that fails before its first byte.
     first = next(stream)
     response = StreamingHttpResponse(
-        _cut_short_cleanly(itertools.chain([first], stream), writer, request.path),
-        content_type="text/csv; charset=utf-8",
+        _cut_short_cleanly(itertools.chain([first], stream), request.path),
+        content_type=CSV_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = f'attachment; filename="{csv_filename(kind, chips)}"'
+    response["Content-Disposition"] = csv_disposition(kind, chips)
     return response

@@ -46,7 +46,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
-from . import summaries
+from . import download_files, summaries
 
 FORMAT = "city-cooperation-catalogue-dump"
 FORMAT_VERSION = 1
@@ -275,6 +275,7 @@ def _load_dump(data):
         version=version, loaded_at=timezone.now(), counts=counts()
     )
     summaries.write(version)
+    download_files.write_after_commit(version)
     return version
 
 

@@ -53,7 +53,7 @@ from ..models import (
     Source,
     Statement,
 )
-from . import summaries
+from . import download_files, summaries
 from .dump import MALFORMED, content_version, dump_tables
 
 
@@ -881,6 +881,7 @@ class Loader:
             version=content_version(dump_tables()), loaded_at=timezone.now(), counts=counts()
         )
         summaries.write(version)
+        download_files.write_after_commit(version)
         return version
 
     @staticmethod

@@ -35,7 +35,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
-from . import summaries
+from . import download_files, summaries
 from .loader import read_sectors
 
 SYNTHETIC_PREFIX = "synthetic-"
@@ -375,6 +375,7 @@ class Synthesizer:
         )
         self.log("summarising the lists")
         summaries.write(version, using=self.alias)
+        download_files.write_after_commit(version, using=self.alias, report=self.log)
         return version
 
     def log(self, message):

@@ -3,7 +3,8 @@ written once per catalogue version to a file under DOWNLOADS_DIR (default `var/d
 then served from it: a request reads the file, so the download costs neither memory nor the page
 cache, whatever the catalogue's size. The file is written whole or not at all (a temporary file
 renamed into place), by whichever request first asks for a version; files of other versions are
-removed. Should the folder not be writable, the download is built for that request in memory.
+removed. Should the folder not be writable, the download is built for that request in memory. Every
+list's whole CSV is kept the same way (`list_csv`, `loading.download_files`).
 The Frictionless Data Package of the current version (`/datapackage.json`,
 `/releases/<version>.zip`) and `/releases/` are built once per version and kept in the cache."""
 
@@ -12,26 +13,49 @@ import json
 import logging
 import os
 import tempfile
-from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 
+from ..formats import exports
 from ..http.caching import document_once
-from ..loading import datapackage
+from ..loading import datapackage, download_files
+from ..loading.download_files import downloads_root, version_stamp
 from ..loading.dump import dump_catalogue
 
 logger = logging.getLogger(__name__)
 
 
-def downloads_root():
-    return Path(getattr(settings, "DOWNLOADS_DIR", None) or settings.VAR_DIR / "downloads")
+# Bytes read from a download's file per chunk of the answer (FileResponse's own is 4 KiB).
+FILE_BLOCK = 256 * 1024
 
 
 def file_name(version):
     # The version and the load time, as the ETag: a reload of the same fixtures is a new file.
-    return f"catalogue-{version.version[:16]}-{int(version.loaded_at.timestamp() * 1e6)}.json"
+    return f"catalogue-{version_stamp(version)}.json"
+
+
+def file_response(fh, content_type, disposition):
+    """The open file `fh` as the answer, read as it is sent, never whole in memory."""
+    response = FileResponse(fh, content_type=content_type)
+    response.block_size = FILE_BLOCK
+    response["Content-Disposition"] = disposition
+    return response
+
+
+def list_csv(request, kind, records):
+    """A list's whole CSV (`/projects.csv`, no parameters): its file of this catalogue version,
+    the same bytes as the streamed answer; without one (see `loading.download_files`), streamed
+    and written to the file as it goes."""
+    path = download_files.list_csv_path(request.catalogue_version, kind)
+    try:
+        fh = path.open("rb")
+    except OSError:
+        return exports.csv_response(
+            request, kind, records, [], saved=lambda chunks: download_files.saved(chunks, path)
+        )
+    return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(kind, []))
 
 
 def catalogue_file(version):
@@ -68,9 +92,7 @@ def catalogue_json(request):
         except OSError:
             logger.exception("cannot write the catalogue download; building it in memory")
         else:
-            response = FileResponse(path.open("rb"), content_type=content_type)
-            response["Content-Disposition"] = disposition
-            return response
+            return file_response(path.open("rb"), content_type, disposition)
     body = json.dumps(dump_catalogue(version), ensure_ascii=False, indent=1).encode()
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = disposition

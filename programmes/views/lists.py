@@ -29,7 +29,7 @@ from ..lists.parameters import (
 )
 from ..models import ListSummary
 from ..pictures import drawings, funding
-from . import descriptions, pictures
+from . import descriptions, downloads, pictures
 
 
 @dataclass
@@ -57,7 +57,9 @@ def list_page(request, kind, format="html"):
     chips = active_chips(pairs, filterset)
     description = describe(chips)
     if format == "csv" and "page" not in request.GET:
-        # A download holds every matching row, in the page's order.
+        # A download holds every matching row, in the page's order; the whole list's is a file.
+        if not request.GET and getattr(request, "catalogue_version", None):
+            return downloads.list_csv(request, kind, records)
         return exports.csv_response(request, kind, records, chips)
 
     summary = _summary(request, kind, filterset)

@@ -1,0 +1,187 @@
+"""Every list's whole CSV (`/projects.csv`, no parameters) is a file per catalogue version: the
+same bytes and headers as the streamed answer, written by the loader or the first request."""
+
+import gzip
+import io
+import os
+import time
+
+import pytest
+from django.test import Client
+
+from programmes.kinds import BY_KEY, KINDS
+from programmes.loading import download_files
+from programmes.models import CatalogueVersion, City
+
+from .test_caching import new_version
+
+pytestmark = pytest.mark.django_db
+
+# Headers of one transfer, not of the answer: the file's answer states its length.
+TRANSFER = {"Content-Length"}
+
+
+def _csv_url(kind):
+    return kind.list_url().rstrip("/") + ".csv"
+
+
+def _body(response):
+    return b"".join(response.streaming_content)
+
+
+def _headers(response):
+    return {k: v for k, v in response.headers.items() if k not in TRANSFER}
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.key)
+def test_the_whole_lists_file_is_the_streamed_csv_byte_for_byte(
+    client, settings, tmp_path, kind, django_assert_max_num_queries
+):
+    settings.DOWNLOADS_DIR = tmp_path
+    streamed = client.get(_csv_url(kind))
+    assert not hasattr(streamed, "file_to_stream")  # no file yet: streamed, and written
+    body = _body(streamed)
+    (written,) = tmp_path.glob(f"{kind.prefix}-*.csv")
+    assert written.read_bytes() == body
+    with django_assert_max_num_queries(2):  # the version, nothing of the list
+        served = client.get(_csv_url(kind))
+        assert _body(served) == body
+    assert hasattr(served, "file_to_stream")
+    assert _headers(served) == _headers(streamed)
+    assert served["Content-Type"] == "text/csv; charset=utf-8"
+    assert served["Content-Length"] == str(len(body))
+
+
+def test_the_loader_writes_every_lists_file_once_committed(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.DOWNLOADS_DIR = tmp_path
+    version = CatalogueVersion.objects.latest()
+    with django_capture_on_commit_callbacks(execute=True):
+        download_files.write_after_commit(version)
+    for kind in KINDS:
+        path = download_files.list_csv_path(version, kind)
+        assert path.read_bytes() == _body(Client().get(_csv_url(kind)))
+    assert not list(tmp_path.glob(".*"))  # no part file left
+
+
+def test_a_load_that_is_no_longer_current_writes_no_file(settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    version = CatalogueVersion.objects.latest()
+    new_version()
+    assert download_files.write_lists(version) == {}
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_filtered_sorted_or_paged_csv_still_streams(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    for query in ("?sector=14022", "?sort=-amount", "?page_size=5&page=2"):
+        response = client.get("/projects.csv" + query)
+        assert response.status_code == 200
+        assert not hasattr(response, "file_to_stream"), query
+        _body(response)
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unknown_parameter_is_still_a_400(client):
+    response = client.get("/projects.csv?colour=green")
+    assert response.status_code == 400
+    assert "colour" in response.content.decode()
+
+
+def test_a_conditional_request_for_the_file_is_a_304(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    etag = client.get("/cities.csv")["ETag"]
+    again = client.get("/cities.csv", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert not again.content
+
+
+def test_a_gzipped_file_is_the_gzipped_stream(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    streamed = client.get("/projects.csv", HTTP_ACCEPT_ENCODING="gzip")
+    body = _body(streamed)
+    served = client.get("/projects.csv", HTTP_ACCEPT_ENCODING="gzip")
+    assert served["Content-Encoding"] == "gzip"
+    # Each gzip stream differs in its header (GZipMiddleware's random bytes against BREACH).
+    assert gzip.decompress(_body(served)) == gzip.decompress(body)
+    assert _headers(served) == _headers(streamed)
+
+
+def test_an_answer_cut_off_leaves_no_file(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    response = client.get("/projects.csv")
+    next(iter(response.streaming_content))
+    response.close()  # the client went away after the first chunk
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unwritable_folder_still_streams_every_list(client, settings, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    settings.DOWNLOADS_DIR = blocked / "downloads"  # under a file: cannot be made
+    response = client.get("/projects.csv")
+    assert response.status_code == 200
+    assert _body(response).startswith(b"slug,url,title")
+
+
+def test_a_full_disk_streams_the_answer_whole_without_its_file(
+    client, settings, tmp_path, monkeypatch
+):
+    settings.DOWNLOADS_DIR = tmp_path
+    whole = _body(client.get("/cities.csv?sort=name"))
+
+    class Full(io.FileIO):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(download_files.os, "fdopen", lambda fd, mode: Full(fd, "wb"))
+    response = client.get("/cities.csv")
+    assert _body(response) == whole
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_file_is_of_its_version_and_old_versions_are_removed(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    first = _body(client.get("/cities.csv"))
+    City.objects.filter(slug="dalian").update(name="Dalian (renamed)")
+    assert _body(client.get("/cities.csv")) == first  # the same version: its file
+    names = set()
+    for _ in range(3):
+        new_version()
+        body = _body(client.get("/cities.csv"))
+        assert b"Dalian (renamed)" in body
+        names |= {p.name for p in tmp_path.glob("cities-*.csv")}
+    assert len(names) == 4
+    assert len(list(tmp_path.glob("cities-*.csv"))) == download_files.KEEP
+
+
+def test_another_site_url_has_a_file_of_its_own(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    _body(client.get("/cities.csv"))
+    settings.SITE_URL = "https://catalogue.example.org"
+    body = _body(client.get("/cities.csv"))
+    assert b"https://catalogue.example.org/cities/" in body
+    assert b"http://testserver/" not in body
+
+
+def test_a_file_another_answer_is_writing_is_left_to_it(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    path = download_files.list_csv_path(CatalogueVersion.objects.latest(), BY_KEY["city"])
+    part = path.with_name(f".{path.name}.part")
+    part.write_bytes(b"slug,url")
+    assert _body(client.get("/cities.csv")).startswith(b"slug,url,name")
+    assert part.read_bytes() == b"slug,url" and not path.exists()
+    old = time.time() - download_files.ABANDONED_AFTER - 1
+    os.utime(part, (old, old))  # its writer died: taken over
+    body = _body(client.get("/cities.csv"))
+    assert path.read_bytes() == body and not part.exists()
+
+
+def test_a_head_request_for_the_file_has_no_body(client, settings, tmp_path):
+    settings.DOWNLOADS_DIR = tmp_path
+    whole = _body(client.get("/cities.csv"))
+    response = client.head("/cities.csv")
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(whole))
+    assert _body(response) == b""
