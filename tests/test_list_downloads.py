@@ -185,3 +185,28 @@ def test_a_head_request_for_the_file_has_no_body(client, settings, tmp_path):
     assert response.status_code == 200
     assert response["Content-Length"] == str(len(whole))
     assert _body(response) == b""
+
+
+def test_a_file_answer_holds_no_read_transaction_while_it_is_sent(client, settings, tmp_path):
+    from django.db import connection
+
+    settings.DOWNLOADS_DIR = tmp_path
+    _body(client.get("/projects.csv"))  # streamed in its snapshot, and written
+    outside = len(connection.atomic_blocks)
+    served = client.get("/projects.csv")
+    assert hasattr(served, "file_to_stream")
+    assert len(connection.atomic_blocks) == outside  # a slow client holds nothing open
+    assert _body(served)
+
+
+def test_summarise_writes_the_lists_files_it_finds_missing(settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.DOWNLOADS_DIR = tmp_path
+    out = io.StringIO()
+    call_command("summarise", stdout=out)
+    version = CatalogueVersion.objects.current()
+    assert {p.name for p in tmp_path.glob("*.csv")} == {
+        download_files.list_csv_path(version, kind).name for kind in KINDS
+    }
+    assert "list downloads written" in out.getvalue()

@@ -419,7 +419,10 @@ class CatalogueCacheMiddleware:
         except BaseException as exc:
             snapshot.close(type(exc), exc, exc.__traceback__)
             raise
-        if response.streaming:
+        # A streamed body read from the database is read in the snapshot; a file written for
+        # the version (a list's whole CSV, the catalogue) needs no database while it is sent,
+        # so a slow client does not hold a read transaction open.
+        if response.streaming and getattr(response, "file_to_stream", None) is None:
             response.streaming_content = SnapshotStream(response.streaming_content, snapshot)
         else:
             snapshot.close()

@@ -12,6 +12,7 @@ MIN_ROWS is left to the view: its queries read only those records, through an in
 
 from contextlib import contextmanager
 
+from django.apps import apps
 from django.db import connections, router
 from django.http import QueryDict
 
@@ -56,8 +57,15 @@ def write(version, using="default", min_rows=MIN_ROWS):
     First the database's statistics are refreshed: without them SQLite's planner scans and sorts
     the whole projects table for a page of the default order, where the indexes give it
     directly (the programmes by name, each one's projects by title)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute("ANALYZE")
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The catalogue's own tables: a bare ANALYZE also takes the cluster's shared system
+            # catalogues, and waits for any other database's ANALYZE of them.
+            tables = [m._meta.db_table for m in apps.get_app_config("programmes").get_models()]
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
+        else:
+            cursor.execute("ANALYZE")
     rows = []
     with reading_from(using):
         for kind in KINDS:

@@ -4,15 +4,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from programmes.loading import summaries
+from programmes.loading import download_files, summaries
 from programmes.models import CatalogueVersion, ListSummary
 
 
 class Command(BaseCommand):
     help = (
         "Bring the configured database's catalogue up to date without reloading it: apply the "
-        "migrations (new indexes), vacuum it on PostgreSQL, then compute its lists' summaries "
-        "again (facet counts, charts, the map), replacing the stored ones, in one transaction."
+        "migrations (new indexes), vacuum it on PostgreSQL, compute its lists' summaries again "
+        "(facet counts, charts, the map), replacing the stored ones, in one transaction, then "
+        "write the lists' whole CSVs that are not written yet."
     )
 
     def handle(self, *args, **options):
@@ -35,3 +36,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(rows)} summaries of {version.version[:12]} in {time.monotonic() - began:.1f} s"
         )
+        took = download_files.write_lists(version)
+        if took:
+            self.stdout.write(
+                f"{len(took)} list downloads written in {sum(took.values()):.1f} s "
+                f"({download_files.downloads_root()})"
+            )
