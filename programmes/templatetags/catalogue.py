@@ -1,6 +1,9 @@
 """Tags every page uses: evidence markers, interpretation labels and "cite this record"."""
 
+import functools
+
 from django import template
+from django.template import loader
 
 from ..site import absolute_url
 
@@ -58,14 +61,26 @@ def evidence(record, field, label=""):
     return {"ev": entry, "label": label or _label(record, field)}
 
 
-@register.inclusion_tag("programmes/_evidence_cell.html")
+@register.simple_tag
 def interpreted(record, field, label=""):
     """In a list's cell: the badge, with its note in a disclosure, when the value shown is the
-    catalogue's reading. Reads only `record.evidence`: list rows prefetch one passage at most."""
+    catalogue's reading. Reads only `record.evidence`: list rows prefetch one passage at most.
+
+    A list of fifty rows asks this of each of its cells, most of them no interpretation: those
+    get the partial's empty rendering without rendering it again (a tenth of the page's time)."""
     entry = (getattr(record, "evidence", None) or {}).get(field) or {}
     if entry.get("status") != "interpreted":
-        return {"note": ""}
-    return {"note": entry.get("note", ""), "label": label or _label(record, field)}
+        return _no_interpretation()
+    context = {"note": entry.get("note", ""), "label": label or _label(record, field)}
+    return loader.render_to_string(EVIDENCE_CELL, context)
+
+
+EVIDENCE_CELL = "programmes/_evidence_cell.html"
+
+
+@functools.cache
+def _no_interpretation():
+    return loader.render_to_string(EVIDENCE_CELL, {"note": ""})
 
 
 @register.inclusion_tag("programmes/_evidence_table.html")
