@@ -137,3 +137,17 @@ def test_summarise_computes_the_summaries_of_the_loaded_catalogue_again():
         (s.kind, s.param, s.value): s.data for s in ListSummary.objects.filter(version=version)
     }
     assert again == stored
+
+
+def test_the_home_page_reads_its_counts_and_map_from_the_load_and_shows_what_counting_shows(
+    client,
+):
+    with CaptureQueriesContext(connection) as stored:
+        from_load = client.get("/").content
+    counted_tables = [q["sql"] for q in stored.captured_queries if "COUNT(*)" in q["sql"]]
+    assert not any("programmes_fundedproject" in sql for sql in counted_tables), counted_tables
+    assert b'class="picture picture-map"' in from_load
+    version = CatalogueVersion.objects.latest()
+    ListSummary.objects.filter(version=version).delete()
+    CatalogueVersion.objects.filter(pk=version.pk).update(counts={})
+    assert client.get("/").content == from_load  # counted and drawn for the request

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from .. import kinds, models
 from ..formats import exports, reader
@@ -233,9 +234,21 @@ def _source(source, request):
 RELATED = {"city": _city, "partner": _partner, "programme": _programme, "source": _source}
 
 
+def _home_summary(version):
+    """The catalogue's record counts and its map as the load stored them for `version` (a
+    COUNT of every table and the map of every city cost hundreds of milliseconds on a large
+    catalogue); counted and drawn here when nothing was stored. Two queries."""
+    if version is None:
+        return kinds.counts(), None
+    stored = models.CatalogueVersion.objects.filter(pk=version.pk).values_list("counts", flat=True)
+    counts = stored.first() or kinds.counts()
+    drawn = models.ListSummary.objects.for_list(version, "city").get("map")
+    return counts, mark_safe(drawn) if drawn else None  # the loader's drawing, escaped when drawn
+
+
 def home(request):
-    counts = kinds.counts()
     version = getattr(request, "catalogue_version", None)
+    counts, drawn_map = _home_summary(version)
     release = (
         {
             "version": version.version[:12],
@@ -254,7 +267,8 @@ def home(request):
             "sources": models.Source.objects.for_home(),
             "oldest": dated.order_by("date", "title").first(),
             "newest": dated.order_by("-date", "title").first(),
-            "map": pictures.city_map(),
+            "map": None if drawn_map else pictures.city_map(),
+            "map_drawn": drawn_map,
             "page_description": descriptions.for_home(counts),
             "package": release,
         },
