@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -121,6 +122,7 @@ def production_env(database_url, **extra):
 
 def wait_until_serving(process, url, log, seconds=60):
     """Return once `url` answers; stop the server and exit if it dies or never answers."""
+    import urllib.error
     import urllib.request
 
     for _ in range(int(seconds / 0.2)):
@@ -275,7 +277,11 @@ def first_requests(env, urls, args, script, downloads=True):
     worst = 0
     try:
         for url in urls:
-            fetch(server.base + url)  # each worker's templates compiled before measuring
+            try:
+                fetch(server.base + url)  # each worker's templates compiled before measuring
+            except urllib.error.HTTPError as exc:  # e.g. a 503 past the statement timeout
+                print(f"first  {url:34} answers {exc.code}: not measured", flush=True)
+                continue
             result = wrk(server.base + url, args.first_duration, 1, script)
             worst = max(worst, result["p95"])
             row("first", url, result)
