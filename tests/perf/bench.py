@@ -122,7 +122,6 @@ def production_env(database_url, **extra):
 
 def wait_until_serving(process, url, log, seconds=60):
     """Return once `url` answers; stop the server and exit if it dies or never answers."""
-    import urllib.error
     import urllib.request
 
     for _ in range(int(seconds / 0.2)):
