@@ -253,7 +253,7 @@ class PostgresEngine:
                 WHERE (SELECT loose.q IS NULL FROM loose)
                 ORDER BY date, slug
                 LIMIT %(sources)s
-            ), paragraph AS MATERIALIZED (
+            ), paragraph AS (
                 SELECT s.slug, s.title, s.date, p.n, p.text,
                        to_tsvector('{CONFIG}', p.text) AS vector,
                        coalesce(sum(char_length(p.text) + 1) OVER (
