@@ -204,8 +204,9 @@ class PostgresEngine:
     def _ranked(self, model, vector):
         """The records whose `vector` matches, found through its GIN index (migration 0003
         indexes exactly these expressions), at most RANKED_MATCHES of them: only those are
-        ranked."""
-        matches = model.objects.alias(search=vector).filter(search=self.query)
+        ranked. They are taken in the order the index yields them, not the model's ordering,
+        which would have the planner walk that order and test every row's vector."""
+        matches = model.objects.alias(search=vector).filter(search=self.query).order_by()
         return model.objects.filter(pk__in=matches.values("pk")[:RANKED_MATCHES]).annotate(
             rank=SearchRank(vector, self.query)
         )
