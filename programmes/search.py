@@ -437,16 +437,16 @@ def _nearest_passages(paragraphs, words):
     spans = Q()
     for slug, _title, start, end, _snippet in paragraphs:
         spans |= Q(source__slug=slug, start__lt=end, end__gt=start)
+    # Tuples, not model instances: a long paragraph holds a thousand passages or more.
     passages = list(
         Passage.objects.filter(spans)
-        .annotate(source_slug=F("source__slug"))
-        .only("start", "end", "quote")
         .order_by("start", "end")
+        .values_list("source__slug", "start", "end", "quote")
     )
     anchors = []
     for slug, _title, start, end, _snippet in paragraphs:
-        inside = [p for p in passages if p.source_slug == slug and p.start < end and p.end > start]
-        naming = [p for p in inside if any(w and w in p.quote.lower() for w in words)]
+        inside = [p for p in passages if p[0] == slug and p[1] < end and p[2] > start]
+        naming = [p for p in inside if any(w and w in p[3].lower() for w in words)]
         best = (naming or inside or [None])[0]
-        anchors.append(best.anchor if best else "")
+        anchors.append(Passage(start=best[1], end=best[2]).anchor if best else "")
     return anchors
