@@ -6,6 +6,9 @@ excludes); on SQLite every word or quoted phrase must occur, case-insensitively.
 same shape: groups of hits, one group per kind, each hit with an HTML snippet in which only the
 matched words are wrapped in `<mark>` and everything else is escaped.
 
+On PostgreSQL each group's matches are found through a GIN index on its vector (migration
+0003) and only they are ranked; on SQLite each kind's table is read in one pass.
+
 The number of queries is constant: one per record kind, one for passages, one for source
 paragraphs and one to link paragraph hits to a stored passage.
 """
@@ -239,7 +242,9 @@ class PostgresEngine:
         (`<->` as `&`), which every matching paragraph's source also matches (a phrase may
         straddle positions that a long text's vector no longer tells apart). That looser query
         is what `source_search_idx` answers. The earliest MATCHED_SOURCES of them are split, and
-        at most RANKED_MATCHES of their matching paragraphs are ranked."""
+        at most RANKED_MATCHES of their matching paragraphs are ranked. The configuration is
+        written into the SQL, not passed as a parameter, so that the planner sees the constant
+        the index was built with."""
         sql = f"""
             WITH query AS (SELECT websearch_to_tsquery('{CONFIG}', %(q)s) AS q),
             loose AS (
