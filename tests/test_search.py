@@ -1,11 +1,14 @@
 """Search finds records and source passages, highlights only the matched words, escapes the rest."""
 
+import importlib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from programmes.models import FundedProject, Passage
+from programmes.kinds import SEARCHED
+from programmes.models import FundedProject, Passage, Source
 from programmes.search import HITS_PER_GROUP, highlight, parse_terms, search
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +145,40 @@ def test_the_json_twin_has_the_same_results(client):
     projects = next(g for g in data["groups"] if g["kind"] == "project")
     assert all(r["url"].startswith("http://testserver/projects/") for r in projects["results"])
     assert all("<mark>" in r["snippet"] for r in projects["results"])
+
+
+SEARCH_INDEXES = importlib.import_module("programmes.migrations.0003_search_indexes")
+
+
+def test_the_search_indexes_cover_exactly_the_fields_searched():
+    """An expression index serves only the expression it was built on: a kind whose
+    `search_fields` change needs a migration indexing the new vector."""
+    indexed = {model: fields for model, _name, fields in SEARCH_INDEXES.SEARCH_INDEXES}
+    for kind in SEARCHED:
+        assert indexed.pop(kind.model._meta.model_name) == kind.search_fields, kind.key
+    assert indexed == {"passage": ("quote",), "source": ("text",)}
+
+
+@pytest.mark.postgres
+def test_every_search_query_finds_its_matches_through_its_index():
+    """With every other way to read a table priced out, a query whose vector is not the indexed
+    expression still scans its table (or walks another index whole); one that is reads the GIN
+    index."""
+    index_of = {model: name for model, name, _fields in SEARCH_INDEXES.SEARCH_INDEXES}
+    with CaptureQueriesContext(connection) as queries:
+        search("sewage")
+    searching = [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]
+    tables = [kind.model._meta.db_table for kind in SEARCHED] + [
+        Passage._meta.db_table,
+        Source._meta.db_table,
+    ]
+    assert len(searching) == len(tables)
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "indexscan", "indexonlyscan"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        for sql, table in zip(searching, tables, strict=True):
+            assert f'FROM "{table}"' in sql or f"FROM {table} " in sql
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            model = table.removeprefix("programmes_")
+            assert f"Bitmap Index Scan on {index_of[model]}" in plan, plan
