@@ -35,7 +35,8 @@ def is_country(code):
 
 
 def subdivision(code):
-    return pycountry.subdivisions.get(code=code)
+    # pycountry raises LookupError for a code that is not a string (a number, a list).
+    return pycountry.subdivisions.get(code=code) if isinstance(code, str) else None
 
 
 @functools.cache

@@ -69,6 +69,8 @@ def test_it_refuses_hand_typed_coordinates():
         ({"geonames_id": 1859307}, "geonames_id"),  # Kitakyushu is in JP
         ({"subdivision": "JP-40"}, "subdivision"),
         ({"subdivision": "CN-XX"}, "subdivision"),
+        ({"subdivision": 21}, "subdivision"),  # not a string: pycountry would raise
+        ({"subdivision": ["CN-LN"]}, "subdivision"),
         ({"native_name": "大阪"}, "native_name"),
     ],
 )

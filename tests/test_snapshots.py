@@ -28,18 +28,18 @@ def page_cache(settings, fresh_cache):
 def test_the_version_and_the_pages_queries_are_read_in_one_transaction(client, monkeypatch):
     outside = len(connection.atomic_blocks)
     depths = []
-    read_version, read_counts = caching.current_version, records.kinds.counts
+    read_version, read_summary = caching.current_version, records._home_summary
 
     def version(alias):
         depths.append(("version", len(connection.atomic_blocks)))
         return read_version(alias)
 
-    def counts():
+    def summary(version):
         depths.append(("page", len(connection.atomic_blocks)))
-        return read_counts()
+        return read_summary(version)
 
     monkeypatch.setattr(caching, "current_version", version)
-    monkeypatch.setattr(records.kinds, "counts", counts)
+    monkeypatch.setattr(records, "_home_summary", summary)
     assert client.get("/").status_code == 200
     assert depths == [("version", outside + 1), ("page", outside + 1)]
     assert len(connection.atomic_blocks) == outside
