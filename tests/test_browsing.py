@@ -6,8 +6,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from programmes.kinds import KINDS
@@ -21,6 +19,8 @@ from programmes.models import (
     Programme,
     Source,
 )
+
+from .test_scale import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -316,15 +316,6 @@ PAGES = [
 ]
 
 
-def _count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-        if response.streaming:
-            b"".join(response.streaming_content)
-    assert response.status_code == 200, url
-    return len(ctx.captured_queries)
-
-
 def _add_rows(n):
     """n more cited cities, partners, programmes, projects and milestones, all tied to Dalian."""
     dalian = City.objects.get(slug="dalian")
@@ -365,10 +356,10 @@ def _add_rows(n):
 
 def test_query_counts_are_fixed_whatever_the_number_of_rows(client):
     for url in PAGES:  # once before counting: a connection's first JSON query checks JSON support
-        _count_queries(client, url)
-    before = {url: _count_queries(client, url) for url in PAGES}
+        queries(client, url)
+    before = {url: queries(client, url) for url in PAGES}
     _add_rows(25)
-    after = {url: _count_queries(client, url) for url in PAGES}
+    after = {url: queries(client, url) for url in PAGES}
     assert after == before
     # and they stay small
     assert max(before.values()) <= 30, before
@@ -379,13 +370,13 @@ def test_facet_counts_and_the_funding_chart_are_kept_per_catalogue_version(
 ):
     settings.CACHE_FACETS = True
     url = "/projects/?sector=14022&city=dalian"
-    first = _count_queries(client, url)
+    first = queries(client, url)
     html = _html(client.get(url))
-    second = _count_queries(client, url)
+    second = queries(client, url)
     assert second == first - 7 - 2  # seven facets and the chart's two groupings, from the cache
     assert _html(client.get(url)) == html
     call_command("load_catalogue", verbosity=0)  # a new version: nothing stale is read
-    assert _count_queries(client, url) == first
+    assert queries(client, url) == first
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=[kind.key for kind in KINDS])
