@@ -1,5 +1,5 @@
 """The downloads kept as files, once per catalogue version, under DOWNLOADS_DIR (default
-`var/downloads/`): the whole catalogue (`views.downloads.catalogue_file`) and every list's whole
+`var/downloads/`): the whole catalogue (`views.downloads.catalogue_json`) and every list's whole
 CSV (`/projects.csv` and the others, without parameters), so that answering one costs a file read,
 not the query and the cells of every row.
 
@@ -68,21 +68,22 @@ def _claim(path):
     return None
 
 
-def _prune(path):
-    """Remove the files of the list's older versions, keeping the KEEP newest written."""
+def _prune(path, keep):
+    """Remove the files of the list's older versions, keeping the `keep` newest written."""
     stem = path.name.split("-", 1)[0]
     files = sorted(
         path.parent.glob(f"{stem}-*{path.suffix}"), key=lambda p: p.stat().st_mtime, reverse=True
     )
-    for old in [p for p in files if p != path][KEEP - 1 :]:
+    for old in [p for p in files if p != path][keep - 1 :]:
         with contextlib.suppress(OSError):
             old.unlink()
 
 
-def saved(chunks, path):
+def saved(chunks, path, keep=KEEP):
     """The text `chunks`, encoded, as they come; written to `path` as well when this process can
-    claim it. The file is renamed into place only once every chunk is written: should the chunks
-    fail or the reader stop (a client gone, the database lost), it is removed."""
+    claim it, the files of the `keep` newest versions kept. The file is renamed into place only
+    once every chunk is written: should the chunks fail or the reader stop (a client gone, the
+    database lost), it is removed."""
     claimed = _claim(path)
     if claimed is None:
         for chunk in chunks:
@@ -105,7 +106,7 @@ def saved(chunks, path):
             fh.close()
             os.replace(part, path)
             fh = None
-            _prune(path)
+            _prune(path, keep)
     finally:
         if fh is not None:
             fh.close()

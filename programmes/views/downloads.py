@@ -8,11 +8,9 @@ list's whole CSV is kept the same way (`list_csv`, `loading.download_files`).
 The Frictionless Data Package of the current version (`/datapackage.json`,
 `/releases/<version>.zip`) and `/releases/` are built once per version and kept in the cache."""
 
-import contextlib
+import collections
 import json
 import logging
-import os
-import tempfile
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
@@ -58,42 +56,27 @@ def list_csv(request, kind, records):
     return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(kind, []))
 
 
-def catalogue_file(version):
-    """The path of this version's download, written first if it is not there yet."""
-    root = downloads_root()
-    path = root / file_name(version)
-    if path.exists():
-        return path
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(dump_catalogue(version), fh, ensure_ascii=False, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    for old in root.glob("catalogue-*.json"):
-        if old != path:
-            with contextlib.suppress(OSError):
-                old.unlink()
-    return path
-
-
 def catalogue_json(request):
+    """The whole catalogue: its file of this version, written first by the request that finds
+    none (`loading.download_files.saved`: whole or not at all, the previous version's removed);
+    built in memory for this answer when the file cannot be written."""
     version = getattr(request, "catalogue_version", None)
     name = version.version[:12] if version else ""
     disposition = f'inline; filename="catalogue-{name}.json"'
     content_type = "application/json; charset=utf-8"
+    data = None
     if version is not None:
+        path = downloads_root() / file_name(version)
+        if not path.exists():
+            data = dump_catalogue(version)
+            chunks = json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(data)
+            collections.deque(download_files.saved(chunks, path, keep=1), maxlen=0)
         try:
-            path = catalogue_file(version)
-        except OSError:
-            logger.exception("cannot write the catalogue download; building it in memory")
-        else:
             return file_response(path.open("rb"), content_type, disposition)
-    body = json.dumps(dump_catalogue(version), ensure_ascii=False, indent=1).encode()
+        except OSError:
+            logger.error("cannot write the catalogue download; building it in memory")
+    data = dump_catalogue(version) if data is None else data
+    body = json.dumps(data, ensure_ascii=False, indent=1).encode()
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = disposition
     return response
