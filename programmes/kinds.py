@@ -46,12 +46,29 @@ paths, the dump table, the record counts and the loader's fixture kind then foll
 entry, and the tests parametrized over `KINDS` (tests/test_kinds.py, test_api.py) cover it.
 """
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 from django.urls import reverse
 
 from . import models
-from .formats import exports
+from .fields import (
+    CLASSIFICATION,
+    PARTICIPATIONS,
+    REFERENCE,
+    Related,
+    choice_label,
+    date_end,
+    decimal,
+    field,
+    firsts,
+    iso,
+    named,
+    named_rows,
+    participants,
+    participants_cell,
+    participants_evidence,
+)
 from .formats.schema_org import Describer
 from .lists import filters
 from .lists.facets import Facet
@@ -68,23 +85,45 @@ class Kind:
     label: str  # one record, on its share card
     filterset: type
     columns: tuple  # the list table's (heading, sort key or "")
-    export_fields: object  # record -> {field: value} of its JSON and CSV twins
-    csv_columns: tuple  # the same fields as CSV cells (`exports.Column`s), read with values()
+    fields: tuple  # its fields (`programmes.fields.Field`), each declared once for every channel
     describe: object  # the `Describer` method giving its schema.org description
     schema_type: str
     dump_key: str  # its table in /catalogue.json and the record counts
     facets: tuple = ()
-    search_fields: tuple = ()  # the fields `/search/` matches; () leaves the kind out
     search_rank: int = 0  # where its group stands among the search results, first = lowest
     title_field: str = "name"  # what names a record in search results
     fixture: str = ""  # its `model` in fixtures/records/*.json; "" if not loaded from them
-    fixture_references: dict = field(default_factory=dict)  # foreign key -> fixture kind
-    fixture_many: dict = field(default_factory=dict)  # many-to-many field -> fixture kind
+    fixture_references: dict = dataclasses.field(
+        default_factory=dict
+    )  # foreign key -> fixture kind
+    fixture_many: dict = dataclasses.field(
+        default_factory=dict
+    )  # many-to-many field -> fixture kind
     cited: bool = True  # whether its records cite passages (a source is what they cite)
     list_method: str = "for_list"
     export_method: str = "for_list"  # the JSON and CSV lists, where they need more than the page
     detail_method: str = "for_detail"
     example_filters: tuple = ()  # (parameter, value) pairs the API description shows
+
+    def __post_init__(self):
+        # The list's words (`q`) and sort keys are those its fields declare.
+        sort = tuple((f.lookup, f.sort) for f in self.fields if f.sort)
+        words = tuple(f.lookup for f in self.fields if f.words)
+        object.__setattr__(self, "filterset", filters.listing(self.filterset, words, sort))
+
+    @property
+    def search_fields(self):
+        """The fields `/search/` matches: its fields' words; none for a source, which is searched
+        as text, paragraph by paragraph (programmes.search)."""
+        return tuple(f.lookup for f in self.fields if f.words) if self.cited else ()
+
+    @property
+    def json_fields(self):
+        return tuple(f for f in self.fields if f.in_json)
+
+    def field(self, name):
+        """The declaration of the field `name` (its JSON/CSV name)."""
+        return next(f for f in self.fields if f.name == name)
 
     def list_queryset(self, fmt="html"):
         return getattr(
@@ -126,6 +165,9 @@ DAC_SECTOR = (
 DAC_CATEGORY = "The category of the OECD DAC sector code the catalogue assigned to each project."
 
 
+FUNDERS = Related("funders", ("slug", "name", "acronym"))
+
+
 def _choices(model_choices):
     return tuple((str(k), str(v)) for k, v in model_choices)
 
@@ -159,9 +201,16 @@ KINDS = (
             ("Funded projects", ""),
             ("Source passage", ""),
         ),
-        export_fields=exports.city_fields,
-        csv_columns=exports.CITY_CSV,
-        search_fields=("name", "native_name", "region"),
+        fields=(
+            field("name", words=True, sort="name"),
+            field("native_name", words=True),
+            field("country", tier=REFERENCE, sort="country"),
+            field("region", words=True),
+            field("subdivision", tier=REFERENCE),
+            field("geonames_id", tier=REFERENCE),
+            field("latitude", show=decimal, tier=REFERENCE),
+            field("longitude", show=decimal, tier=REFERENCE),
+        ),
         search_rank=1,
         describe=Describer.city,
         schema_type="Place",
@@ -189,9 +238,16 @@ KINDS = (
             ("City", ""),
             ("Source passage", ""),
         ),
-        export_fields=exports.partner_fields,
-        csv_columns=exports.PARTNER_CSV,
-        search_fields=("name", "acronym"),
+        fields=(
+            field("name", words=True, sort="name"),
+            field("acronym", words=True),
+            field("kind", tier=CLASSIFICATION, sort="kind"),
+            field(
+                "kind_name", "kind", show=choice_label(models.Partner, "kind"), tier=CLASSIFICATION
+            ),
+            field("country", tier=REFERENCE, sort="country"),
+            field("city", "city__slug"),
+        ),
         search_rank=4,
         describe=Describer.partner,
         schema_type="Organization",
@@ -210,9 +266,12 @@ KINDS = (
         filterset=filters.PersonFilter,
         facets=(_record_facet("organisation", "Organisation", "organisation", READ_SOME),),
         columns=(("Name", "name"), ("Role", ""), ("Organisation", ""), ("Source passage", "")),
-        export_fields=exports.person_fields,
-        csv_columns=exports.PERSON_CSV,
-        search_fields=("name", "role"),
+        fields=(
+            field("name", words=True, sort="name"),
+            field("role", words=True),
+            field("organisation", "organisation__slug"),
+            field("organisation_name", "organisation__name", "organisation__acronym", show=named),
+        ),
         search_rank=5,
         describe=Describer.person,
         schema_type="Person",
@@ -244,9 +303,37 @@ KINDS = (
             ("Source passage", ""),
         ),
         export_method="for_export",
-        export_fields=exports.programme_fields,
-        csv_columns=exports.PROGRAMME_CSV,
-        search_fields=("name", "summary"),
+        fields=(
+            field("name", words=True, sort="name"),
+            field("kind", tier=CLASSIFICATION, sort="kind"),
+            field(
+                "kind_name",
+                "kind",
+                show=choice_label(models.Programme, "kind"),
+                tier=CLASSIFICATION,
+            ),
+            field("summary", words=True),
+            field("status", tier=CLASSIFICATION),
+            field("status_as_of", show=iso),
+            field("start_date", "date", show=iso, sort="year"),
+            field("start_date_precision", "date_precision", evidence="date"),
+            field("start_date_as_stated", "date_as_stated"),
+            field("end_date", show=iso),
+            field("end_date_precision", evidence="end_date"),
+            field("end_date_as_stated"),
+            field("total_investment", show=decimal),
+            field("total_investment_currency"),
+            field("total_investment_as_stated"),
+            field("participants", PARTICIPATIONS, show=participants, cell=participants_cell),
+            # After the citations in the CSV: each participant's role and its status.
+            field(
+                "participants__evidence",
+                PARTICIPATIONS,
+                show=participants_evidence,
+                in_json=False,
+                after_citations=True,
+            ),
+        ),
         search_rank=2,
         describe=Describer.programme,
         schema_type="Project",
@@ -279,9 +366,19 @@ KINDS = (
             ("Recommended by", ""),
             ("Source passage", ""),
         ),
-        export_fields=exports.award_fields,
-        csv_columns=exports.AWARD_CSV,
-        search_fields=("name", "year_as_stated"),
+        fields=(
+            field("name", words=True, sort="name"),
+            field("recipient", "recipient__slug"),
+            field("recipient_name", "recipient__name", "recipient__native_name", show=named),
+            field("conferred_by", "conferred_by__slug"),
+            field("conferred_by_name", "conferred_by__name", "conferred_by__acronym", show=named),
+            field("recommended_by", "recommended_by__slug"),
+            field(
+                "recommended_by_name", "recommended_by__name", "recommended_by__acronym", show=named
+            ),
+            field("year", sort="year"),
+            field("year_as_stated", words=True),
+        ),
         search_rank=6,
         # schema.org has no class for an award (only the `award` text property).
         describe=Describer.award,
@@ -342,9 +439,30 @@ KINDS = (
             ("Named in the source", ""),
         ),
         export_method="for_export",
-        export_fields=exports.project_fields,
-        csv_columns=exports.PROJECT_CSV,
-        search_fields=("title", "phase", "status_as_stated"),
+        fields=(
+            field("title", words=True, sort="title"),
+            field("programme", "programme__slug"),
+            field("programme_name", "programme__name", sort="programme"),
+            field("city", "city__slug"),
+            field("city_name", "city__name", sort="city"),
+            field("sector", "sector__code", tier=CLASSIFICATION, sort="sector"),
+            field("sector_name", "sector__name", tier=CLASSIFICATION),
+            field("sector_category", "sector__category__code", tier=CLASSIFICATION),
+            field("sector_category_name", "sector__category__name", tier=CLASSIFICATION),
+            field("funders", FUNDERS, show=firsts),
+            field("funder_names", FUNDERS, show=named_rows),
+            field("instrument"),
+            field("amount", show=decimal, sort="amount"),
+            field("currency"),
+            field("amount_as_stated"),
+            field("phase", words=True),
+            field("status"),
+            field("status_as_stated", words=True),
+            field("status_date", show=iso),
+            field("start_year", sort="year"),
+            field("end_year"),
+            field("period_as_stated"),
+        ),
         search_rank=3,
         title_field="title",
         describe=Describer.project,
@@ -379,9 +497,19 @@ KINDS = (
             ("Programme", ""),
             ("Source passage", ""),
         ),
-        export_fields=exports.milestone_fields,
-        csv_columns=exports.MILESTONE_CSV,
-        search_fields=("title", "description"),
+        fields=(
+            field("title", words=True, sort="title"),
+            field("kind", tier=CLASSIFICATION, sort="kind"),
+            field("description", words=True),
+            field("date", show=iso, sort="date"),
+            field("date_end", "date", "date_precision", show=date_end),
+            field("date_precision"),
+            field("date_as_stated"),
+            field("date_inferred", evidence="date"),
+            field("programme", "programme__slug"),
+            field("cities", Related("cities", ("slug",)), show=firsts),
+            field("partners", Related("partners", ("slug",)), show=firsts),
+        ),
         search_rank=7,
         title_field="title",
         describe=Describer.milestone,
@@ -413,9 +541,19 @@ KINDS = (
             ("Date as stated", "date"),
             ("Source passage", ""),
         ),
-        export_fields=exports.statement_fields,
-        csv_columns=exports.STATEMENT_CSV,
-        search_fields=("summary",),
+        fields=(
+            field("summary", words=True),
+            field("topic", tier=CLASSIFICATION, sort="topic"),
+            field("city", "city__slug"),
+            field("city_name", "city__name", "city__native_name", show=named, sort="city"),
+            field("programme", "programme__slug"),
+            field("programme_name", "programme__name"),
+            field("partner", "partner__slug"),
+            field("partner_name", "partner__name", "partner__acronym", show=named),
+            field("date", show=iso, sort="date"),
+            field("date_precision"),
+            field("date_as_stated"),
+        ),
         search_rank=8,
         title_field="summary",
         # What a source asserts: schema.org's Claim.
@@ -445,8 +583,22 @@ KINDS = (
             ("Shortest cited passage", ""),
         ),
         export_method="for_export",
-        export_fields=exports.source_fields,
-        csv_columns=exports.SOURCE_CSV,
+        fields=(
+            field("title", words=True, sort="title"),
+            field("kind", tier=CLASSIFICATION),
+            field("author", words=True),
+            field("author_role"),
+            field("author_organisation"),
+            field("event"),
+            field("place"),
+            field("date", show=iso, sort="date"),
+            field("date_precision"),
+            field("date_as_stated"),
+            field("date_inferred", evidence="date"),
+            field("date_inference", evidence="date"),
+            field("language", tier=REFERENCE),
+            field("sha256"),
+        ),
         # Sources are searched as text, paragraph by paragraph (programmes.search).
         title_field="title",
         describe=Describer.source_document,

@@ -24,8 +24,6 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.db.models import TextField
@@ -35,7 +33,8 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from .. import evidence as ev
-from ..models import DatedMixin, Partner, Programme, Source
+from ..fields import Related, text
+from ..models import Source
 from ..outages import database_unavailable
 from ..querysets import related_rows
 from ..site import absolute_url
@@ -60,161 +59,6 @@ def _amount(value):
 
 def _date(value):
     return value.isoformat() if value else None
-
-
-def city_fields(record):
-    return {
-        "name": record.name,
-        "native_name": record.native_name,
-        "country": record.country,
-        "region": record.region,
-        "subdivision": record.subdivision,
-        "geonames_id": record.geonames_id,
-        "latitude": _amount(record.latitude),
-        "longitude": _amount(record.longitude),
-    }
-
-
-def partner_fields(record):
-    return {
-        "name": record.name,
-        "acronym": record.acronym,
-        "kind": record.kind,
-        "kind_name": record.get_kind_display(),
-        "country": record.country,
-        "city": _slug(record.city),
-    }
-
-
-def person_fields(record):
-    return {
-        "name": record.name,
-        "role": record.role,
-        "organisation": _slug(record.organisation),
-        "organisation_name": _name(record.organisation),
-    }
-
-
-def programme_fields(record):
-    return {
-        "name": record.name,
-        "kind": record.kind,
-        "kind_name": record.get_kind_display(),
-        "summary": record.summary,
-        "status": record.status,
-        "status_as_of": _date(record.status_as_of),
-        "start_date": _date(record.date),
-        "start_date_precision": record.date_precision,
-        "start_date_as_stated": record.date_as_stated,
-        "end_date": _date(record.end_date),
-        "end_date_precision": record.end_date_precision,
-        "end_date_as_stated": record.end_date_as_stated,
-        "total_investment": _amount(record.total_investment),
-        "total_investment_currency": record.total_investment_currency,
-        "total_investment_as_stated": record.total_investment_as_stated,
-        "participants": [
-            {
-                "city": _slug(p.city),
-                "partner": _slug(p.partner),
-                "name": str(p.participant),
-                "role": p.role,
-                "note": p.note,
-            }
-            for p in record.participations.all()
-        ],
-    }
-
-
-def award_fields(record):
-    return {
-        "name": record.name,
-        "recipient": _slug(record.recipient),
-        "recipient_name": _name(record.recipient),
-        "conferred_by": _slug(record.conferred_by),
-        "conferred_by_name": _name(record.conferred_by),
-        "recommended_by": _slug(record.recommended_by),
-        "recommended_by_name": _name(record.recommended_by),
-        "year": record.year,
-        "year_as_stated": record.year_as_stated,
-    }
-
-
-def statement_fields(record):
-    return {
-        "summary": record.summary,
-        "topic": record.topic,
-        "city": _slug(record.city),
-        "city_name": _name(record.city),
-        "programme": _slug(record.programme),
-        "programme_name": _name(record.programme),
-        "partner": _slug(record.partner),
-        "partner_name": _name(record.partner),
-        "date": record.date.isoformat() if record.date else None,
-        "date_precision": record.date_precision,
-        "date_as_stated": record.date_as_stated,
-    }
-
-
-def project_fields(record):
-    return {
-        "title": record.title,
-        "programme": record.programme.slug,
-        "programme_name": record.programme.name,
-        "city": record.city.slug,
-        "city_name": record.city.name,
-        "sector": record.sector.code,
-        "sector_name": record.sector.name,
-        "sector_category": record.sector.category.code,
-        "sector_category_name": record.sector.category.name,
-        "funders": [p.slug for p in record.funders.all()],
-        "funder_names": [str(p) for p in record.funders.all()],
-        "instrument": record.instrument,
-        "amount": _amount(record.amount),
-        "currency": record.currency,
-        "amount_as_stated": record.amount_as_stated,
-        "phase": record.phase,
-        "status": record.status,
-        "status_as_stated": record.status_as_stated,
-        "status_date": _date(record.status_date),
-        "start_year": record.start_year,
-        "end_year": record.end_year,
-        "period_as_stated": record.period_as_stated,
-    }
-
-
-def milestone_fields(record):
-    return {
-        "title": record.title,
-        "kind": record.kind,
-        "description": record.description,
-        "date": _date(record.date),
-        "date_end": _date(record.date_end),
-        "date_precision": record.date_precision,
-        "date_as_stated": record.date_as_stated,
-        "date_inferred": record.date_inferred,
-        "programme": _slug(record.programme),
-        "cities": [c.slug for c in record.cities.all()],
-        "partners": [p.slug for p in record.partners.all()],
-    }
-
-
-def source_fields(record):
-    return {
-        "title": record.title,
-        "kind": record.kind,
-        "author": record.author,
-        "author_role": record.author_role,
-        "author_organisation": record.author_organisation,
-        "event": record.event,
-        "place": record.place,
-        "date": _date(record.date),
-        "date_precision": record.date_precision,
-        "date_as_stated": record.date_as_stated,
-        "date_inferred": record.date_inferred,
-        "date_inference": record.date_inference,
-        "language": record.language,
-        "sha256": record.sha256,
-    }
 
 
 def evidence_dict(record, absolute, passages=None):
@@ -244,7 +88,7 @@ def evidence_dict(record, absolute, passages=None):
 def record_dict(record, kind, absolute):
     """The record as its JSON twin says it: slug, permalink, its kind's fields, citations."""
     data = {"slug": record.slug, "url": absolute(record.get_absolute_url())}
-    data.update(kind.export_fields(record))
+    data.update({f.name: f.value(record) for f in kind.json_fields})
     if kind.key == "programme":
         for row, participation in zip(
             data["participants"], record.participations.all(), strict=True
@@ -353,205 +197,10 @@ def evidence_columns(kind):
     return [f"{name}__{part}" for name in names for part in ("status", "note", "passages")]
 
 
-@dataclass(frozen=True)
-class Related:
-    """The records of a relation (`name`: many-to-many or reverse foreign key) of each CSV row,
-    in their model's order, each as the list of its `fields`."""
-
-    name: str
-    fields: tuple
-
-
-@dataclass(frozen=True)
-class Column:
-    """One CSV column of a kind's own fields: the values it reads (`values()` lookups or
-    `Related`) and `show`, which makes the cell's text of them."""
-
-    name: str
-    reads: tuple
-    show: object
-    after_citations: bool = False  # placed after the citation and interpretation columns
-
-
 def _text(value):
     return "" if value is None else str(value)
 
 
-def _iso(value):
-    return value.isoformat() if value else ""
-
-
-def column(name, *reads, show=_text, after_citations=False):
-    return Column(name, reads or (name,), show, after_citations)
-
-
-def _named(name, detail):
-    """str() of a city ("name (native name)") or a partner ("name (acronym)"); "" for none."""
-    if name is None:
-        return ""
-    return f"{name} ({detail})" if detail else name
-
-
-def _display(model, field):
-    labels = {str(k): str(v) for k, v in model._meta.get_field(field).flatchoices}
-    return lambda value: _text(labels.get(value, value))
-
-
-def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _slugs(rows):
-    return rows[0][0] if len(rows) == 1 else "; ".join([row[0] for row in rows])
-
-
-def _partner_names(rows):
-    return "; ".join([_named(*row[1:]) for row in rows])
-
-
-def _participants(rows):
-    return "; ".join(f"{_named(*row[1:3]) or _named(*row[4:6])} ({row[6]})" for row in rows)
-
-
-def _participants_evidence(rows):
-    """Each participant's role and the status of what it rests on, for one CSV cell."""
-    parts = []
-    for row in rows:
-        role = (_json(row[8]) or {}).get("role")
-        if role:
-            note = role.get("note", "")
-            note = f" — {note}" if note else ""
-            name = _named(*row[1:3]) or _named(*row[4:6])
-            parts.append(f"{name} ({row[6]}): {role['status']}{note}")
-    return "\n".join(parts)
-
-
-def _date_end(date, precision):
-    return _iso(DatedMixin.date_end.fget(SimpleNamespace(date=date, date_precision=precision)))
-
-
-_FUNDERS = Related("funders", ("slug", "name", "acronym"))
-_PARTICIPATIONS = Related(
-    "participations",
-    ("city__slug", "city__name", "city__native_name", "partner__slug", "partner__name")
-    + ("partner__acronym", "role", "note", "evidence"),
-)
-
-# Each kind's own CSV columns (its entry's `csv_columns`): the cells of its `*_fields` above,
-# read with values() (tests/test_exports.py compares them with the JSON).
-
-CITY_CSV = (
-    *map(column, ("name", "native_name", "country", "region", "subdivision")),
-    *map(column, ("geonames_id", "latitude", "longitude")),
-)
-
-PARTNER_CSV = (
-    column("name"),
-    column("acronym"),
-    column("kind"),
-    column("kind_name", "kind", show=_display(Partner, "kind")),
-    column("country"),
-    column("city", "city__slug"),
-)
-
-PERSON_CSV = (
-    column("name"),
-    column("role"),
-    column("organisation", "organisation__slug"),
-    column("organisation_name", "organisation__name", "organisation__acronym", show=_named),
-)
-
-PROGRAMME_CSV = (
-    column("name"),
-    column("kind"),
-    column("kind_name", "kind", show=_display(Programme, "kind")),
-    column("summary"),
-    column("status"),
-    column("status_as_of", show=_iso),
-    column("start_date", "date", show=_iso),
-    column("start_date_precision", "date_precision"),
-    column("start_date_as_stated", "date_as_stated"),
-    column("end_date", show=_iso),
-    column("end_date_precision"),
-    column("end_date_as_stated"),
-    column("total_investment"),
-    column("total_investment_currency"),
-    column("total_investment_as_stated"),
-    column("participants", _PARTICIPATIONS, show=_participants),
-    # After the citations: each participant's role and its status.
-    column(
-        "participants__evidence",
-        _PARTICIPATIONS,
-        show=_participants_evidence,
-        after_citations=True,
-    ),
-)
-
-AWARD_CSV = (
-    column("name"),
-    column("recipient", "recipient__slug"),
-    column("recipient_name", "recipient__name", "recipient__native_name", show=_named),
-    column("conferred_by", "conferred_by__slug"),
-    column("conferred_by_name", "conferred_by__name", "conferred_by__acronym", show=_named),
-    column("recommended_by", "recommended_by__slug"),
-    column("recommended_by_name", "recommended_by__name", "recommended_by__acronym", show=_named),
-    column("year"),
-    column("year_as_stated"),
-)
-
-STATEMENT_CSV = (
-    column("summary"),
-    column("topic"),
-    column("city", "city__slug"),
-    column("city_name", "city__name", "city__native_name", show=_named),
-    column("programme", "programme__slug"),
-    column("programme_name", "programme__name"),
-    column("partner", "partner__slug"),
-    column("partner_name", "partner__name", "partner__acronym", show=_named),
-    column("date", show=_iso),
-    column("date_precision"),
-    column("date_as_stated"),
-)
-
-PROJECT_CSV = (
-    column("title"),
-    column("programme", "programme__slug"),
-    column("programme_name", "programme__name"),
-    column("city", "city__slug"),
-    column("city_name", "city__name"),
-    column("sector", "sector__code"),
-    column("sector_name", "sector__name"),
-    column("sector_category", "sector__category__code"),
-    column("sector_category_name", "sector__category__name"),
-    column("funders", _FUNDERS, show=_slugs),
-    column("funder_names", _FUNDERS, show=_partner_names),
-    *map(column, ("instrument", "amount", "currency", "amount_as_stated", "phase", "status")),
-    column("status_as_stated"),
-    column("status_date", show=_iso),
-    *map(column, ("start_year", "end_year", "period_as_stated")),
-)
-
-MILESTONE_CSV = (
-    column("title"),
-    column("kind"),
-    column("description"),
-    column("date", show=_iso),
-    column("date_end", "date", "date_precision", show=_date_end),
-    column("date_precision"),
-    column("date_as_stated"),
-    column("date_inferred"),
-    column("programme", "programme__slug"),
-    column("cities", Related("cities", ("slug",)), show=_slugs),
-    column("partners", Related("partners", ("slug",)), show=_slugs),
-)
-
-SOURCE_CSV = (
-    *map(column, ("title", "kind", "author", "author_role", "author_organisation", "event")),
-    *map(column, ("place",)),
-    column("date", show=_iso),
-    *map(column, ("date_precision", "date_as_stated", "date_inferred", "date_inference")),
-    *map(column, ("language", "sha256")),
-)
 # A cited record's passages (its source, the span, the words); a source's own passages' spans.
 _CITED = Related("passages", ("source_id", "start", "end", "quote"))
 _OWN = Related("passages", ("start", "end"))
@@ -567,8 +216,8 @@ class CsvTable:
 
     def __init__(self, kind, absolute):
         self.kind, self.absolute = kind, absolute
-        own = tuple(col for col in kind.csv_columns if not col.after_citations)
-        tail = tuple(col for col in kind.csv_columns if col.after_citations)
+        own = tuple(f for f in kind.fields if not f.after_citations)
+        tail = tuple(f for f in kind.fields if f.after_citations)
         self.reads = ["pk", "slug", "evidence"] + (["interpretations"] if kind.cited else [])
         self.reads.append(_CITED if kind.cited else _OWN)
         for col in own + tail:
@@ -595,9 +244,11 @@ class CsvTable:
 
     @staticmethod
     def _reader(col, position):
-        """(show, the position of its one value or None, the positions of its values)."""
+        """(show, the position of its one value or None, the positions of its values); a plain
+        column's show is `_text`, which `row` writes without a call."""
         at = [position[r] for r in col.reads]
-        return (col.show, at[0], None) if len(at) == 1 else (col.show, None, at)
+        show = _text if col.show is text and col.cell is None else col.csv
+        return (show, at[0], None) if len(at) == 1 else (show, None, at)
 
     def queryset(self, records):
         """`records` as the rows of values this table reads, in their order."""

@@ -107,6 +107,16 @@ def text_filter(*fields):
     return filters.CharFilter(method=search, max_length=MAX_VALUE_LENGTH, label="words")
 
 
+def listing(filterset, words, sort):
+    """`filterset` with the list's words (`q`, matching the fields `words`) and `sort` (the
+    (lookup, parameter) pairs given): what a kind's field declarations say of its list."""
+    return type(
+        filterset.__name__,
+        (filterset,),
+        {"q": text_filter(*words), "sort": SortFilter(fields=sort), "__module__": __name__},
+    )
+
+
 class FundedProjectFilter(filters.FilterSet):
     sector = SlugsFilter(
         field_name="sector",
@@ -128,17 +138,6 @@ class FundedProjectFilter(filters.FilterSet):
     status = ChoicesFilter(choices=FundedProject.Status.choices)
     year_from = YearFilter(method="filter_year_from", label="active in or after year")
     year_to = YearFilter(method="filter_year_to", label="active in or before year")
-    q = text_filter("title")
-    sort = SortFilter(
-        fields=(
-            ("title", "title"),
-            ("amount", "amount"),
-            ("sector__code", "sector"),
-            ("city__name", "city"),
-            ("programme__name", "programme"),
-            ("start_year", "year"),
-        )
-    )
 
     class Meta:
         model = FundedProject
@@ -175,8 +174,6 @@ class ProgrammeFilter(filters.FilterSet):
     year_to = YearFilter(
         field_name="date__year", lookup_expr="lte", label="began in or before year"
     )
-    q = text_filter("name", "summary")
-    sort = SortFilter(fields=(("name", "name"), ("date", "year"), ("kind", "kind")))
 
     class Meta:
         model = Programme
@@ -192,8 +189,6 @@ class PartnerFilter(filters.FilterSet):
     kind = ChoicesFilter(choices=Partner.Kind.choices)
     country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
-    q = text_filter("name", "acronym")
-    sort = SortFilter(fields=(("name", "name"), ("kind", "kind"), ("country", "country")))
 
     class Meta:
         model = Partner
@@ -202,8 +197,6 @@ class PartnerFilter(filters.FilterSet):
 
 class PersonFilter(filters.FilterSet):
     organisation = SlugsFilter(field_name="organisation", queryset=Partner.objects.all())
-    q = text_filter("name", "role")
-    sort = SortFilter(fields=(("name", "name"),))
 
     class Meta:
         model = Person
@@ -212,8 +205,6 @@ class PersonFilter(filters.FilterSet):
 
 class CityFilter(filters.FilterSet):
     country = ChoicesFilter(choices=lambda: _countries(City))
-    q = text_filter("name", "native_name", "region")
-    sort = SortFilter(fields=(("name", "name"), ("country", "country")))
 
     class Meta:
         model = City
@@ -226,8 +217,6 @@ class AwardFilter(filters.FilterSet):
     recommended_by = SlugsFilter(field_name="recommended_by", queryset=Partner.objects.all())
     year_from = YearFilter(field_name="year", lookup_expr="gte", label="in or after year")
     year_to = YearFilter(field_name="year", lookup_expr="lte", label="in or before year")
-    q = text_filter("name")
-    sort = SortFilter(fields=(("name", "name"), ("year", "year")))
 
     class Meta:
         model = Award
@@ -241,8 +230,6 @@ class MilestoneFilter(filters.FilterSet):
     kind = ChoicesFilter(choices=Milestone.Kind.choices)
     year_from = YearFilter(method="filter_year_from", label="in or after year")
     year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="in or before year")
-    q = text_filter("title", "description")
-    sort = SortFilter(fields=(("date", "date"), ("title", "title"), ("kind", "kind")))
 
     class Meta:
         model = Milestone
@@ -259,8 +246,6 @@ class StatementFilter(filters.FilterSet):
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     topic = ChoicesFilter(choices=Statement.Topic.choices)
-    q = text_filter("summary")
-    sort = SortFilter(fields=(("topic", "topic"), ("city__name", "city"), ("date", "date")))
 
     class Meta:
         model = Statement
@@ -269,8 +254,6 @@ class StatementFilter(filters.FilterSet):
 
 class SourceFilter(filters.FilterSet):
     kind = ChoicesFilter(choices=Source.Kind.choices)
-    q = text_filter("title", "author")
-    sort = SortFilter(fields=(("date", "date"), ("title", "title")))
 
     class Meta:
         model = Source
