@@ -19,6 +19,7 @@ import json
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import values
 from ..models import DatePrecision, FundedProject, Source
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -87,9 +88,9 @@ class Describer:
         said = f"The {' and the '.join(own)} {'is' if len(own) == 1 else 'are'} the catalogue's."
         if description:
             return f"{description} {said}"
-        # Nothing else to say: the qualification, then the source's own words.
-        passages = list(record.passages.all())
-        return f"{said} The source: “{passages[0].quote}”" if passages else said
+        # Nothing else to say: the qualification, then the source's words that state it.
+        words = values.quotation(record, fields[0][0])
+        return f"{said} The source: “{words.quote}”" if words else said
 
     # --- shared parts -------------------------------------------------------------------------
 

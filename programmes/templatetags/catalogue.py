@@ -5,6 +5,7 @@ import functools
 from django import template
 from django.template import loader
 
+from .. import values
 from ..site import absolute_url
 
 register = template.Library()
@@ -31,11 +32,13 @@ def cite_this(context, record):
     return {"permalink": permalink, "citation_text": text}
 
 
-@register.inclusion_tag("programmes/_passage_cell.html")
-def shortest_passage(record):
-    """The record's shortest cited passage, verbatim, for a list row (uses the prefetched rows)."""
-    passages = getattr(record, "shortest", None) or list(record.passages.all())
-    return {"passage": min(passages, key=lambda p: len(p.quote)) if passages else None}
+@register.filter
+def quotation(record, title_field):
+    """The words that state a record (`values.quotation`: the passage its name or title rests
+    on), for a list row or under a summary; a source's row, its shortest cited passage."""
+    if getattr(record, "shortest", None):
+        return record.shortest[0]
+    return values.quotation(record, title_field)
 
 
 # --- evidence per value -------------------------------------------------------------------------

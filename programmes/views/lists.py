@@ -101,9 +101,6 @@ def list_page(request, kind, format="html"):
         "csv_url": _twin(request, ".csv", [(k, v) for k, v in pairs if k not in PAGE_PARAMETERS]),
         "page_description": descriptions.for_list(kind, page.paginator.count, description),
     }
-    if kind.key in NAMED_ROWS:
-        for row in rows:
-            row.naming = naming_passage(row, kind.title_field)
     picture = PICTURES.get(kind.key)
     if picture:
         context.update(picture(request, filterset, rows, summary))
@@ -140,23 +137,6 @@ def _facet_rows(request, facet, filterset, summary):
     if rows is not None:
         return rows
     return computed_once(request, facet.cache_key(filterset), lambda: facet.rows(filterset))
-
-
-# --- the words that name each row --------------------------------------------------------------
-
-# Lists whose rows show the words of the source naming the record rather than its shortest
-# passage: the nine projects of one sentence share that sentence's opening words, not their names.
-NAMED_ROWS = {"project"}
-
-
-def naming_passage(record, field):
-    """The passage the record's `field` (its title) rests on, from the prefetched passages; without
-    evidence for it, the record's longest passage (the shortest is often a shared preamble)."""
-    evidence = record.evidence_for(field)
-    if evidence and evidence.passages:
-        return min(evidence.passages, key=lambda p: len(p.quote))
-    passages = list(record.passages.all())
-    return max(passages, key=lambda p: len(p.quote)) if passages else None
 
 
 # --- the pictures some lists draw: kind key -> context ------------------------------------------
