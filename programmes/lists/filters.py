@@ -107,7 +107,26 @@ def text_filter(*fields):
     return filters.CharFilter(method=search, max_length=MAX_VALUE_LENGTH, label="words")
 
 
-class FundedProjectFilter(filters.FilterSet):
+class ListFilterSet(filters.FilterSet):
+    """A list's FilterSet. `phrases` says each of its parameters as the list's title and meta
+    description do ("Funded projects in sector 14022 Sanitation - large systems"): the phrases
+    several lists share here, a list's own beside its filters (tests/test_kinds.py checks that
+    every parameter has one)."""
+
+    phrases = {
+        "city": "in {}",
+        "programme": "under {}",
+        "partner": "with {}",
+        "kind": "of kind {}",
+        "status": "with status {}",
+        "country": "in country {}",
+        "year_from": "from {}",
+        "year_to": "to {}",
+        "q": "matching “{}”",
+    }
+
+
+class FundedProjectFilter(ListFilterSet):
     sector = SlugsFilter(
         field_name="sector",
         queryset=Sector.objects.all(),
@@ -140,6 +159,13 @@ class FundedProjectFilter(filters.FilterSet):
         )
     )
 
+    phrases = ListFilterSet.phrases | {
+        "sector": "in sector {}",
+        "sector_category": "in sector category {}",
+        "funder": "funded by {}",
+        "instrument": "by instrument {}",
+    }
+
     class Meta:
         model = FundedProject
         fields = []
@@ -165,7 +191,7 @@ class FundedProjectFilter(filters.FilterSet):
         return queryset.filter(Q(funders__in=value) | Q(implementers__in=value)).distinct()
 
 
-class ProgrammeFilter(filters.FilterSet):
+class ProgrammeFilter(ListFilterSet):
     city = SlugsFilter(field_name="participations__city", queryset=City.objects.all())
     partner = SlugsFilter(field_name="participations__partner", queryset=Partner.objects.all())
     role = ChoicesFilter(field_name="participations__role", choices=Role.choices)
@@ -178,6 +204,8 @@ class ProgrammeFilter(filters.FilterSet):
     q = text_filter("name", "summary")
     sort = SortFilter(fields=(("name", "name"), ("date", "year"), ("kind", "kind")))
 
+    phrases = ListFilterSet.phrases | {"role": "with role {}"}
+
     class Meta:
         model = Programme
         fields = []
@@ -188,7 +216,7 @@ class ProgrammeFilter(filters.FilterSet):
         )
 
 
-class PartnerFilter(filters.FilterSet):
+class PartnerFilter(ListFilterSet):
     kind = ChoicesFilter(choices=Partner.Kind.choices)
     country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
@@ -200,17 +228,19 @@ class PartnerFilter(filters.FilterSet):
         fields = []
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(ListFilterSet):
     organisation = SlugsFilter(field_name="organisation", queryset=Partner.objects.all())
     q = text_filter("name", "role")
     sort = SortFilter(fields=(("name", "name"),))
+
+    phrases = ListFilterSet.phrases | {"organisation": "of {}"}
 
     class Meta:
         model = Person
         fields = []
 
 
-class CityFilter(filters.FilterSet):
+class CityFilter(ListFilterSet):
     country = ChoicesFilter(choices=lambda: _countries(City))
     q = text_filter("name", "native_name", "region")
     sort = SortFilter(fields=(("name", "name"), ("country", "country")))
@@ -220,7 +250,7 @@ class CityFilter(filters.FilterSet):
         fields = []
 
 
-class AwardFilter(filters.FilterSet):
+class AwardFilter(ListFilterSet):
     recipient = SlugsFilter(field_name="recipient", queryset=City.objects.all())
     conferred_by = SlugsFilter(field_name="conferred_by", queryset=Partner.objects.all())
     recommended_by = SlugsFilter(field_name="recommended_by", queryset=Partner.objects.all())
@@ -229,12 +259,18 @@ class AwardFilter(filters.FilterSet):
     q = text_filter("name")
     sort = SortFilter(fields=(("name", "name"), ("year", "year")))
 
+    phrases = ListFilterSet.phrases | {
+        "recipient": "awarded to {}",
+        "conferred_by": "conferred by {}",
+        "recommended_by": "recommended by {}",
+    }
+
     class Meta:
         model = Award
         fields = []
 
 
-class MilestoneFilter(filters.FilterSet):
+class MilestoneFilter(ListFilterSet):
     city = SlugsFilter(field_name="cities", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     partner = SlugsFilter(field_name="partners", queryset=Partner.objects.all())
@@ -255,19 +291,21 @@ class MilestoneFilter(filters.FilterSet):
         )
 
 
-class StatementFilter(filters.FilterSet):
+class StatementFilter(ListFilterSet):
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     topic = ChoicesFilter(choices=Statement.Topic.choices)
     q = text_filter("summary")
     sort = SortFilter(fields=(("topic", "topic"), ("city__name", "city"), ("date", "date")))
 
+    phrases = ListFilterSet.phrases | {"topic": "on topic {}"}
+
     class Meta:
         model = Statement
         fields = []
 
 
-class SourceFilter(filters.FilterSet):
+class SourceFilter(ListFilterSet):
     kind = ChoicesFilter(choices=Source.Kind.choices)
     q = text_filter("title", "author")
     sort = SortFilter(fields=(("date", "date"), ("title", "title")))
