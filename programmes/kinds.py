@@ -2,48 +2,41 @@
 
 Each `Kind` names its model, its URLs (`/<prefix>/`, `/<prefix>/<slug>/` and their `.json` and
 `.csv` twins, URL names `programmes:<key>-list`, `-detail`, ...), its list (FilterSet, facets,
-columns and the QuerySet methods of its pages), its JSON/CSV fields, the fields searched, its
-schema.org type, its share card's label, its key in the catalogue dump and in the fixtures. The
-URLs, the list and detail views, search, share cards, schema.org, the exports, the API
-description, the loader, the dump and the record counts all read `KINDS`; none keeps a list of
-its own.
+columns, the QuerySet methods of its pages, the picture it draws), its JSON/CSV fields, the
+fields searched, its schema.org type, its pages' meta descriptions, what its record page adds,
+its share card's label, its key in the catalogue dump and in the fixtures. The URLs, the list and
+detail views, search, share cards, schema.org, the exports, the API description, the source
+reader, the loader, the dump and the record counts all read `KINDS`; none keeps a list of its
+own, and no view is named here: what a page does for one kind only is named in its entry
+(`related`, `picture`) and looked up where it is done.
 
 To add a kind (say `Statement`):
 
-1. The model in `models.py` (a `CitedRecord`: `slug`, `passages` with a `related_name`,
-   `url_name = "statement"`, so `get_absolute_url()` is `programmes:statement-detail`), its
-   migration, and a QuerySet class in `querysets.py` with `for_list()` and `for_detail()`
-   (and `for_export()` if the JSON/CSV rows need more joins than the HTML rows).
-2. A FilterSet in `lists/filters.py`. Give a filter `help_text` when its values need saying:
-   the 400 answers and the API description read it. A `ChoicesFilter`/`SlugsFilter` may
-   repeat (OR); every other parameter is single, and the middleware knows it from here.
-3. `statement_fields(record)` in `formats/exports.py` (its JSON/CSV fields), `STATEMENT_CSV`
-   beside it (the same fields as CSV columns, read with `values()`; tests/test_exports.py
-   checks that they say what the JSON says), and
-   `Describer.statement(self, record, schema_type)` in `formats/schema_org.py`.
-4. An entry `Kind(key="statement", model=models.Statement, prefix="statements", ...)` in
-   `KINDS` below: titles, FilterSet, facets, columns, `export_fields=exports.statement_fields`,
-   `csv_columns=exports.STATEMENT_CSV`, `describe=Describer.statement`, `schema_type`,
-   `search_fields` and `search_rank`,
-   `title_field`, `dump_key="statements"`, `fixture="statement"` with `fixture_references`
-   (foreign key -> fixture kind) and `fixture_many`. Its place in `KINDS` is the order in
-   which fixtures are loaded and the dump's tables are written: after every kind it refers
-   to, before `source`.
-   The loader's `RECORD_KINDS`, the dump's `TABLES` and `counts()` then include it: do not
-   add it to them by hand.
-5. Templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its rows
-   follow the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`;
-   the record is `statement` and `record`, breadcrumbs come with it); if it belongs in the
-   site's navigation, a link in `templates/base.html` and its count on `home.html`
-   (`counts.statements`).
-6. Only if its page shows related records: a function in `RELATED` in `views/records.py`; if
-   its list draws a picture, one in `PICTURES` in `views/lists.py`. Add its related name to
-   `querysets.CITING` (the source reader lists the records citing each passage from it) and
-   the model to `models.CITED_MODELS`.
+1. Its model in `models.py` (a `CitedRecord`: `slug`, `passages` with a `related_name`,
+   `url_name = "statement"`, so `get_absolute_url()` is `programmes:statement-detail`) with its
+   migration, and its QuerySet class in `querysets.py`: `for_list()`, `for_detail()`, and
+   `for_export()` where the JSON/CSV rows need more joins than the HTML rows.
+2. Its entry `Kind(key="statement", model=models.Statement, prefix="statements", ...)` in `KINDS`
+   below, with what it names: a FilterSet in `lists/filters.py` (a `ListFilterSet`; `phrases`
+   for parameters no other list has, `help_text` where its values need saying), its `fields`
+   (`programmes.fields.Field`: each once, giving its JSON and CSV field, the list's words and
+   sort keys, the fields `/search/` matches and the evidence it shows), its JSON-LD
+   (`describe=Describer.statement`, `formats/schema_org.py`) and its meta description
+   (`page_description=descriptions.statement`, `formats/descriptions.py`). Its place in
+   `KINDS` is the order in which fixtures are loaded and the dump's tables written: after
+   every kind it refers to, before `source`. Only if its page shows more than the record, a
+   function in `views/related.py` named by `related`; only if its list draws a picture, the
+   picture's name in `picture` (`views.lists.PICTURES`).
+3. Its templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its
+   rows follow the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`;
+   the record is `statement` and `record`); if it belongs in the site's navigation, a link in
+   `templates/base.html` and its count on `home.html` (`counts.statements`).
 
 The URLs, the JSON and CSV twins, the search group, the share card, the JSON-LD, the OpenAPI
-paths, the dump table, the record counts and the loader's fixture kind then follow from the
-entry, and the tests parametrized over `KINDS` (tests/test_kinds.py, test_api.py) cover it.
+paths, the records the source reader names, the dump table, the record counts and the loader's
+fixture kind then follow from the entry; tests/test_kinds.py checks that every name the entry
+gives is found and that every model citing passages is a kind, and the tests parametrized over
+`KINDS` (tests/test_kinds.py, test_api.py) cover it.
 """
 
 import dataclasses
@@ -69,6 +62,7 @@ from .fields import (
     participants_cell,
     participants_evidence,
 )
+from .formats import descriptions
 from .formats.schema_org import Describer
 from .lists import filters
 from .lists.facets import Facet
@@ -104,6 +98,13 @@ class Kind:
     export_method: str = "for_list"  # the JSON and CSV lists, where they need more than the page
     detail_method: str = "for_detail"
     example_filters: tuple = ()  # (parameter, value) pairs the API description shows
+    # What its pages do that not every kind's do, declared here so that no view keeps a list of
+    # kinds (tests/test_kinds.py checks that each name is found):
+    page_description: object = None  # (record, page context) -> its meta description
+    list_note: str = ""  # what its list's meta description adds after the count
+    related: str = ""  # the `views.records.Related` method giving what its page adds
+    picture: str = ""  # what its list draws (`views.lists.PICTURES`): "map", "funding_chart", ...
+    unread: tuple = ()  # fields its share card leaves in the database (a source's whole text)
 
     def __post_init__(self):
         # The list's words (`q`) and sort keys are those its fields declare.
@@ -216,6 +217,9 @@ KINDS = (
         schema_type="Place",
         dump_key="cities",
         fixture="city",
+        page_description=descriptions.city,
+        related="city",
+        picture="map",
     ),
     Kind(
         key="partner",
@@ -254,6 +258,8 @@ KINDS = (
         dump_key="partners",
         fixture="partner",
         fixture_references={"city": "city"},
+        page_description=descriptions.partner,
+        related="partner",
     ),
     Kind(
         key="person",
@@ -278,6 +284,7 @@ KINDS = (
         dump_key="people",
         fixture="person",
         fixture_references={"organisation": "partner"},
+        page_description=descriptions.person,
     ),
     Kind(
         key="programme",
@@ -341,6 +348,8 @@ KINDS = (
         fixture="programme",
         fixture_references={"part_of": "programme"},
         example_filters=(("city", "dalian"),),
+        page_description=descriptions.programme,
+        related="programme",
     ),
     Kind(
         key="award",
@@ -390,6 +399,7 @@ KINDS = (
             "recipient": "city",
             "recommended_by": "partner",
         },
+        page_description=descriptions.award,
     ),
     Kind(
         key="project",
@@ -474,6 +484,9 @@ KINDS = (
         fixture_references={"programme": "programme", "city": "city", "sector": "sector"},
         fixture_many={"funders": "partner", "implementers": "partner"},
         example_filters=(("sector", "14022"), ("city", "dalian")),
+        page_description=descriptions.project,
+        list_note=", with sector codes as the catalogue classifies them",
+        picture="funding_chart",
     ),
     Kind(
         key="milestone",
@@ -519,6 +532,8 @@ KINDS = (
         fixture_references={"programme": "programme"},
         fixture_many={"cities": "city", "partners": "partner"},
         example_filters=(("year_from", "1993"), ("year_to", "2003")),
+        page_description=descriptions.milestone,
+        picture="timeline",
     ),
     Kind(
         key="statement",
@@ -563,6 +578,7 @@ KINDS = (
         fixture="statement",
         fixture_references={"city": "city", "programme": "programme", "partner": "partner"},
         example_filters=(("city", "dalian"), ("topic", "outcome")),
+        page_description=descriptions.statement,
     ),
     Kind(
         key="source",
@@ -605,6 +621,9 @@ KINDS = (
         schema_type="CreativeWork",
         dump_key="sources",
         cited=False,
+        page_description=descriptions.source,
+        related="source",
+        unread=("text",),
     ),
 )
 
@@ -612,6 +631,8 @@ BY_KEY = {kind.key: kind for kind in KINDS}
 BY_MODEL = {kind.model: kind for kind in KINDS}
 # The kinds loaded from fixtures' `records`, in an order in which each refers only to earlier ones.
 LOADED = tuple(kind for kind in KINDS if kind.fixture)
+# The kinds whose records cite passages, in the registry's order: the source reader lists them.
+CITED = tuple(kind for kind in KINDS if kind.cited)
 SEARCHED = tuple(
     sorted((kind for kind in KINDS if kind.search_fields), key=lambda k: k.search_rank)
 )

@@ -1025,8 +1025,3 @@ class ListSummary(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.param}={self.value}" if self.param else self.kind
-
-
-CITED_MODELS = [City, Partner, Person, Programme, Award, FundedProject, Milestone, Statement]
-# Every record kind with evidence per value.
-EVIDENCED_MODELS = CITED_MODELS

@@ -13,18 +13,6 @@ from django.db.models.functions import Coalesce, JSONArray
 # passage_quote_length_matches_span holds, and what passage_source_length_idx orders.
 PASSAGE_LENGTH = F("end") - F("start")
 
-# The related names by which each kind of record cites a passage: the reader lists them all.
-CITING = (
-    "cities",
-    "partners",
-    "people",
-    "programmes",
-    "awards",
-    "funded_projects",
-    "milestones",
-    "statements",
-)
-
 
 def _count(queryset, field="*", distinct=False):
     """COUNT over a correlated subquery (`queryset` filters on OuterRef("pk")), 0 when empty.
@@ -157,13 +145,13 @@ class PassageQuerySet(models.QuerySet):
         them come from `citations()`, for the passages a page lists."""
         return self.order_by("start", "end")
 
-    def citations(self):
-        """(passage id, record) for every record citing one of these passages, by kind in the
-        order of CITING, each kind in its own order: one query per kind however many passages,
-        each record without its JSON (evidence, notes), which a list of names does not read."""
+    def citations(self, citing):
+        """(passage id, record) for every record of the models `citing` (the registry's cited
+        kinds) citing one of these passages, model by model, each in its own order: one query per
+        model however many passages, each record without its JSON (evidence, notes), which a list
+        of names does not read."""
         pairs = []
-        for name in CITING:
-            model = self.model._meta.get_field(name).related_model
+        for model in citing:
             json = [f.name for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
             records = (
                 model.objects.filter(passages__in=self.values("pk"))

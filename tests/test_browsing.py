@@ -8,9 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils.html import escape
 
-from programmes.kinds import KINDS
+from programmes.kinds import CITED, KINDS
 from programmes.models import (
-    CITED_MODELS,
     City,
     FundedProject,
     Milestone,
@@ -62,7 +61,7 @@ def test_it_serves_every_list_with_verbatim_passages(client, url):
 
 
 def test_it_serves_every_record_page_with_its_passages(client):
-    urls = [r.get_absolute_url() for m in CITED_MODELS for r in m.objects.all()]
+    urls = [r.get_absolute_url() for kind in CITED for r in kind.model.objects.all()]
     urls += [s.get_absolute_url() for s in Source.objects.all()]
     assert len(urls) > 70
     for url in urls:

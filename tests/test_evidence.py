@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 
 from programmes import evidence as ev
+from programmes.kinds import CITED
 from programmes.models import (
-    EVIDENCED_MODELS,
     FundedProject,
     Milestone,
     Participation,
@@ -22,6 +22,7 @@ from .test_loader import assert_refused_without_change
 
 pytestmark = pytest.mark.django_db
 
+EVIDENCED_MODELS = [kind.model for kind in CITED]
 ALL_MODELS = [*EVIDENCED_MODELS, Participation, Source]
 QUOTED = re.compile(r"“([^“”]+)”")
 

@@ -12,8 +12,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from programmes.formats.exports import evidence_columns, neutralise
-from programmes.kinds import BY_KEY, KINDS
-from programmes.models import CITED_MODELS, City, FundedProject, Partner, Passage, Programme, Source
+from programmes.kinds import BY_KEY, CITED, KINDS
+from programmes.models import City, FundedProject, Partner, Passage, Programme, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_a_formula_in_the_data_is_neutralised_in_the_csv(client):
 def test_every_annotation_quotes_its_position_exactly(client):
     texts = {s.get_absolute_url(): s.text for s in Source.objects.all()}
     checked = 0
-    for model in CITED_MODELS:
+    for model in (kind.model for kind in CITED):
         for record in model.objects.all():
             data = client.get(record.get_absolute_url().rstrip("/") + ".json").json()
             assert data["citations"]

@@ -1,13 +1,20 @@
 """The registry of record kinds is the one list of them: every kind has its URLs, templates,
-exports, JSON-LD and share card, and every module that lists kinds takes them from it."""
+exports, JSON-LD and share card, every model that cites passages is one of them, and every name an
+entry gives (a QuerySet method, a template, a page's function, a picture) is found."""
+
+import re
+from html import unescape
 
 import pytest
+from django.apps import apps
+from django.db import models
 from django.template.loader import get_template
 from django.urls import reverse
 
 from programmes import kinds
 from programmes.loading import dump, loader
-from programmes.search import SEARCHED
+from programmes.models import CitedRecord, Passage
+from programmes.views import lists, related
 
 pytestmark = pytest.mark.django_db
 
@@ -41,15 +48,85 @@ def test_every_kind_exports_describes_and_draws_its_records(client, kind):
     )
     assert any(f'"@type": "{t}"' in html for t in types) or kind.key == "source"
     assert f"/share/{kind.key}/{record.slug}.png" in html
+    # Its meta description is its own entry's, written from this page.
+    description = re.search(r'<meta name="description" content="([^"]*)"', html)
+    assert description and unescape(description[1]).strip()
+
+
+def _citing_models():
+    """Every model with a many-to-many relation to Passage: whatever cites passages."""
+    return {
+        field.related_model
+        for field in Passage._meta.get_fields()
+        if field.many_to_many and field.auto_created and not field.concrete
+    }
+
+
+def test_every_model_citing_passages_is_a_cited_kind_or_part_of_one():
+    cited = {kind.model for kind in kinds.CITED}
+    for model in _citing_models() - cited:
+        # A part of a record (a programme's participation): deleted with it, shown on its page.
+        owners = [
+            f.related_model
+            for f in model._meta.get_fields()
+            if f.many_to_one and f.remote_field.on_delete is models.CASCADE
+        ]
+        assert set(owners) & cited, f"{model.__name__} cites passages but is no kind's"
+    assert cited <= _citing_models()
+
+
+def test_every_catalogued_model_is_a_kind():
+    catalogued = {
+        model
+        for model in apps.get_app_config("programmes").get_models()
+        if issubclass(model, CitedRecord)
+    }
+    assert catalogued == {kind.model for kind in kinds.CITED}
+    assert all(kind.cited == (kind.model in catalogued) for kind in kinds.KINDS)
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=IDS)
+def test_every_name_an_entry_gives_is_found(kind):
+    manager = kind.model.objects
+    for method in (kind.list_method, kind.export_method, kind.detail_method):
+        assert callable(getattr(manager, method, None)), f"{kind.model.__name__}.{method}"
+    assert callable(kind.page_description)
+    if kind.related:
+        assert callable(getattr(related, kind.related, None)), kind.related
+    if kind.picture:
+        assert kind.picture in lists.PICTURES
+    for name in kind.unread:
+        kind.model._meta.get_field(name)
+    fields = {f.name for f in kind.model._meta.get_fields()}
+    assert kind.title_field in fields
+    assert set(kind.fixture_references) | set(kind.fixture_many) <= fields
+    assert {param for param, _ in kind.example_filters} <= set(kind.filterset.base_filters)
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=IDS)
+def test_every_parameter_of_every_list_has_its_phrase(kind):
+    params = set(kind.filterset.base_filters) - {"sort"}
+    assert params - set(kind.filterset.phrases) == set()
+
+
+def test_a_statements_list_says_its_topic_in_its_title(client):
+    html = client.get("/statements/?topic=outcome").content.decode()
+    title = re.search(r"<title>([^<]*)</title>", html)[1]
+    assert "Statements on topic outcome" in unescape(title)
 
 
 def test_the_loader_the_dump_and_search_take_their_kinds_from_the_registry():
     assert list(loader.RECORD_KINDS) == [kind.fixture for kind in kinds.LOADED]
     assert {kind.model for kind in kinds.KINDS} <= set(dump.TABLES.values())
-    assert {kind.key for kind in SEARCHED} == {k.key for k in kinds.KINDS if k.search_fields}
+    # Every kind whose records cite passages is searched by its fields; the sources, which are
+    # what they cite, are searched as text (programmes.search).
+    assert {kind.key for kind in kinds.SEARCHED} == {kind.key for kind in kinds.CITED}
+    for kind in kinds.SEARCHED:
+        fields = {f.name for f in kind.model._meta.get_fields()}
+        assert set(kind.search_fields) <= fields, kind.key
     # Search results come in the order readers met them before the registry: programmes and
     # projects right after cities.
-    assert [kind.key for kind in SEARCHED] == [
+    assert [kind.key for kind in kinds.SEARCHED] == [
         "city",
         "programme",
         "project",

@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from programmes.kinds import CITED
 from programmes.loading.loader import counts
 from programmes.models import (
-    CITED_MODELS,
     Award,
     CatalogueVersion,
     City,
@@ -73,7 +73,7 @@ def test_every_passage_is_a_verbatim_slice_with_its_context():
         assert p.suffix == text[p.end : p.end + 32]
 
 
-@pytest.mark.parametrize("model", CITED_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [kind.model for kind in CITED], ids=lambda m: m.__name__)
 def test_every_catalogued_record_cites_a_passage(model):
     assert model.objects.exists()
     assert not model.objects.filter(passages__isnull=True).exists()

@@ -3,13 +3,14 @@
 import pytest
 from django.utils.html import escape
 
-from programmes.models import CITED_MODELS, Source
+from programmes.kinds import CITED
+from programmes.models import Source
 
 pytestmark = pytest.mark.django_db
 
 
 def _records():
-    return [r for model in CITED_MODELS for r in model.objects.prefetch_related("passages__source")]
+    return [r for kind in CITED for r in kind.model.objects.prefetch_related("passages__source")]
 
 
 def test_every_record_page_shows_its_passages_linked_to_the_source(client):

@@ -208,7 +208,7 @@ def long_source(n):
 
 
 def test_the_reader_of_a_long_source_lists_a_page_of_passages_in_the_same_queries(client):
-    from programmes.views.records import READER_PAGE
+    from programmes.views.related import READER_PAGE
 
     small, _ = long_source(10)
     source, passages = long_source(2 * READER_PAGE + 5)
@@ -240,7 +240,7 @@ def test_the_reader_of_a_long_source_lists_a_page_of_passages_in_the_same_querie
     [("page=4", "is past the last page (3)"), ("page=0", "positive"), ("page=x", "positive")],
 )
 def test_the_reader_refuses_a_page_it_does_not_have(client, query, message):
-    from programmes.views.records import READER_PAGE
+    from programmes.views.related import READER_PAGE
 
     source, _ = long_source(2 * READER_PAGE + 5)
     response = client.get(f"{source.get_absolute_url()}?{query}")

@@ -435,12 +435,9 @@ def csv_disposition(kind, chips):
     return f'attachment; filename="{csv_filename(kind, chips)}"'
 
 
-def csv_response(request, kind, records, chips, keys=None, saved=None):
-    """`csv_chunks` of `records`, streamed; through `saved` (which takes the chunks and gives
-    what to send), when given: the whole list, kept as a file as it is sent."""
-    stream = csv_chunks(kind, records, keys)
-    if saved is not None:
-        stream = saved(stream)
+def csv_response(request, kind, stream, chips):
+    """The CSV text `stream` (`csv_chunks`, or the bytes of the whole list as it is kept in its
+    file), streamed."""
     # The first rows are read here, inside the view: a database that cannot be reached is the
     # quick 503 of every page, not a stream that fails before its first byte.
     first = next(stream)

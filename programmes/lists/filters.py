@@ -117,7 +117,26 @@ def listing(filterset, words, sort):
     )
 
 
-class FundedProjectFilter(filters.FilterSet):
+class ListFilterSet(filters.FilterSet):
+    """A list's FilterSet. `phrases` says each of its parameters as the list's title and meta
+    description do ("Funded projects in sector 14022 Sanitation - large systems"): the phrases
+    several lists share here, a list's own beside its filters (tests/test_kinds.py checks that
+    every parameter has one)."""
+
+    phrases = {
+        "city": "in {}",
+        "programme": "under {}",
+        "partner": "with {}",
+        "kind": "of kind {}",
+        "status": "with status {}",
+        "country": "in country {}",
+        "year_from": "from {}",
+        "year_to": "to {}",
+        "q": "matching “{}”",
+    }
+
+
+class FundedProjectFilter(ListFilterSet):
     sector = SlugsFilter(
         field_name="sector",
         queryset=Sector.objects.all(),
@@ -138,6 +157,13 @@ class FundedProjectFilter(filters.FilterSet):
     status = ChoicesFilter(choices=FundedProject.Status.choices)
     year_from = YearFilter(method="filter_year_from", label="active in or after year")
     year_to = YearFilter(method="filter_year_to", label="active in or before year")
+
+    phrases = ListFilterSet.phrases | {
+        "sector": "in sector {}",
+        "sector_category": "in sector category {}",
+        "funder": "funded by {}",
+        "instrument": "by instrument {}",
+    }
 
     class Meta:
         model = FundedProject
@@ -164,7 +190,7 @@ class FundedProjectFilter(filters.FilterSet):
         return queryset.filter(Q(funders__in=value) | Q(implementers__in=value)).distinct()
 
 
-class ProgrammeFilter(filters.FilterSet):
+class ProgrammeFilter(ListFilterSet):
     city = SlugsFilter(field_name="participations__city", queryset=City.objects.all())
     partner = SlugsFilter(field_name="participations__partner", queryset=Partner.objects.all())
     role = ChoicesFilter(field_name="participations__role", choices=Role.choices)
@@ -174,6 +200,8 @@ class ProgrammeFilter(filters.FilterSet):
     year_to = YearFilter(
         field_name="date__year", lookup_expr="lte", label="began in or before year"
     )
+
+    phrases = ListFilterSet.phrases | {"role": "with role {}"}
 
     class Meta:
         model = Programme
@@ -185,7 +213,7 @@ class ProgrammeFilter(filters.FilterSet):
         )
 
 
-class PartnerFilter(filters.FilterSet):
+class PartnerFilter(ListFilterSet):
     kind = ChoicesFilter(choices=Partner.Kind.choices)
     country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
@@ -195,15 +223,17 @@ class PartnerFilter(filters.FilterSet):
         fields = []
 
 
-class PersonFilter(filters.FilterSet):
+class PersonFilter(ListFilterSet):
     organisation = SlugsFilter(field_name="organisation", queryset=Partner.objects.all())
+
+    phrases = ListFilterSet.phrases | {"organisation": "of {}"}
 
     class Meta:
         model = Person
         fields = []
 
 
-class CityFilter(filters.FilterSet):
+class CityFilter(ListFilterSet):
     country = ChoicesFilter(choices=lambda: _countries(City))
 
     class Meta:
@@ -211,19 +241,25 @@ class CityFilter(filters.FilterSet):
         fields = []
 
 
-class AwardFilter(filters.FilterSet):
+class AwardFilter(ListFilterSet):
     recipient = SlugsFilter(field_name="recipient", queryset=City.objects.all())
     conferred_by = SlugsFilter(field_name="conferred_by", queryset=Partner.objects.all())
     recommended_by = SlugsFilter(field_name="recommended_by", queryset=Partner.objects.all())
     year_from = YearFilter(field_name="year", lookup_expr="gte", label="in or after year")
     year_to = YearFilter(field_name="year", lookup_expr="lte", label="in or before year")
 
+    phrases = ListFilterSet.phrases | {
+        "recipient": "awarded to {}",
+        "conferred_by": "conferred by {}",
+        "recommended_by": "recommended by {}",
+    }
+
     class Meta:
         model = Award
         fields = []
 
 
-class MilestoneFilter(filters.FilterSet):
+class MilestoneFilter(ListFilterSet):
     city = SlugsFilter(field_name="cities", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     partner = SlugsFilter(field_name="partners", queryset=Partner.objects.all())
@@ -242,17 +278,19 @@ class MilestoneFilter(filters.FilterSet):
         )
 
 
-class StatementFilter(filters.FilterSet):
+class StatementFilter(ListFilterSet):
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
     programme = SlugsFilter(field_name="programme", queryset=Programme.objects.all())
     topic = ChoicesFilter(choices=Statement.Topic.choices)
+
+    phrases = ListFilterSet.phrases | {"topic": "on topic {}"}
 
     class Meta:
         model = Statement
         fields = []
 
 
-class SourceFilter(filters.FilterSet):
+class SourceFilter(ListFilterSet):
     kind = ChoicesFilter(choices=Source.Kind.choices)
 
     class Meta:

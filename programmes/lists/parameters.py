@@ -95,6 +95,21 @@ def filter_errors(filterset):
     return errors
 
 
+def checked(data, filterset_class, queryset):
+    """A list's query string `data` read: its FilterSet over `queryset`, its `PageForm`, and
+    {parameter: message} of what it may not hold (an unknown parameter is named before any
+    value is read)."""
+    errors = unknown_parameters(data, filterset_class)
+    if errors:
+        return None, None, errors
+    filterset = filterset_class(data, queryset=queryset)
+    paging = PageForm(data)
+    errors = filter_errors(filterset) if not filterset.is_valid() else {}
+    if not paging.is_valid():
+        errors.update(paging.errors)
+    return filterset, paging, errors
+
+
 def flat(data):
     """The query string as (name, value) pairs, in order."""
     return [(k, v) for k, vs in data.lists() for v in vs]

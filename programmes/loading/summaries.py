@@ -40,10 +40,10 @@ def summary(kind, query):
             facet.param: facet.rows(filterset) for facet in kind.facets if facet.param not in query
         },
     }
-    if kind.key == "city" and not query:
+    if kind.picture == "map" and not query:
         # The map of every city, whatever the list's filters: drawn here, not per request.
         data["map"] = maps.city_map_html()
-    if kind.key == "project":
+    if kind.picture == "funding_chart":
         groups = funding.funding_rows(filterset.qs)
         data["chart"] = funding.to_json(groups)
         # Drawn once here: the bars depend on the totals alone.

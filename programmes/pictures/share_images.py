@@ -101,8 +101,8 @@ def image_path(kind, slug, version):
 def card_text(record):
     """(kind label, title, first cited passage, source line, wording note) of a record's card;
     the note says the title is the catalogue's wording where the sources do not state it."""
-    kind = kind_of(record)
-    if kind == "source":
+    kind = kinds.of(record)
+    if not kind.cited:  # a source document: its card quotes its own first passage
         source, title = record, record.title
         passage = source.passages.order_by("start").first()
     else:
@@ -115,8 +115,8 @@ def card_text(record):
     if source is not None:
         who = f"{source.author}, " if source.author else ""
         line = f"{who}{source.title}, {source.date_display}"
-    wording = WORDING if is_catalogues_wording(record, kinds.BY_KEY[kind].title_field) else ""
-    return kinds.BY_KEY[kind].label, title, quote, line, wording
+    wording = WORDING if is_catalogues_wording(record, kind.title_field) else ""
+    return kind.label, title, quote, line, wording
 
 
 def telling_passage(title, passages):

@@ -50,9 +50,8 @@ def list_csv(request, kind, records):
     try:
         fh = path.open("rb")
     except OSError:
-        return exports.csv_response(
-            request, kind, records, [], saved=lambda chunks: download_files.saved(chunks, path)
-        )
+        stream = download_files.saved(exports.csv_chunks(kind, records), path)
+        return exports.csv_response(request, kind, stream, [])
     return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(kind, []))
 
 

@@ -4,10 +4,10 @@ and placed by `_record_head.html`."""
 
 from dataclasses import dataclass
 
+from ..formats import descriptions
 from ..formats.schema_org import describe, json_ld_script
 from ..pictures.share_images import HEIGHT, WIDTH, share_image_url
 from ..site import absolute_url
-from . import descriptions
 
 DESCRIPTION_CHARS = 200
 

@@ -12,8 +12,7 @@ MAX_AGE = 24 * 3600
 def share_image(request, kind, slug):
     if kind not in BY_KEY:
         raise Http404(f"no record kind {kind!r}")
-    model = BY_KEY[kind].model
-    records = model.objects.defer("text") if kind == "source" else model.objects.all()
+    records = BY_KEY[kind].model.objects.defer(*BY_KEY[kind].unread)
     record = get_object_or_404(records, slug=slug)
     version = version_name(getattr(request, "catalogue_version", None))
     response = HttpResponse(card_png(record, version), content_type="image/png")

@@ -1,5 +1,6 @@
 """What each kind of page says about itself to search engines (`<meta name="description">`),
-written from the page's own facts.
+written from the page's own facts: a record page by its kind's function here, which its registry
+entry names (`Kind.page_description`), a list by `for_list`.
 
 Only values the sources state go in as facts. A value the catalogue interpreted (a partner's
 name given by the catalogue, a sector code, a summary) is either left out or said to be the
@@ -119,19 +120,6 @@ def source(record, context):
     )
 
 
-RECORDS = {
-    "city": city,
-    "partner": partner,
-    "person": person,
-    "programme": programme,
-    "award": award,
-    "project": project,
-    "milestone": milestone,
-    "statement": statement,
-    "source": source,
-}
-
-
 def title(kind, record):
     """The record's name as its page's <title>, og:title and breadcrumb give it: said to be the
     catalogue's wording where the sources do not state it, as in its meta description."""
@@ -140,17 +128,16 @@ def title(kind, record):
 
 
 def for_record(kind, record, context):
-    return _fit(RECORDS[kind.key](record, context))
+    """A record page: what its kind's entry says of it (`Kind.page_description`, one of the
+    functions above), from the record and what its page shows."""
+    return _fit(kind.page_description(record, context))
 
 
 def for_list(kind, count, description):
     """A list page: what it lists, as filtered, and how many."""
-    title = kind.title if kind.key != "milestone" else "Milestones"
     filtered = f" {description}" if description else ""
-    text = f"{title}{filtered} in the city cooperation catalogue: {_count(count, 'record')}"
-    if kind.key == "project":
-        text += ", with sector codes as the catalogue classifies them"
-    return _fit(f"{text}. {CITED} As a page, JSON or CSV.")
+    text = f"{kind.plural}{filtered} in the city cooperation catalogue: {_count(count, 'record')}"
+    return _fit(f"{text}{kind.list_note}. {CITED} As a page, JSON or CSV.")
 
 
 def for_home(counts):
