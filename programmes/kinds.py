@@ -122,10 +122,6 @@ class Kind:
     def json_fields(self):
         return tuple(f for f in self.fields if f.in_json)
 
-    def field(self, name):
-        """The declaration of the field `name` (its JSON/CSV name)."""
-        return next(f for f in self.fields if f.name == name)
-
     def list_queryset(self, fmt="html"):
         return getattr(
             self.model.objects, self.list_method if fmt == "html" else self.export_method

@@ -28,14 +28,6 @@ class Value:
     tier: str = FACT
 
     @property
-    def is_stated(self):
-        return self.status == ev.STATED
-
-    @property
-    def is_interpreted(self):
-        return self.status == ev.INTERPRETED
-
-    @property
     def quotation(self):
         """The words that state the value (or that it rests on): the shortest of its passages."""
         return min(self.passages, key=lambda p: len(p.quote)) if self.passages else None
@@ -50,11 +42,6 @@ def of(record, name, value=None, tier=FACT, passages=None):
     if entry is None:
         return Value(name, value, tier=tier)
     return Value(name, value, entry.status, entry.note, tuple(entry.passages), tier)
-
-
-def declared(record, kind, field):
-    """The value of a kind's declared field (`programmes.fields.Field`) with its evidence."""
-    return of(record, field.evidence, field.value(record), field.tier)
 
 
 def quotation(record, title_field):

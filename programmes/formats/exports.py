@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from .. import evidence as ev
-from ..fields import Related, text
+from ..fields import Related, csv_text, text
 from ..models import Source
 from ..outages import database_unavailable
 from ..querysets import related_rows
@@ -197,10 +197,6 @@ def evidence_columns(kind):
     return [f"{name}__{part}" for name in names for part in ("status", "note", "passages")]
 
 
-def _text(value):
-    return "" if value is None else str(value)
-
-
 # A cited record's passages (its source, the span, the words); a source's own passages' spans.
 _CITED = Related("passages", ("source_id", "start", "end", "quote"))
 _OWN = Related("passages", ("start", "end"))
@@ -245,9 +241,9 @@ class CsvTable:
     @staticmethod
     def _reader(col, position):
         """(show, the position of its one value or None, the positions of its values); a plain
-        column's show is `_text`, which `row` writes without a call."""
+        column's show is `csv_text`, which `row` writes without a call."""
         at = [position[r] for r in col.reads]
-        show = _text if col.show is text and col.cell is None else col.csv
+        show = csv_text if col.show is text and col.cell is None else col.csv
         return (show, at[0], None) if len(at) == 1 else (show, None, at)
 
     def queryset(self, records):
@@ -302,7 +298,7 @@ class CsvTable:
         cells = [slug, url]
         cells += [
             (v if (v := values[n]).__class__ is str else "" if v is None else str(v))
-            if show is _text
+            if show is csv_text
             else show(values[n])
             if at is None
             else show(*[values[i] for i in at])
@@ -325,7 +321,7 @@ class CsvTable:
                 cells.append("\n\n".join([p[3] for p in passages]))
                 cells.append("; ".join(dict.fromkeys([sources[p[0]][1] for p in passages])))
                 cells.append(" ".join([span[2] for span in spans]))
-            cells.append("" if values[3] == "{}" else _text(_flatten(json.loads(values[3]))))
+            cells.append("" if values[3] == "{}" else csv_text(_flatten(json.loads(values[3]))))
         else:
             cells += [url, "", "", ""]
             spans = [(s, e, f"{url}#passage-{s}-{e}") for s, e in passages]
@@ -334,7 +330,7 @@ class CsvTable:
                 for name, entry in evidence.items()
                 if entry.get("status") == ev.INTERPRETED
             }
-            cells.append(_text(_flatten(notes)))
+            cells.append(csv_text(_flatten(notes)))
         cells += [show(*[values[i] for i in at or [n]]) for show, n, at in self.tail]
         cells += self._evidence_cells(evidence, spans) if evidence else self.no_evidence
         return cells

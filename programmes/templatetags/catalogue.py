@@ -35,9 +35,7 @@ def cite_this(context, record):
 @register.filter
 def quotation(record, title_field):
     """The words that state a record (`values.quotation`: the passage its name or title rests
-    on), for a list row or under a summary; a source's row, its shortest cited passage."""
-    if getattr(record, "shortest", None):
-        return record.shortest[0]
+    on), for a list row or under a summary."""
     return values.quotation(record, title_field)
 
 
