@@ -102,7 +102,7 @@ class Kind:
     # kinds (tests/test_kinds.py checks that each name is found):
     page_description: object = None  # (record, page context) -> its meta description
     list_note: str = ""  # what its list's meta description adds after the count
-    related: str = ""  # the `views.records.Related` method giving what its page adds
+    related: str = ""  # the function of `views/related.py` giving what its page adds
     picture: str = ""  # what its list draws (`views.lists.PICTURES`): "map", "funding_chart", ...
     unread: tuple = ()  # fields its share card leaves in the database (a source's whole text)
 
