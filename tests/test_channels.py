@@ -13,6 +13,7 @@ import pytest
 from programmes import evidence as ev
 from programmes import kinds, values
 from programmes.models import Passage
+from programmes.pictures.share_images import card_text
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +193,20 @@ def test_a_statement_quoted_by_its_first_passage_would_be_caught(client):
     )
     assert _url(values.quotation(statement, "summary")) in _named(statement, "summary")
     assert Passage.objects.filter(statements=statement).count() > 1
+
+
+@pytest.mark.parametrize("kind", kinds.CITED, ids=[kind.key for kind in kinds.CITED])
+def test_a_share_card_quotes_the_words_its_title_rests_on(kind):
+    """The card (og:image) stands a passage under the record's title: the one its evidence names
+    for the title, else for its division into records, as under the record on its page. (A
+    source's card quotes its opening.)"""
+    for record in _records(kind):
+        _, title, quote, source_line, wording = card_text(record)
+        named = _named(record, kind.title_field) or _named(record, ev.RECORD_KEY)
+        if not named:
+            continue
+        chosen = values.quotation(record, kind.title_field)
+        assert _url(chosen) in named, record.slug
+        assert quote == chosen.quote, record.slug
+        assert chosen.source.title in source_line
+        assert bool(wording) == ev.is_catalogues_wording(record, kind.title_field), record.slug

@@ -65,7 +65,7 @@ def test_a_card_quotes_the_passage_that_names_the_record():
     record = FundedProject.objects.get(slug="sewage-processing-plant-1")
     kind, title, quote, source, wording = card_text(record)
     assert (kind, title) == ("Funded project", record.title)
-    assert quote == "two sewage processing plant projects"
+    assert quote == "two sewage processing plant projects"  # its title rests on these words
     assert "Liang Hongjun" in source
 
 

@@ -1,6 +1,6 @@
 """Share images (Open Graph / Twitter cards): a 1200×630 PNG per record, drawn with Pillow.
 
-A card shows what kind of record it is, its title, the first passage that states it and the source
+A card shows what kind of record it is, its title, the passage its title rests on and the source
 document. Cards are drawn once per catalogue version, with the fonts shipped in
 static/programmes/fonts/ (so every machine draws the same pixels), and kept on disk under
 `SHARE_IMAGES_DIR/<version>/<kind>-<slug>.png`; a request only reads the file, or draws it if this
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
-from .. import kinds
+from .. import kinds, values
 from ..evidence import is_catalogues_wording
 from ..models import CatalogueVersion
 
@@ -99,7 +99,8 @@ def image_path(kind, slug, version):
 
 
 def card_text(record):
-    """(kind label, title, first cited passage, source line, wording note) of a record's card;
+    """(kind label, title, quotation, source line, wording note) of a record's card: the quotation
+    is the passage its title rests on, as under the record everywhere else (`values.quotation`);
     the note says the title is the catalogue's wording where the sources do not state it."""
     kind = kinds.of(record)
     if not kind.cited:  # a source document: its card quotes its own first passage
@@ -107,8 +108,7 @@ def card_text(record):
         passage = source.passages.order_by("start").first()
     else:
         title = str(getattr(record, "title", "") or getattr(record, "name", "") or record)
-        passages = record.passages.select_related("source").order_by("source__date", "start")
-        passage = telling_passage(title, list(passages))
+        passage = values.quotation(record, kind.title_field)
         source = passage.source if passage else None
     quote = passage.quote if passage else ""
     line = ""
@@ -117,17 +117,6 @@ def card_text(record):
         line = f"{who}{source.title}, {source.date_display}"
     wording = WORDING if is_catalogues_wording(record, kind.title_field) else ""
     return kind.label, title, quote, line, wording
-
-
-def telling_passage(title, passages):
-    """The first passage naming most of the title's words: "two sewage processing plant projects"
-    rather than the sentence's opening "Contents of investment included nine projects: "."""
-    words = {w for w in title.lower().split() if len(w) > 3}
-
-    def score(passage):
-        return sum(w in passage.quote.lower() for w in words)
-
-    return max(passages, key=score, default=None)
 
 
 def wrap(text, font_, width, max_lines):
