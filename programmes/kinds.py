@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from . import models
+from . import dates, models
 from .fields import (
     CLASSIFICATION,
     PARTICIPATIONS,
@@ -324,6 +324,18 @@ KINDS = (
             field("end_date", show=iso),
             field("end_date_precision", evidence="end_date"),
             field("end_date_as_stated"),
+            field(
+                "start_date_edtf",
+                *("date", "date_precision", "evidence"),
+                show=dates.edtf(),
+                evidence="date",
+            ),
+            field(
+                "end_date_edtf",
+                *("end_date", "end_date_precision", "evidence"),
+                show=dates.edtf("end_date"),
+                evidence="end_date",
+            ),
             field("total_investment", show=decimal),
             field("total_investment_currency"),
             field("total_investment_as_stated"),
@@ -515,6 +527,12 @@ KINDS = (
             field("date_precision"),
             field("date_as_stated"),
             field("date_inferred", evidence="date"),
+            field(
+                "date_edtf",
+                *("date", "date_precision", "evidence", "date_not_after", "kind"),
+                show=dates.edtf(bounded=True, deadlines=True),
+                evidence="date",
+            ),
             field("programme", "programme__slug"),
             field("cities", Related("cities", ("slug",)), show=firsts),
             field("partners", Related("partners", ("slug",)), show=firsts),
@@ -564,6 +582,12 @@ KINDS = (
             field("date", show=iso, sort="date"),
             field("date_precision"),
             field("date_as_stated"),
+            field(
+                "date_edtf",
+                *("date", "date_precision", "evidence", "date_not_after"),
+                show=dates.edtf(bounded=True),
+                evidence="date",
+            ),
         ),
         search_rank=8,
         title_field="summary",
@@ -608,6 +632,12 @@ KINDS = (
             field("date_as_stated"),
             field("date_inferred", evidence="date"),
             field("date_inference", evidence="date"),
+            field(
+                "date_edtf",
+                *("date", "date_precision", "evidence", "date_not_after"),
+                show=dates.edtf(bounded=True),
+                evidence="date",
+            ),
             field("language", tier=REFERENCE),
             field("sha256"),
         ),

@@ -213,6 +213,14 @@ BAD_FIXTURES = {
         lambda d: _edit(d, "kita", founded="1980"),
         ["partner 'kita'", "field 'founded'", "no such field"],
     ),
+    "inferred-date-not-flagged": (
+        lambda d: _edit(d, "model-city-proposed-to-china", date_inferred=False),
+        ["milestone 'model-city-proposed-to-china'", "field 'date_inferred'", "an interpretation"],
+    ),
+    "stated-date-flagged-inferred": (
+        lambda d: _edit(d, "hashimoto-visits-china-1997", date_inferred=True),
+        ["milestone 'hashimoto-visits-china-1997'", "field 'date_inferred'", "an interpretation"],
+    ),
     "wrong-source-hash": (
         lambda d: d["source"].update(sha256="0" * 64) or d,
         ["source 'liang-2003", "field 'sha256'", "hashes to be54aa0a"],

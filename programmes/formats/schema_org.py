@@ -19,8 +19,8 @@ import json
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import values
-from ..models import DatePrecision, FundedProject, Source
+from .. import dates, values
+from ..models import FundedProject, Source
 
 SCHEMA_CONTEXT = "https://schema.org"
 QUALIFIED = "The catalogue's interpretation"
@@ -32,17 +32,6 @@ def json_ld_script(data):
     """`data` as a <script type="application/ld+json"> block, safe inside HTML."""
     text = json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
-
-
-def iso_date(date, precision):
-    """A date cut to the precision it is known to: day, month or year (a decade is its year)."""
-    if date is None or precision == DatePrecision.UNKNOWN:
-        return None
-    if precision == DatePrecision.DAY:
-        return date.isoformat()
-    if precision == DatePrecision.MONTH:
-        return date.strftime("%Y-%m")
-    return str(date.year)
 
 
 def _clean(data):
@@ -111,9 +100,7 @@ class Describer:
             }
             if source.author
             else None,
-            "datePublished": self.stated(
-                source, "date", iso_date(source.date, source.date_precision)
-            ),
+            "datePublished": self.stated(source, "date", dates.of(source).schema_org),
             "inLanguage": source.language,
         }
 
@@ -224,11 +211,9 @@ class Describer:
             self.whose(programme, summary, [("name", "name")]),
         )
         # An inferred start or end is not a date the source gives: left out.
-        data["foundingDate"] = self.stated(
-            programme, "date", iso_date(programme.date, programme.date_precision)
-        )
+        data["foundingDate"] = self.stated(programme, "date", dates.of(programme).schema_org)
         data["dissolutionDate"] = self.stated(
-            programme, "end_date", iso_date(programme.end_date, programme.end_date_precision)
+            programme, "end_date", dates.of(programme, "end_date").schema_org
         )
         return data
 
@@ -329,14 +314,14 @@ class Describer:
             self.whose(milestone, description, [("title", "title")]),
         )
         # An inferred date, or an undated event's upper bound, is no schema.org date.
-        data["startDate"] = self.stated(
-            milestone, "date", iso_date(milestone.date, milestone.date_precision)
-        )
+        data["startDate"] = self.stated(milestone, "date", dates.of(milestone).schema_org)
         data["eventStatus"] = "https://schema.org/EventScheduled" if milestone.is_target else None
         data["location"] = [
             self.qualified(milestone, "cities", self.place(c)) for c in milestone.cities.all()
         ]
-        data["organizer"] = [
+        # The sources name the organisations a milestone concerns, not who organised it (the
+        # national government received the proposal it is named in): `about`, not `organizer`.
+        data["about"] = [
             self.qualified(milestone, "partners", self.organisation(p))
             for p in milestone.partners.all()
         ]

@@ -392,8 +392,8 @@ class Loader:
         values = {k: v for k, v in data.items() if k not in SOURCE_RESERVED}
         key = ("source", slug)
         evidence, keys = self.read_evidence(path, where, slug, Source, values, data.get("evidence"))
-        if data.get("date_inferred") and not _date_interpreted(evidence):
-            self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
+        if bool(data.get("date_inferred")) != _date_interpreted(evidence):
+            self.problem(LoadError(file, where, "date_inferred", _INFERRED))
         if any(k[0] != slug for k in keys):
             self.problem(LoadError(file, where, "evidence", "a source's evidence is its own text"))
         source.evidence = _spans(evidence)
@@ -632,8 +632,9 @@ class Loader:
             {**item, **fields},
             specs,
         )
-        if fields.get("date_inferred") and not _date_interpreted(evidence):
-            self.problem(LoadError(file, where, "date", "an inferred date is an interpretation"))
+        has_flag = any(f.name == "date_inferred" for f in model._meta.fields)
+        if has_flag and bool(fields.get("date_inferred")) != _date_interpreted(evidence):
+            self.problem(LoadError(file, where, "date_inferred", _INFERRED))
         obj = model(slug=slug, **fields)
         obj.evidence = _spans(evidence)
         # `interpretations` stays readable by code that predates per-field evidence.
@@ -926,6 +927,12 @@ def _quotes(text, wording):
             return False
         pos += len(part)
     return True
+
+
+_INFERRED = (
+    "date_inferred must say what the date's evidence says: true exactly when the date (or an"
+    " undated event's bound) is an interpretation"
+)
 
 
 def _date_interpreted(evidence):
