@@ -19,12 +19,15 @@ The list headings, sort keys, filter words, search fields, JSON and CSV all read
 import json
 from dataclasses import dataclass
 
-# How a value's interpretation is shown on a page (programmes.values): a fact's beside it; a
-# classification's or reference value's once for its section.
+# How a value's interpretation is shown on a page (the `evidence` tags): a fact's by a quiet
+# marker beside it; a classification's, a reference value's or the catalogue's wording of a title
+# or summary (whose source words stand under it) once for the page, every value keeping its
+# status in the HTML and its note in the page's folded evidence table.
 FACT = "fact"
 CLASSIFICATION = "classification"
 REFERENCE = "reference"
-TIERS = (FACT, CLASSIFICATION, REFERENCE)
+WORDING = "wording"
+TIERS = (FACT, CLASSIFICATION, REFERENCE, WORDING)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ gives is found and that every model citing passages is a kind, and the tests par
 """
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -47,8 +48,10 @@ from django.urls import reverse
 from . import dates, models
 from .fields import (
     CLASSIFICATION,
+    FACT,
     PARTICIPATIONS,
     REFERENCE,
+    WORDING,
     Related,
     choice_label,
     date_end,
@@ -121,6 +124,14 @@ class Kind:
     @property
     def json_fields(self):
         return tuple(f for f in self.fields if f.in_json)
+
+    @functools.cached_property
+    def tiers(self):
+        """Evidence entry -> the tier its fields declare (the first that names it)."""
+        tiers = {}
+        for f in self.fields:
+            tiers.setdefault(f.evidence, f.tier)
+        return tiers
 
     def list_queryset(self, fmt="html"):
         return getattr(
@@ -200,9 +211,9 @@ KINDS = (
         ),
         fields=(
             field("name", words=True, sort="name"),
-            field("native_name", words=True),
+            field("native_name", words=True, tier=REFERENCE),
             field("country", tier=REFERENCE, sort="country"),
-            field("region", words=True),
+            field("region", words=True, tier=REFERENCE),
             field("subdivision", tier=REFERENCE),
             field("geonames_id", tier=REFERENCE),
             field("latitude", show=decimal, tier=REFERENCE),
@@ -315,7 +326,7 @@ KINDS = (
                 show=choice_label(models.Programme, "kind"),
                 tier=CLASSIFICATION,
             ),
-            field("summary", words=True),
+            field("summary", words=True, tier=WORDING),
             field("status", tier=CLASSIFICATION),
             field("status_as_of", show=iso),
             field("start_date", "date", show=iso, sort="year"),
@@ -458,7 +469,7 @@ KINDS = (
         ),
         export_method="for_export",
         fields=(
-            field("title", words=True, sort="title"),
+            field("title", words=True, tier=WORDING, sort="title"),
             field("programme", "programme__slug"),
             field("programme_name", "programme__name", sort="programme"),
             field("city", "city__slug"),
@@ -469,12 +480,12 @@ KINDS = (
             field("sector_category_name", "sector__category__name", tier=CLASSIFICATION),
             field("funders", FUNDERS, show=firsts),
             field("funder_names", FUNDERS, show=named_rows),
-            field("instrument"),
+            field("instrument", tier=CLASSIFICATION),
             field("amount", show=decimal, sort="amount"),
             field("currency"),
             field("amount_as_stated"),
             field("phase", words=True),
-            field("status"),
+            field("status", tier=CLASSIFICATION),
             field("status_as_stated", words=True),
             field("status_date", show=iso),
             field("start_year", sort="year"),
@@ -519,7 +530,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         fields=(
-            field("title", words=True, sort="title"),
+            field("title", words=True, tier=WORDING, sort="title"),
             field("kind", tier=CLASSIFICATION, sort="kind"),
             field("description", words=True),
             field("date", show=iso, sort="date"),
@@ -571,7 +582,7 @@ KINDS = (
             ("Source passage", ""),
         ),
         fields=(
-            field("summary", words=True),
+            field("summary", words=True, tier=WORDING),
             field("topic", tier=CLASSIFICATION, sort="topic"),
             field("city", "city__slug"),
             field("city_name", "city__name", "city__native_name", show=named, sort="city"),
@@ -667,6 +678,16 @@ SEARCHED = tuple(
 def of(record):
     """The kind of a record."""
     return BY_MODEL[type(record)]
+
+
+def tier(record, name):
+    """How quietly a page marks the interpretation of `record`'s evidence entry `name`: the tier
+    of the field declaring it (`fields.FACT` unless declared otherwise). A record of no kind (a
+    participation) says its own in `evidence_tiers`."""
+    kind = BY_MODEL.get(type(record))
+    if kind is None:
+        return getattr(record, "evidence_tiers", {}).get(name, FACT)
+    return kind.tiers.get(name, FACT)
 
 
 def tables():

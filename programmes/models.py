@@ -668,6 +668,10 @@ class Programme(DatedMixin, CitedRecord):
 class Participation(NotesFromEvidenceMixin, EvidenceMixin, models.Model):
     """A city or partner organisation taking part in a programme, in one role."""
 
+    # Its note is the catalogue's own words by definition: a page marks its role, not its note
+    # (kinds.tier; the tiers are programmes.fields').
+    evidence_tiers = {"note": "wording"}
+
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="participations"
     )

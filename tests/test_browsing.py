@@ -131,7 +131,7 @@ def test_the_city_page_lists_milestones_in_date_order(client):
 
 def test_derived_values_are_labelled_as_interpretations(client):
     html = _html(client.get("/projects/sewage-processing-plant-1/"))
-    assert '<span class="evidence-badge">Catalogue’s interpretation' in html
+    assert 'data-status="interpreted"' in html and "Catalogue’s interpretation" in html
     assert "sanitation – large systems (14022)" in html
     html = _html(client.get("/milestones/dalian-epb-research-in-shanghai/"))
     assert "inferred" in html and "June last year" in html

@@ -2,6 +2,7 @@
 stated value links to them, every interpreted value is labelled with its note, and the JSON, CSV
 and JSON-LD carry the same statuses."""
 
+import html as markup
 import json
 import re
 from html.parser import HTMLParser
@@ -9,9 +10,11 @@ from html.parser import HTMLParser
 import pytest
 
 from programmes import evidence as ev
+from programmes import kinds
+from programmes.fields import FACT
 from programmes.kinds import KINDS
 from programmes.loading.loader import _quotes as quotes_in
-from programmes.models import Programme, Source, Statement
+from programmes.models import Participation, Programme, Source, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +82,11 @@ class Page(HTMLParser):
             self.quotes[-1][0] += data
         else:
             self.other.append(data)
+
+
+def html_text(fragment):
+    """The text of an HTML fragment, tags dropped and entities read."""
+    return markup.unescape(re.sub(r"<[^>]+>", " ", fragment))
 
 
 def parse(html):
@@ -181,13 +189,16 @@ def test_each_stated_value_links_to_its_words_and_each_reading_shows_its_note(cl
         links = {href for href, _ in page.stated_links}
         names = " ".join(text for _, text in page.stated_links)
         notes = " ".join(_norm(t) for t in page.interpreted)
+        table = _norm(html_text(html[html.index('<details class="evidence-list">') :]))
         for entry in record.evidence_list():
             if entry.is_stated and entry.field != "record":
                 assert {p.get_absolute_url() for p in entry.passages} <= links, (
                     f"{record.slug}: {entry.field} does not link to its words"
                 )
-            else:
+            elif kinds.tier(record, entry.field) == FACT:
                 assert _norm(entry.note) in notes, f"{record.slug}: {entry.field} has no note"
+            else:  # declared once for the page: its note is in the evidence table
+                assert _norm(entry.note) in table, f"{record.slug}: {entry.field} has no note"
         if any(e.is_stated for e in record.evidence_list()):
             assert "source words for" in names  # the markers' accessible names say what they are
         # The evidence table names every value with its status.
@@ -223,12 +234,24 @@ def test_participants_roles_show_their_evidence(client):
     ("url", "field"),
     [("/cities/", "country"), ("/projects/", "sector"), ("/milestones/", "kind")],
 )
-def test_list_cells_label_interpreted_values(client, url, field):
+def test_list_cells_keep_the_status_of_values_declared_once(client, url, field):
+    """A classification or reference value in a list cell keeps its status in the HTML without
+    a marker of its own; the list says once what its groups are."""
     html = _html(client, url)
-    page = parse(html)
-    assert page.interpreted, url
-    assert '<details class="evidence evidence-interpreted">' in html
-    assert "interpretation" in page.interpreted[0]
+    assert re.search(rf'data-status="interpreted"[^>]*data-field="{field}"', html), url
+    assert not re.search(rf'class="evidence evidence-interpreted"[^>]*data-field="{field}"', html)
+
+
+def test_a_fact_read_by_the_catalogue_has_a_quiet_marker_with_its_note(client):
+    for part in Participation.objects.all():
+        role = part.evidence_for("role")
+        if not role.is_interpreted:
+            continue
+        page = parse(_html(client, part.programme.get_absolute_url()))
+        assert any(_norm(role.note) in _norm(t) for t in page.interpreted)
+        assert all("Catalogue’s interpretation." in t for t in page.interpreted)
+        return
+    pytest.fail("no participation role is the catalogue's reading")
 
 
 def test_the_undated_article_is_not_given_a_plain_date(client):

@@ -58,6 +58,7 @@ def test_a_name_the_sources_state_stands_alone(client, model, slug):
 
 
 KIND_OF = {kind.model: kind for kind in KINDS}
+STATUS = 'data-status="interpreted"'
 
 
 def test_a_share_card_says_when_its_title_is_the_catalogues_wording():
@@ -99,7 +100,9 @@ def test_a_facet_whose_values_are_read_by_the_catalogue_is_labelled(client, kind
         rf'<section class="facet">\s*<h2>{re.escape(facet.label)}</h2>(.*?)</section>', page, re.S
     )
     assert section, facet.label
-    assert ("interpretation" in section.group(1)) == bool(facet.interpreted)
+    # The heading carries no badge (the pattern above reads it bare); the note follows the list.
+    assert ("group-note" in section.group(1)) == bool(facet.interpreted)
+    assert "evidence-marker" not in section.group(1)
     if facet.interpreted:
         assert facet.interpreted in section.group(1)
 
@@ -118,16 +121,19 @@ def test_the_timelines_table_labels_the_catalogues_titles_and_kinds(client):
     rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
     assert rows
     for row in rows:
-        assert row.count("evidence-badge") >= 2  # its title and its kind are readings
+        assert row.count(STATUS) >= 2  # its title and its kind are readings
 
 
 def test_the_maps_table_labels_the_coordinates_as_reference_data(client):
-    table = _table(_page(client, "/cities/"), "Cities on the map")
+    page = _page(client, "/cities/")
+    table = _table(page, "Cities on the map")
     rows = re.findall(r"<tr><td>.*?</tr>", table, re.S)
     assert len(rows) == City.objects.count()
     for row in rows:
-        assert row.count("evidence-badge") == 2  # latitude and longitude
-        assert "GeoNames" in row
+        assert row.count(STATUS) == 2  # latitude and longitude
+    after = r'Cities on the map.*?</table></div>\s*(<p class="group-note".*?</p>)'
+    note = re.search(after, page, re.S)
+    assert note and "GeoNames" in note.group(1)
 
 
 def test_the_network_table_labels_the_roles_the_catalogue_read(client):
@@ -139,14 +145,18 @@ def test_the_network_table_labels_the_roles_the_catalogue_read(client):
     roles = [p.evidence["role"] for p in interpreted]
     notes = {role["note"] for role in roles if role["status"] == "interpreted"}
     assert notes
+    assert STATUS in table  # each role read by the catalogue keeps its status there
     for note in notes:
-        assert note in table
+        assert note in page  # and its note stands in the table of participants
 
 
 def test_the_funding_table_says_the_sector_categories_are_the_catalogues(client):
-    table = _table(_page(client, "/projects/"), "Funded projects by sector category")
-    head = re.search(r"<thead>(.*?)</thead>", table, re.S).group(1)
-    assert "evidence-badge" in head and "DAC" in head
+    note = re.search(
+        r"Funded projects by sector category.*?</table></div>\s*(<p class=\"group-note\".*?</p>)",
+        _page(client, "/projects/"),
+        re.S,
+    )
+    assert note and "DAC" in note.group(1)
 
 
 # --- record pages' own tables and lists ---------------------------------------------------------
@@ -159,7 +169,7 @@ def test_a_citys_projects_table_labels_titles_in_the_catalogues_wording(client):
     cells = dict(re.findall(r"<tr><td><a href=\"/projects/([^/]+)/\">(.*?)</td>", page, re.S))
     for slug, cell in cells.items():
         project = FundedProject.objects.get(slug=slug)
-        assert ("evidence-badge" in cell) == project.evidence_for("title").is_interpreted, slug
+        assert _marked(cell, "title") == project.evidence_for("title").is_interpreted, slug
 
 
 def test_a_statements_topic_is_labelled_as_the_catalogues(client):
@@ -168,11 +178,13 @@ def test_a_statements_topic_is_labelled_as_the_catalogues(client):
     items = re.findall(r"<li>.*?</li>", section, re.S)
     assert items
     for item in items:
-        assert '<span class="visually-hidden"> of topic</span>' in item
+        assert _marked(item, "topic")
 
 
-def _badged(fragment, field):
-    return f'<span class="visually-hidden"> of {field}</span>' in fragment
+def _marked(fragment, field):
+    """Whether `fragment` marks its `field` as the catalogue's reading (a marker or, for a
+    classification, wording or reference value, its status alone)."""
+    return bool(re.search(rf'{STATUS}[^>]*data-field="{field}"', fragment))
 
 
 @pytest.mark.parametrize(
@@ -196,10 +208,10 @@ def test_a_citys_related_lists_mark_what_the_catalogue_wrote(
         slug = re.search(rf'href="/{prefix}/([^/]+)/"', item).group(1)
         record = model.objects.get(slug=slug)
         for field in fields:
-            assert _badged(item, field) == record.evidence_for(field).is_interpreted, slug
+            assert _marked(item, field) == record.evidence_for(field).is_interpreted, slug
 
 
 def test_the_home_pages_milestones_mark_titles_in_the_catalogues_wording(client):
     page = _page(client, "/")
     span = re.search(r'<h2 id="h-span">.*?</section>', page, re.S).group(0)
-    assert span.count('<span class="visually-hidden"> of title</span>') == 2
+    assert len(re.findall(rf'{STATUS}[^>]*data-field="title"', span)) == 2

@@ -1,11 +1,10 @@
 """Tags every page uses: evidence markers, interpretation labels and "cite this record"."""
 
-import functools
-
 from django import template
 from django.template import loader
 
-from .. import values
+from .. import kinds, values
+from ..fields import FACT
 from ..site import absolute_url
 
 register = template.Library()
@@ -54,34 +53,66 @@ def _label(record, name):
         return name.replace("_", " ")
 
 
-@register.inclusion_tag("programmes/_evidence.html")
-def evidence(record, field, label=""):
-    """The marker after a value on a record page: links to the words that state it, or the
-    "interpretation" badge with the catalogue's note and the words it rests on."""
+MARKER = "programmes/_evidence_marker.html"
+
+
+def _note_id(context):
+    """A page-unique id for a marker's note (its button's aria-describedby)."""
+    holder = context.get("request") or context
+    number = getattr(holder, "_evidence_notes", 0) + 1
+    holder._evidence_notes = number
+    return f"evidence-note-{number}"
+
+
+def _marker(context, record, field, label, note, passages=()):
+    """An interpreted value's mark, by its field's tier (`kinds.tier`): a fact's quiet marker,
+    whose note opens on focus, hover or tap; a classification's, a reference value's or a
+    wording's status alone, declared once for the page. Both keep `data-status`."""
+    tier = kinds.tier(record, field)
+    return loader.render_to_string(
+        MARKER,
+        {
+            "declared": tier != FACT,
+            "tier": tier,
+            "field": field,
+            "label": label or _label(record, field),
+            "note": note,
+            "passages": passages,
+            "id": "" if tier != FACT else _note_id(context),
+        },
+    )
+
+
+@register.simple_tag(takes_context=True)
+def evidence(context, record, field, label=""):
+    """The mark after a value on a record page: links to the words that state it, or, for the
+    catalogue's reading, its marker (`_marker`)."""
     entry = record.evidence_for(field) if hasattr(record, "evidence_for") else None
-    return {"ev": entry, "label": label or _label(record, field)}
+    if entry is None:
+        return ""
+    if entry.is_stated:
+        return loader.render_to_string(
+            "programmes/_evidence.html", {"ev": entry, "label": label or _label(record, field)}
+        )
+    return _marker(context, record, field, label, entry.note, entry.passages)
+
+
+@register.simple_tag(takes_context=True)
+def interpreted(context, record, field, label=""):
+    """In a list's cell: the marker when the value shown is the catalogue's reading. Reads only
+    `record.evidence`: list rows prefetch one passage at most. Most cells are no interpretation
+    and return at once (a list of fifty rows asks this of each of its cells)."""
+    entry = (getattr(record, "evidence", None) or {}).get(field) or {}
+    if entry.get("status") != "interpreted":
+        return ""
+    return _marker(context, record, field, label, entry.get("note", ""))
 
 
 @register.simple_tag
-def interpreted(record, field, label=""):
-    """In a list's cell: the badge, with its note in a disclosure, when the value shown is the
-    catalogue's reading. Reads only `record.evidence`: list rows prefetch one passage at most.
-
-    A list of fifty rows asks this of each of its cells, most of them no interpretation: those
-    get the partial's empty rendering without rendering it again (a tenth of the page's time)."""
-    entry = (getattr(record, "evidence", None) or {}).get(field) or {}
-    if entry.get("status") != "interpreted":
-        return _no_interpretation()
-    context = {"note": entry.get("note", ""), "label": label or _label(record, field)}
-    return loader.render_to_string(EVIDENCE_CELL, context)
-
-
-EVIDENCE_CELL = "programmes/_evidence_cell.html"
-
-
-@functools.cache
-def _no_interpretation():
-    return loader.render_to_string(EVIDENCE_CELL, {"note": ""})
+def declaration(where="record"):
+    """The page's one sentence on the interpretations it does not mark value by value: where
+    their evidence is, on a record's page or, from a list, on each record's."""
+    return loader.render_to_string("programmes/_declaration.html", {"list": where == "list"})
 
 
 @register.inclusion_tag("programmes/_evidence_table.html")
