@@ -60,6 +60,10 @@ class Hit:
     snippet: str  # safe HTML
     source_title: str = ""
     source_url: str = ""
+    # The title's evidence, where the title is a record's: "stated" or "interpreted" (the
+    # catalogue's wording or reading, `note` saying how), as on the record's page.
+    status: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -220,7 +224,7 @@ class PostgresEngine:
             self._ranked(kind.model, vector)
             .annotate(headline=_headline(_joined(kind.search_fields), self.query))
             .order_by("-rank", kind.title_field)
-            .only("slug", *kind.search_fields)[: HITS_PER_GROUP + 1]
+            .only("slug", "evidence", *kind.search_fields)[: HITS_PER_GROUP + 1]
         )
         return [(r, safe_headline(r.headline, _joined_text(r, kind.search_fields))) for r in rows]
 
@@ -334,7 +338,7 @@ class SimpleEngine:
             return []
         rows = (
             kind.model.objects.filter(self._matches(kind.search_fields))
-            .only("slug", *kind.search_fields)
+            .only("slug", "evidence", *kind.search_fields)
             .order_by(_unindexed(kind.title_field), "slug")[: HITS_PER_GROUP + 1]
         )
         return [(r, highlight(_joined_text(r, kind.search_fields), self.terms)) for r in rows]
@@ -403,7 +407,9 @@ def search(q):
         group = Group(kind.key, kind.plural)
         for record, snippet in _capped(group, engine.records(kind)):
             title = str(getattr(record, kind.title_field))
-            group.hits.append(Hit(title, record.get_absolute_url(), snippet))
+            entry = (record.evidence or {}).get(kind.title_field) or {}
+            status, note = entry.get("status", ""), entry.get("note", "")
+            group.hits.append(Hit(title, record.get_absolute_url(), snippet, "", "", status, note))
         groups.append(group)
 
     group = Group(*PASSAGES)

@@ -210,3 +210,33 @@ def test_a_share_card_quotes_the_words_its_title_rests_on(kind):
         assert quote == chosen.quote, record.slug
         assert chosen.source.title in source_line
         assert bool(wording) == ev.is_catalogues_wording(record, kind.title_field), record.slug
+
+
+@pytest.mark.parametrize("kind", kinds.SEARCHED, ids=[k.key for k in kinds.SEARCHED])
+def test_a_search_hit_carries_the_status_of_its_title(client, kind):
+    """A record found by /search/ or /search.json says, as its page does, when its title is the
+    catalogue's wording or reading."""
+    checked = 0
+    for record in _records(kind):
+        title = str(getattr(record, kind.title_field))
+        words = " ".join(title.split()[:3])
+        data = client.get("/search.json", {"q": words}).json()
+        hits = [
+            hit
+            for group in data["groups"]
+            for hit in group["results"]
+            if hit["url"].endswith(record.get_absolute_url())
+        ]
+        if not hits:
+            continue  # three words of a title may rank other records first
+        entry = (record.evidence or {}).get(kind.title_field)
+        assert hits[0]["title_evidence"] == (
+            {"status": entry["status"], "note": entry.get("note", "")} if entry else None
+        ), record.slug
+        page = client.get("/search/", {"q": words}).content.decode()
+        link = f'<a href="{record.get_absolute_url()}">{html.escape(title)}</a>'
+        after = page.split(link, 1)[1][:200] if link in page else ""
+        interpreted = bool(entry) and entry["status"] == ev.INTERPRETED
+        assert ('data-status="interpreted"' in after) == interpreted, record.slug
+        checked += 1
+    assert checked

@@ -154,6 +154,16 @@ SEARCH_RESULTS = {
                             "type": "object",
                             "properties": {
                                 "title": {"type": "string"},
+                                "title_evidence": {
+                                    "type": ["object", "null"],
+                                    "description": "a record's title: its status ('stated' "
+                                    "or 'interpreted', the catalogue's wording or reading) "
+                                    "and note; null for a source's passage or paragraph",
+                                    "properties": {
+                                        "status": {"enum": ["stated", "interpreted"]},
+                                        "note": {"type": "string"},
+                                    },
+                                },
                                 "url": {"type": "string", "format": "uri"},
                                 "snippet": {
                                     "type": "string",

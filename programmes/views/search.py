@@ -75,6 +75,9 @@ def search_json(request):
                     "results": [
                         {
                             "title": hit.title,
+                            "title_evidence": (
+                                {"status": hit.status, "note": hit.note} if hit.status else None
+                            ),
                             "url": url(hit.url),
                             "snippet": str(hit.snippet),
                             "source": (
