@@ -2,6 +2,7 @@
 
 from django import template
 from django.template import loader
+from django.utils.html import format_html
 
 from .. import kinds, values
 from ..fields import FACT
@@ -54,6 +55,10 @@ def _label(record, name):
 
 
 MARKER = "programmes/_evidence_marker.html"
+DECLARED = (
+    '<span class="evidence evidence-declared" data-status="interpreted" data-tier="{}"'
+    ' data-field="{}"></span>'
+)
 
 
 def _note_id(context):
@@ -69,16 +74,16 @@ def _marker(context, record, field, label, note, passages=()):
     whose note opens on focus, hover or tap; a classification's, a reference value's or a
     wording's status alone, declared once for the page. Both keep `data-status`."""
     tier = kinds.tier(record, field)
+    if tier != FACT:  # a page's hundreds of these: no template to render
+        return format_html(DECLARED, tier, field)
     return loader.render_to_string(
         MARKER,
         {
-            "declared": tier != FACT,
-            "tier": tier,
             "field": field,
             "label": label or _label(record, field),
             "note": note,
             "passages": passages,
-            "id": "" if tier != FACT else _note_id(context),
+            "id": _note_id(context),
         },
     )
 
