@@ -651,11 +651,11 @@ def tables():
     }
 
 
-def counts():
+def counts(using="default"):
     """The number of rows of every table but the fixed sector categories (one COUNT each):
     stored with each load, shown on the home page and written into the dump."""
     return {
-        key: model.objects.count()
+        key: model.objects.using(using).count()
         for key, model in tables().items()
         if model is not models.SectorCategory
     }

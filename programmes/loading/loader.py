@@ -29,31 +29,21 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import DataError, IntegrityError
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
 from .. import reference
-from ..kinds import LOADED, counts
+from ..kinds import LOADED, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
-    Award,
-    CatalogueVersion,
-    City,
-    FundedProject,
-    Milestone,
     Participation,
-    Partner,
     Passage,
-    Person,
-    Programme,
     Sector,
     SectorCategory,
     Source,
-    Statement,
 )
-from . import download_files, summaries
+from . import writer
 from .dump import MALFORMED, content_version, dump_tables
 
 
@@ -796,26 +786,12 @@ class Loader:
 
     # --- writing ------------------------------------------------------------------------------
 
-    @transaction.atomic
     def write(self):
+        """Replace the catalogue with the plan (see writer.py); on any error nothing changes."""
+        return writer.replace(self.fill)
+
+    def fill(self):
         plan = self.plan
-        for model in (
-            Participation,
-            Statement,
-            Milestone,
-            FundedProject,
-            Award,
-            Programme,
-            Person,
-            Partner,
-            City,
-            Passage,
-            Source,
-            Sector,
-            SectorCategory,
-            CatalogueVersion,
-        ):
-            model.objects.all().delete()
         SectorCategory.objects.bulk_create(self.categories.values())
         Sector.objects.bulk_create(self.sectors.values())
 
@@ -874,15 +850,9 @@ class Loader:
         for through, rows in links.items():
             through.objects.bulk_create(rows)
 
-        self.reset_sequences()
         # The version names what was loaded, as `load_dump` names what it loads: the same
         # catalogue has the same version whichever way it came in.
-        version = CatalogueVersion.objects.create(
-            version=content_version(dump_tables()), loaded_at=timezone.now(), counts=counts()
-        )
-        summaries.write(version)
-        download_files.write_after_commit(version)
-        return version
+        return content_version(dump_tables())
 
     @staticmethod
     def link(links, obj, name, target_pks):
@@ -904,15 +874,6 @@ class Loader:
             raise LoadError(file, where, "", f"violates a constraint: {exc}") from None
         except (DataError, *MALFORMED) as exc:  # a value the column cannot hold
             raise malformed(file, where, exc) from None
-
-    def reset_sequences(self):
-        from django.core.management.color import no_style
-
-        models = [Source, Passage, Participation] + [m for m, _, _ in RECORD_KINDS.values()]
-        statements = connection.ops.sequence_reset_sql(no_style(), models)
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
 
 
 def _quotes(text, wording):
