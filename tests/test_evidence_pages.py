@@ -10,7 +10,7 @@ import pytest
 
 from programmes import evidence as ev
 from programmes.kinds import KINDS
-from programmes.loading.loader import _quotes as quotes_in
+from programmes.loading.quotes import holds_wording as quotes_in
 from programmes.models import Programme, Source, Statement
 
 pytestmark = pytest.mark.django_db

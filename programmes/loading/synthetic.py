@@ -34,7 +34,7 @@ from ..models import (
     Source,
 )
 from . import writer
-from .loader import read_sectors
+from .sectors import read_sectors
 
 SYNTHETIC_PREFIX = "synthetic-"
 PROJECTS_PER_SOURCE = 1000
