@@ -44,7 +44,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from . import models
+from . import models, reference
 from .fields import (
     CLASSIFICATION,
     PARTICIPATIONS,
@@ -94,6 +94,10 @@ class Kind:
         default_factory=dict
     )  # many-to-many field -> fixture kind
     cited: bool = True  # whether its records cite passages (a source is what they cite)
+    # What the loader adds to a record it reads: (fields, evidence specs) -> [(field, problem)],
+    # filling values the fixture leaves to reference data (a city's coordinates and region).
+    complete: object = None
+    has_participants: bool = False  # whether its fixture records list `participants`
     list_method: str = "for_list"
     export_method: str = "for_list"  # the JSON and CSV lists, where they need more than the page
     detail_method: str = "for_detail"
@@ -213,6 +217,7 @@ KINDS = (
         schema_type="Place",
         dump_key="cities",
         fixture="city",
+        complete=reference.complete_city,
         page_description=descriptions.city,
         related="city",
         picture="map",
@@ -342,6 +347,7 @@ KINDS = (
         schema_type="Project",
         dump_key="programmes",
         fixture="programme",
+        has_participants=True,
         fixture_references={"part_of": "programme"},
         example_filters=(("city", "dalian"),),
         page_description=descriptions.programme,

@@ -33,7 +33,6 @@ from django.db import DataError, IntegrityError
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
-from .. import reference
 from ..kinds import LOADED, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
@@ -62,6 +61,9 @@ from .sectors import read_sectors
 RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
+BY_FIXTURE = {kind.fixture: kind for kind in LOADED}
+# The kind whose records list participants (a Participation belongs to one of its records).
+(PARTICIPATING,) = [kind.fixture for kind in LOADED if kind.has_participants]
 LOAD_ORDER = list(RECORD_KINDS)
 
 
@@ -455,10 +457,11 @@ class Loader:
                 raise LoadError(file, where, name, f"{model.__name__} has no such field")
             fields[name] = convert(model, name, value, (file, where))
         specs = item.get("evidence")
-        if kind == "city" and isinstance(specs, dict | None):
-            # Coordinates and region from the reference packages, with their evidence.
+        complete = BY_FIXTURE[kind].complete
+        if complete is not None and isinstance(specs, dict | None):
+            # Values from the reference packages (a city's coordinates), with their evidence.
             specs = dict(specs or {})
-            for name, message in reference.complete_city(fields, specs):
+            for name, message in complete(fields, specs):
                 self.problem(LoadError(file, where, name, message))
         evidence, evidence_keys = self.read_evidence(
             path,
@@ -487,8 +490,8 @@ class Loader:
         )
         self.plan.cites[key].extend(evidence_keys)
         participants = item.get("participants", [])
-        if participants and kind != "programme":
-            raise LoadError(file, where, "participants", "only a programme has participants")
+        if participants and not BY_FIXTURE[kind].has_participants:
+            raise LoadError(file, where, "participants", f"only a {PARTICIPATING} has participants")
         for n, part in enumerate(participants, start=1):
             pwhere = f"{where} participant {n}"
             extra = set(part) - {*PARTICIPANT_FIELDS, "cite", "evidence"}
@@ -579,7 +582,7 @@ class Loader:
         for participation in self.plan.participations:
             _file, _where, programme, _part, keys, _evidence = participation
             for slug, start, end in keys:
-                cited[slug].append((("programme", programme), start, end))
+                cited[slug].append(((PARTICIPATING, programme), start, end))
         for slug, sf in self.plan.sources.items():
             no_fact = self.plan.no_fact.get(slug, {})
             rows = coverage_module.coverage(sf.source.text, cited[slug], no_fact)
@@ -677,7 +680,7 @@ class Loader:
         ):
             p = Participation(
                 pk=n,
-                programme=plan.records["programme"][programme],
+                programme=plan.records[PARTICIPATING][programme],
                 city=self.lookup("city", part["city"], file, where, "city")
                 if "city" in part
                 else None,
