@@ -24,7 +24,6 @@ This module is the plan that ties the loader's parts: `sectors.py` reads the DAC
 
 import difflib
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +52,8 @@ from .reading import (
     SLUG,
     SOURCE_RESERVED,
     convert,
+    fixture_files,
+    read_document,
     record_name,
 )
 from .sectors import read_sectors
@@ -111,27 +112,10 @@ class Loader:
 
     def read(self):
         self.categories, self.sectors = read_sectors(self.dir / "sectors.csv")
-        files = sorted((self.dir / "records").glob("*.json"))
-        if not files:
-            raise LoadError(self.dir / "records", "", "", "no fixture files")
         documents = []
-        for path in files:
+        for path in fixture_files(self.dir / "records"):
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                self.problem(LoadError(self.rel(path), "", "", f"not valid JSON: {exc}"))
-                continue
-            except RecursionError:
-                self.problem(LoadError(self.rel(path), "", "", "JSON nested too deeply"))
-                continue
-            if not isinstance(doc, dict):
-                self.problem(
-                    LoadError(
-                        self.rel(path), "", "", "a fixture file is an object {source, records}"
-                    )
-                )
-                continue
-            try:
+                doc = read_document(path, self.rel(path))
                 self.read_source(path, doc.get("source"))
             except LoadError as exc:
                 self.problem(exc)

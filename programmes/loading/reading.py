@@ -1,7 +1,9 @@
-"""Reading a fixture record: the names it reserves, its slugs, and its values as the model
-holds them (ISO dates, exact decimals); a value that is not one names its record and field."""
+"""Reading the fixtures: their files (each an object {source, records}) and, of a record, the
+names it reserves, its slug and its values as the model holds them (ISO dates, exact decimals);
+a value that is not one names its record and field."""
 
 import datetime
+import json
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -41,3 +43,24 @@ def convert(model, name, value, where):
     except (ValueError, TypeError, InvalidOperation):
         raise LoadError(file, record, name, f"invalid value {value!r}") from None
     return value
+
+
+def fixture_files(records_dir):
+    """The fixture files of `records_dir`, in the order they are read."""
+    files = sorted(records_dir.glob("*.json"))
+    if not files:
+        raise LoadError(records_dir, "", "", "no fixture files")
+    return files
+
+
+def read_document(path, file):
+    """The object one fixture file holds; `file` is how errors name it."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise LoadError(file, "", "", f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise LoadError(file, "", "", "JSON nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise LoadError(file, "", "", "a fixture file is an object {source, records}")
+    return doc
