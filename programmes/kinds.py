@@ -26,7 +26,10 @@ To add a kind (say `Statement`):
    `KINDS` is the order in which fixtures are loaded and the dump's tables written: after
    every kind it refers to, before `source`. Only if its page shows more than the record, a
    function in `views/related.py` named by `related`; only if its list draws a picture, the
-   picture's name in `picture` (`views.lists.PICTURES`).
+   picture's name in `picture` (`views.lists.PICTURES`); only if the loader fills values of its
+   records from reference data, the function in `complete`; only if its records list
+   `participants` in the fixtures, `has_participants`. Each field's `tier` decides how its
+   page marks an interpretation of it (`tier()` below, read by the `evidence` tags).
 3. Its templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its
    rows follow the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`;
    the record is `statement` and `record`); if it belongs in the site's navigation, a link in
@@ -45,7 +48,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from . import dates, models
+from . import dates, models, reference
 from .fields import (
     CLASSIFICATION,
     FACT,
@@ -97,6 +100,10 @@ class Kind:
         default_factory=dict
     )  # many-to-many field -> fixture kind
     cited: bool = True  # whether its records cite passages (a source is what they cite)
+    # What the loader adds to a record it reads: (fields, evidence specs) -> [(field, problem)],
+    # filling values the fixture leaves to reference data (a city's coordinates and region).
+    complete: object = None
+    has_participants: bool = False  # whether its fixture records list `participants`
     list_method: str = "for_list"
     export_method: str = "for_list"  # the JSON and CSV lists, where they need more than the page
     detail_method: str = "for_detail"
@@ -224,6 +231,7 @@ KINDS = (
         schema_type="Place",
         dump_key="cities",
         fixture="city",
+        complete=reference.complete_city,
         page_description=descriptions.city,
         related="city",
         picture="map",
@@ -365,6 +373,7 @@ KINDS = (
         schema_type="Project",
         dump_key="programmes",
         fixture="programme",
+        has_participants=True,
         fixture_references={"part_of": "programme"},
         example_filters=(("city", "dalian"),),
         page_description=descriptions.programme,
@@ -702,11 +711,11 @@ def tables():
     }
 
 
-def counts():
+def counts(using="default"):
     """The number of rows of every table but the fixed sector categories (one COUNT each):
     stored with each load, shown on the home page and written into the dump."""
     return {
-        key: model.objects.count()
+        key: model.objects.using(using).count()
         for key, model in tables().items()
         if model is not models.SectorCategory
     }

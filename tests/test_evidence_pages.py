@@ -13,7 +13,7 @@ from programmes import evidence as ev
 from programmes import kinds
 from programmes.fields import FACT
 from programmes.kinds import KINDS
-from programmes.loading.loader import _quotes as quotes_in
+from programmes.loading.quotes import holds_wording as quotes_in
 from programmes.models import Participation, Programme, Source, Statement
 
 pytestmark = pytest.mark.django_db

@@ -221,6 +221,10 @@ BAD_FIXTURES = {
         lambda d: _edit(d, "hashimoto-visits-china-1997", date_inferred=True),
         ["milestone 'hashimoto-visits-china-1997'", "field 'date_inferred'", "an interpretation"],
     ),
+    "participants-of-a-kind-without-them": (
+        lambda d: _edit(d, "kita", participants=[{"city": "dalian"}]),
+        ["partner 'kita'", "field 'participants'", "has participants"],
+    ),
     "wrong-source-hash": (
         lambda d: d["source"].update(sha256="0" * 64) or d,
         ["source 'liang-2003", "field 'sha256'", "hashes to be54aa0a"],

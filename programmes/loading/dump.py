@@ -31,9 +31,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.management.color import no_style
-from django.db import DataError, IntegrityError, connection, models, transaction
-from django.utils import timezone
+from django.db import DataError, IntegrityError, models
 
 from ..coverage import coverage as coverage_rows
 from ..coverage import faults as coverage_faults
@@ -46,7 +44,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
-from . import download_files, summaries
+from . import writer
 
 FORMAT = "city-cooperation-catalogue-dump"
 FORMAT_VERSION = 1
@@ -167,7 +165,6 @@ def dump_tables():
 # --- in ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def load_dump(data):
     """Replace the catalogue with the dumped one; on any error nothing changes."""
     try:
@@ -181,9 +178,10 @@ def _load_dump(data):
         raise DumpError(f"not a catalogue dump: 'format' must be {FORMAT!r}")
     if data.get("format_version") != FORMAT_VERSION:
         raise DumpError(f"unsupported format_version {data.get('format_version')!r}")
-    for model in [CatalogueVersion, *reversed(TABLES.values())]:
-        model.objects.all().delete()
+    return writer.replace(lambda: _fill(data))
 
+
+def _fill(data):
     objects = {}  # model -> {natural key: object}
     for name, model in TABLES.items():
         rows = data.get(name)
@@ -259,7 +257,6 @@ def _load_dump(data):
             with _refused_as_the_dumps_fault(name):
                 through.objects.bulk_create(pairs)
 
-    _reset_sequences()
     check_catalogue()
     # The version names the content: a dump changed by hand (an amount, a source text with its
     # hash recomputed) is refused if it still claims the version it was written under, and
@@ -271,11 +268,6 @@ def _load_dump(data):
             f"'catalogue_version' {str(stated)[:70]!r} names other content: the tables hash to "
             f"{version}; set it to null to load the changed catalogue under that version"
         )
-    version = CatalogueVersion.objects.create(
-        version=version, loaded_at=timezone.now(), counts=counts()
-    )
-    summaries.write(version)
-    download_files.write_after_commit(version)
     return version
 
 
@@ -371,10 +363,3 @@ def _row(obj):
     if isinstance(obj, Passage):
         return {"source": obj.source.slug, "start": obj.start, "end": obj.end}
     return {"code": getattr(obj, "code", None), "slug": getattr(obj, "slug", None)}
-
-
-def _reset_sequences():
-    statements = connection.ops.sequence_reset_sql(no_style(), list(TABLES.values()))
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)

@@ -16,80 +16,56 @@ record or marked in the fixtures as carrying no catalogued fact.
 `Loader(fixtures, collect=True).read()` gathers every problem in `loader.problems` instead of
 stopping at the first (what `manage.py check_fixtures` prints); a quote that is not found names
 the nearest passage of the source and how the two differ.
+
+This module is the plan that ties the loader's parts: `sectors.py` reads the DAC sector codes,
+`quotes.py` finds a quote in its source, `reading.py` reads a fixture record's values,
+`errors.py` is the error every part raises, and `writer.py` replaces the catalogue with the plan.
 """
 
-import csv
-import datetime
 import difflib
 import hashlib
-import json
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, connection, transaction
-from django.utils import timezone
+from django.db import DataError, IntegrityError
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
-from .. import reference
-from ..kinds import LOADED, counts
+from ..kinds import LOADED, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
-    Award,
-    CatalogueVersion,
-    City,
-    FundedProject,
-    Milestone,
     Participation,
-    Partner,
     Passage,
-    Person,
-    Programme,
     Sector,
     SectorCategory,
     Source,
-    Statement,
 )
-from . import download_files, summaries
+from . import writer
 from .dump import MALFORMED, content_version, dump_tables
-
-
-def malformed(file, record, exc):
-    return LoadError(file, record, "", f"malformed value ({type(exc).__name__}: {exc})")
-
-
-def _record_name(item):
-    if not isinstance(item, dict):
-        return "record"
-    kind, slug = item.get("model"), item.get("slug")
-    return f"{kind if isinstance(kind, str) else 'record'} {slug!r}"
-
-
-class LoadError(Exception):
-    def __init__(self, file, record, field_name, message):
-        self.file, self.record, self.field, self.message = file, record, field_name, message
-        where = f"{file}: {record}" if record else str(file)
-        if field_name:
-            where += f": field '{field_name}'"
-        super().__init__(f"{where}: {message}")
-
+from .errors import LoadError, malformed
+from .quotes import find_quote, holds_wording, nearest_passage
+from .reading import (
+    PARTICIPANT_FIELDS,
+    QUOTED,
+    RESERVED,
+    SLUG,
+    SOURCE_RESERVED,
+    convert,
+    fixture_files,
+    read_document,
+    record_name,
+)
+from .sectors import read_sectors
 
 # model name in fixtures -> (model, foreign keys {field: model name}, m2m fields), from the registry
 RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
+BY_FIXTURE = {kind.fixture: kind for kind in LOADED}
+# The kind whose records list participants (a Participation belongs to one of its records).
+(PARTICIPATING,) = [kind.fixture for kind in LOADED if kind.has_participants]
 LOAD_ORDER = list(RECORD_KINDS)
-DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after"}
-DECIMAL_FIELDS = {"amount", "total_investment", "funding_amount", "latitude", "longitude"}
-RESERVED = {"model", "slug", "cite", "evidence", "participants", "extend"}
-SOURCE_RESERVED = {"file", "slug", "evidence", "uncatalogued"}
-PARTICIPANT_FIELDS = ("city", "partner", "role", "note")
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-# A wording the catalogue presents as the source's own: text in curly double quotation marks.
-QUOTED = re.compile(r"“([^“”]+)”")
 
 
 @dataclass
@@ -110,143 +86,6 @@ class Plan:
     participations: list = field(default_factory=list)
     m2m: dict = field(default_factory=dict)  # (kind, slug) -> {field: [slugs]}
     origin: dict = field(default_factory=dict)  # (kind, slug) -> fixture file
-
-
-SECTOR_COLUMNS = ("code", "name", "category_code", "category_name", "status", "description")
-
-
-def read_sectors(path):
-    try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            return _read_sectors(path, csv.DictReader(fh))
-    except OSError as exc:
-        raise LoadError(path, "", "", f"cannot read the sector codes: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise LoadError(path, "", "", f"not UTF-8 text: {exc}") from None
-    except csv.Error as exc:
-        raise LoadError(path, "", "", f"not a CSV file: {exc}") from None
-
-
-def _read_sectors(path, reader):
-    missing = [c for c in SECTOR_COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-        raise LoadError(path, "header", ", ".join(missing), "column missing from the header")
-    categories, sectors = {}, {}
-    for n, row in enumerate(reader, start=2):
-        if None in row or any(row[c] is None for c in SECTOR_COLUMNS):
-            raise LoadError(path, f"line {n}", "", "not as many values as header columns")
-        code = row["code"].strip()
-        if code in sectors:
-            raise LoadError(path, f"sector {code} (line {n})", "code", "duplicate code")
-        categories.setdefault(
-            row["category_code"],
-            SectorCategory(code=row["category_code"], name=row["category_name"]),
-        )
-        sectors[code] = Sector(
-            code=code,
-            name=row["name"],
-            category_id=row["category_code"],
-            status=row["status"],
-            description=row["description"],
-        )
-    return categories, sectors
-
-
-def nearest_passage(text, quote):
-    """The slice of `text` most like `quote`, and how the two differ (for an editor's fix)."""
-    matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
-    block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
-    anchor = max(0, block.a - block.b)
-    slack = min(60, max(8, len(quote) // 3))
-
-    def ratio(start, end):
-        return difflib.SequenceMatcher(None, text[start:end], quote, autojunk=False).ratio()
-
-    # First the start (at the quote's length), then the end: linear in the slack, not square.
-    starts = range(max(0, anchor - slack), min(len(text), anchor + slack) + 1)
-    start = max(starts, key=lambda s: (ratio(s, s + len(quote)), -abs(s - anchor)))
-    ends = range(start + max(1, len(quote) - slack), min(len(text), start + len(quote) + slack) + 1)
-    end = max(ends, key=lambda e: (ratio(start, e), -abs(e - start - len(quote))))
-    best = (start, end)
-    found = text[best[0] : best[1]]
-    changes = []
-    ops = difflib.SequenceMatcher(None, found, quote, autojunk=False).get_opcodes()
-    for op, i1, i2, j1, j2 in ops:
-        if op != "equal":
-            changes.append(f"source {found[i1:i2]!r} where the quote has {quote[j1:j2]!r}")
-    return best, found, changes
-
-
-def find_quote(text, spec, where, field_name="cite"):
-    """Locate a quote in a source text: (start, end); `occurrence` or `prefix` disambiguate."""
-    file, record = where
-    if isinstance(spec, str):
-        spec = {"quote": spec}
-    quote = spec.get("quote") if isinstance(spec, dict) else None
-    if not quote or not isinstance(quote, str):
-        raise LoadError(
-            file, record, field_name, "a quote is non-empty text, or {'quote': text, …}"
-        )
-    starts, i = [], text.find(quote)
-    while i != -1:
-        starts.append(i)
-        i = text.find(quote, i + 1)
-    if not starts:
-        (n_start, n_end), found, changes = nearest_passage(text, quote)
-        raise LoadError(
-            file,
-            record,
-            field_name,
-            f"quote not found in source: {quote[:80]!r}; nearest passage "
-            f"[{n_start}:{n_end}] {found[:80]!r} differs: {'; '.join(changes[:5]) or 'in length'}",
-        )
-    if "prefix" in spec:
-        if not isinstance(spec["prefix"], str):
-            raise LoadError(file, record, field_name, "a quote's 'prefix' is text")
-        starts = [s for s in starts if text[:s].endswith(spec["prefix"])]
-        if not starts:
-            raise LoadError(
-                file, record, field_name, f"no occurrence of {quote[:60]!r} has that prefix"
-            )
-    if "occurrence" in spec:
-        n = spec["occurrence"]
-        # `true` is an int to Python (bool subclasses int); an occurrence is a count.
-        if type(n) is not int or not 1 <= n <= len(starts):
-            raise LoadError(
-                file,
-                record,
-                field_name,
-                f"occurrence {n!r} of {quote[:60]!r}: found {len(starts)}",
-            )
-        starts = [starts[n - 1]]
-    if len(starts) > 1:
-        raise LoadError(
-            file,
-            record,
-            field_name,
-            f"ambiguous quote {quote[:60]!r} occurs {len(starts)} times; "
-            "give 'occurrence' or 'prefix'",
-        )
-    return starts[0], starts[0] + len(quote)
-
-
-def _convert(model, name, value, where):
-    file, record = where
-    try:
-        if value is None:
-            return None
-        if name in DATE_FIELDS:
-            return datetime.date.fromisoformat(value)
-        if name in DECIMAL_FIELDS:
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise TypeError(value)
-            number = Decimal(str(value))
-            if not number.is_finite():  # "NaN", "Infinity": no amount or coordinate
-                raise ValueError(value)
-            return number
-    except (ValueError, TypeError, InvalidOperation):
-        raise LoadError(file, record, name, f"invalid value {value!r}") from None
-    return value
 
 
 class Loader:
@@ -273,27 +112,10 @@ class Loader:
 
     def read(self):
         self.categories, self.sectors = read_sectors(self.dir / "sectors.csv")
-        files = sorted((self.dir / "records").glob("*.json"))
-        if not files:
-            raise LoadError(self.dir / "records", "", "", "no fixture files")
         documents = []
-        for path in files:
+        for path in fixture_files(self.dir / "records"):
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                self.problem(LoadError(self.rel(path), "", "", f"not valid JSON: {exc}"))
-                continue
-            except RecursionError:
-                self.problem(LoadError(self.rel(path), "", "", "JSON nested too deeply"))
-                continue
-            if not isinstance(doc, dict):
-                self.problem(
-                    LoadError(
-                        self.rel(path), "", "", "a fixture file is an object {source, records}"
-                    )
-                )
-                continue
-            try:
+                doc = read_document(path, self.rel(path))
                 self.read_source(path, doc.get("source"))
             except LoadError as exc:
                 self.problem(exc)
@@ -316,7 +138,7 @@ class Loader:
                 except LoadError as exc:
                     self.problem(exc)
                 except MALFORMED as exc:
-                    self.problem(malformed(self.rel(path), _record_name(item), exc))
+                    self.problem(malformed(self.rel(path), record_name(item), exc))
         for path, doc in documents:
             try:
                 self.read_source_evidence(path, doc["source"])
@@ -357,7 +179,7 @@ class Loader:
             )
         fields = {k: v for k, v in data.items() if k not in SOURCE_RESERVED}
         for k in list(fields):
-            fields[k] = _convert(Source, k, fields[k], (file, where))
+            fields[k] = convert(Source, k, fields[k], (file, where))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -560,7 +382,7 @@ class Loader:
         if not isinstance(value, str) or "“" not in value:
             return
         for wording in QUOTED.findall(value):
-            if not any(_quotes(sf.source.text, wording) for sf in self.plan.sources.values()):
+            if not any(holds_wording(sf.source.text, wording) for sf in self.plan.sources.values()):
                 (_s, _e), found, changes = nearest_passage(
                     max(
                         (sf.source.text for sf in self.plan.sources.values()),
@@ -617,12 +439,13 @@ class Loader:
         for name, value in list(fields.items()):
             if name not in concrete:
                 raise LoadError(file, where, name, f"{model.__name__} has no such field")
-            fields[name] = _convert(model, name, value, (file, where))
+            fields[name] = convert(model, name, value, (file, where))
         specs = item.get("evidence")
-        if kind == "city" and isinstance(specs, dict | None):
-            # Coordinates and region from the reference packages, with their evidence.
+        complete = BY_FIXTURE[kind].complete
+        if complete is not None and isinstance(specs, dict | None):
+            # Values from the reference packages (a city's coordinates), with their evidence.
             specs = dict(specs or {})
-            for name, message in reference.complete_city(fields, specs):
+            for name, message in complete(fields, specs):
                 self.problem(LoadError(file, where, name, message))
         evidence, evidence_keys = self.read_evidence(
             path,
@@ -652,8 +475,8 @@ class Loader:
         )
         self.plan.cites[key].extend(evidence_keys)
         participants = item.get("participants", [])
-        if participants and kind != "programme":
-            raise LoadError(file, where, "participants", "only a programme has participants")
+        if participants and not BY_FIXTURE[kind].has_participants:
+            raise LoadError(file, where, "participants", f"only a {PARTICIPATING} has participants")
         for n, part in enumerate(participants, start=1):
             pwhere = f"{where} participant {n}"
             extra = set(part) - {*PARTICIPANT_FIELDS, "cite", "evidence"}
@@ -744,7 +567,7 @@ class Loader:
         for participation in self.plan.participations:
             _file, _where, programme, _part, keys, _evidence = participation
             for slug, start, end in keys:
-                cited[slug].append((("programme", programme), start, end))
+                cited[slug].append(((PARTICIPATING, programme), start, end))
         for slug, sf in self.plan.sources.items():
             no_fact = self.plan.no_fact.get(slug, {})
             rows = coverage_module.coverage(sf.source.text, cited[slug], no_fact)
@@ -797,26 +620,12 @@ class Loader:
 
     # --- writing ------------------------------------------------------------------------------
 
-    @transaction.atomic
     def write(self):
+        """Replace the catalogue with the plan (see writer.py); on any error nothing changes."""
+        return writer.replace(self.fill)
+
+    def fill(self):
         plan = self.plan
-        for model in (
-            Participation,
-            Statement,
-            Milestone,
-            FundedProject,
-            Award,
-            Programme,
-            Person,
-            Partner,
-            City,
-            Passage,
-            Source,
-            Sector,
-            SectorCategory,
-            CatalogueVersion,
-        ):
-            model.objects.all().delete()
         SectorCategory.objects.bulk_create(self.categories.values())
         Sector.objects.bulk_create(self.sectors.values())
 
@@ -856,7 +665,7 @@ class Loader:
         ):
             p = Participation(
                 pk=n,
-                programme=plan.records["programme"][programme],
+                programme=plan.records[PARTICIPATING][programme],
                 city=self.lookup("city", part["city"], file, where, "city")
                 if "city" in part
                 else None,
@@ -875,15 +684,9 @@ class Loader:
         for through, rows in links.items():
             through.objects.bulk_create(rows)
 
-        self.reset_sequences()
         # The version names what was loaded, as `load_dump` names what it loads: the same
         # catalogue has the same version whichever way it came in.
-        version = CatalogueVersion.objects.create(
-            version=content_version(dump_tables()), loaded_at=timezone.now(), counts=counts()
-        )
-        summaries.write(version)
-        download_files.write_after_commit(version)
-        return version
+        return content_version(dump_tables())
 
     @staticmethod
     def link(links, obj, name, target_pks):
@@ -905,28 +708,6 @@ class Loader:
             raise LoadError(file, where, "", f"violates a constraint: {exc}") from None
         except (DataError, *MALFORMED) as exc:  # a value the column cannot hold
             raise malformed(file, where, exc) from None
-
-    def reset_sequences(self):
-        from django.core.management.color import no_style
-
-        models = [Source, Passage, Participation] + [m for m, _, _ in RECORD_KINDS.values()]
-        statements = connection.ops.sequence_reset_sql(no_style(), models)
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-
-
-def _quotes(text, wording):
-    """Whether `text` holds `wording`, where "…" marks words left out (the rest in order)."""
-    pos = 0
-    for part in (p.strip() for p in wording.split("…")):
-        if not part:
-            continue
-        pos = text.find(part, pos)
-        if pos == -1:
-            return False
-        pos += len(part)
-    return True
 
 
 _INFERRED = (

@@ -14,10 +14,8 @@ import random
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connections, transaction
-from django.utils import timezone
+from django.db import connections
 
-from ..kinds import LOADED
 from ..models import (
     CONTEXT_CHARS,
     Award,
@@ -35,8 +33,8 @@ from ..models import (
     SectorCategory,
     Source,
 )
-from . import download_files, summaries
-from .loader import read_sectors
+from . import writer
+from .sectors import read_sectors
 
 SYNTHETIC_PREFIX = "synthetic-"
 PROJECTS_PER_SOURCE = 1000
@@ -154,15 +152,20 @@ class Synthesizer:
         return "".join(self.rng.choice(SYLLABLES) for _ in range(parts)).capitalize()
 
     def run(self):
-        with transaction.atomic(using=self.alias):
-            connection = connections[self.alias]
-            if connection.vendor == "postgresql":
-                # The generator makes every reference itself; checking a million foreign keys
-                # row by row at commit would take longer than writing them.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL session_replication_role = replica")
-            self.write()
-            return self.finish()
+        """Replace the catalogue in the database with a synthetic one (see writer.py)."""
+        return writer.replace(self.fill, using=self.alias, report=self.log)
+
+    def fill(self):
+        connection = connections[self.alias]
+        if connection.vendor == "postgresql":
+            # The generator makes every reference itself; checking a million foreign keys row
+            # by row at commit would take longer than writing them.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        self.write()
+        digest = hashlib.sha256(f"{self.n}:{self.rng.random()}".encode()).hexdigest()
+        self.log("summarising the lists")
+        return f"{SYNTHETIC_PREFIX}{digest[: 64 - len(SYNTHETIC_PREFIX)]}"
 
     def write(self):
         rng, n = self.rng, self.n
@@ -357,41 +360,6 @@ class Synthesizer:
         self.write_passages(doc, spans)
         self.flush(Passage)
 
-    def finish(self):
-        from django.core.management.color import no_style
-
-        models = [Source, Passage, Participation] + [kind.model for kind in LOADED]
-        connection = connections[self.alias]
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), models):
-                cursor.execute(sql)
-            if connection.vendor == "postgresql":
-                cursor.execute("ANALYZE")
-        digest = hashlib.sha256(f"{self.n}:{self.rng.random()}".encode()).hexdigest()
-        version = CatalogueVersion.objects.using(self.alias).create(
-            version=f"{SYNTHETIC_PREFIX}{digest[: 64 - len(SYNTHETIC_PREFIX)]}",
-            loaded_at=timezone.now(),
-            counts=counts_in(self.alias),
-        )
-        self.log("summarising the lists")
-        summaries.write(version, using=self.alias)
-        download_files.write_after_commit(version, using=self.alias, report=self.log)
-        return version
-
     def log(self, message):
         if self.stdout:
             self.stdout.write(message)
-
-
-def counts_in(alias):
-    models = {
-        "sources": Source,
-        "passages": Passage,
-        "cities": City,
-        "partners": Partner,
-        "programmes": Programme,
-        "funded_projects": FundedProject,
-        "milestones": Milestone,
-        "awards": Award,
-    }
-    return {name: model.objects.using(alias).count() for name, model in models.items()}
