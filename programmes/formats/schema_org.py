@@ -56,6 +56,13 @@ class Describer:
         entry = (getattr(record, "evidence", None) or {}).get(field) or {}
         return entry.get("note", "") if entry.get("status") == "interpreted" else ""
 
+    def labelled(self, record, field, label):
+        """`field`'s text, begun "The catalogue's <label>:" where it is the catalogue's own."""
+        text = getattr(record, field)
+        if text and self.reading(record, field):
+            return f"The catalogue's {label}: {text}"
+        return text
+
     def stated(self, record, field, value):
         """`value` if `field` is stated by the source (or carries no evidence), else None."""
         return None if self.reading(record, field) else value
@@ -201,9 +208,7 @@ class Describer:
         return data
 
     def programme(self, programme, schema_type):
-        summary = programme.summary
-        if self.reading(programme, "summary"):
-            summary = f"The catalogue's summary: {summary}"
+        summary = self.labelled(programme, "summary", "summary")
         data = self.base(
             programme,
             schema_type,
@@ -233,9 +238,7 @@ class Describer:
 
     def statement(self, statement, schema_type):
         # A Claim: what the source asserts, about the city or programme it names.
-        summary = statement.summary
-        if self.reading(statement, "summary"):
-            summary = f"The catalogue's summary: {summary}"
+        summary = self.labelled(statement, "summary", "summary")
         data = self.base(statement, schema_type, str(statement), summary)
         field = "programme" if statement.programme else "city"
         subject = statement.programme or statement.city
@@ -304,9 +307,7 @@ class Describer:
         return data
 
     def milestone(self, milestone, schema_type):
-        description = milestone.description
-        if description and self.reading(milestone, "description"):
-            description = f"The catalogue's note: {description}"
+        description = self.labelled(milestone, "description", "note")
         data = self.base(
             milestone,
             schema_type,
