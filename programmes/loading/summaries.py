@@ -20,7 +20,7 @@ from ..kinds import KINDS
 from ..models import ListSummary
 from ..pictures import drawings, funding, maps
 
-MIN_ROWS = 2000
+MIN_ROWS = 1000
 
 
 def summary(kind, query):
