@@ -270,22 +270,25 @@ def measure(env, pages, args, script, label, ceiling, datasette=None):
     return results
 
 
-def first_requests(env, urls, args, script, downloads=True):
-    """Every URL with the page and facet caches off, one client: each request a first one."""
+def first_requests(env, urls, args, script, downloads=True, label="first"):
+    """Every URL with the page and facet caches off, one client: each request a first one.
+    Returns URL -> p95 (ms)."""
     server = Server({**env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"})
     worst = 0
+    p95 = {}
     try:
         for url in urls:
             try:
                 fetch(server.base + url)  # each worker's templates compiled before measuring
             except urllib.error.HTTPError as exc:  # e.g. a 503 past the statement timeout
-                print(f"first  {url:34} answers {exc.code}: not measured", flush=True)
+                print(f"{label:6} {url:34} answers {exc.code}: not measured", flush=True)
                 continue
             result = wrk(server.base + url, args.first_duration, 1, script)
             worst = max(worst, result["p95"])
-            row("first", url, result)
+            p95[url] = result["p95"]
+            row(label, url, result)
         if not downloads:
-            return
+            return p95
         # The first request for a list's whole CSV streams it and writes its file for this
         # version (unless a load already wrote it for this SITE_URL); the second reads the file.
         for attempt in ("first", "second"):
@@ -301,7 +304,33 @@ def first_requests(env, urls, args, script, downloads=True):
             print(f"/catalogue.json ({attempt}): {len(body) / 1e6:.1f} MB in {took:.2f} s")
     finally:
         server.stop()
-        print(f"worst first-request p95: {worst:.1f} ms", flush=True)
+        print(f"worst {label}-request p95: {worst:.1f} ms", flush=True)
+    return p95
+
+
+def list_key(url):
+    """A list and the one filter it takes, whatever the value: `/projects/?sector`."""
+    path, _, query = url.partition("?")
+    return path + ("?" + query.partition("=")[0] if query else "")
+
+
+def real_size_ratios(env, tmp, big, args, script):
+    """The same lists (and the same one filter, at its most frequent value) on the real
+    catalogue, measured in this run: each synthetic list's p95 as a multiple of it."""
+    real_env = {**env, "DATABASE_URL": f"sqlite:///{tmp / 'real.sqlite3'}"}
+    manage(real_env, "migrate", "--verbosity", "0")
+    manage(real_env, "load_catalogue", "--verbosity", "0")
+    urls = json.loads(python({**real_env, "CACHE_FACETS": "0"}, LISTS_AND_FILTERS))
+    real = first_requests(real_env, urls, args, script, downloads=False, label="real")
+    by_key = {list_key(url): ms for url, ms in real.items()}
+    worst = 0.0
+    for url, ms in big.items():
+        base = by_key.get(list_key(url))
+        if base:
+            worst = max(worst, ms / base)
+            against = f"({ms:.1f} ms against {base:.1f} ms)"
+            print(f"ratio  {list_key(url):34} x{ms / base:4.1f}  {against}")
+    print(f"worst ratio to the real size: x{worst:.1f}", flush=True)
 
 
 def main():
@@ -378,7 +407,8 @@ def main():
             # and the pages that are not lists: their first requests at this size too
             urls += [p for name, p, _ in pages if name in ("home", "city page", "source reader")]
             urls += [f"/sources/{ids['source']}/?page=2", "/search/?q=sewage"]
-            first_requests(env, urls, args, script, downloads=not args.skip_downloads)
+            big = first_requests(env, urls, args, script, downloads=not args.skip_downloads)
+            real_size_ratios(env, tmp, big, args, script)
             counted = [p for _, p, _ in pages] + ["/projects.csv?sector=14022"]
             try:
                 print("queries:", python(env, COUNT_QUERIES % json.dumps(counted)).strip())
