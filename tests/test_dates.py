@@ -138,3 +138,17 @@ def test_json_ld_names_a_milestones_organisations_without_making_them_organisers
         about = data.get("about", [])
         about = about if isinstance(about, list) else [about]
         assert names <= {a.get("name") for a in about}, milestone.slug
+
+
+def test_the_timeline_draws_each_date_as_its_evidence_says(client):
+    """On the timeline an inferred date is drawn as inferred (dashed, and its title says so) and a
+    target as a deadline; a stated date is drawn plain."""
+    page = client.get("/milestones/").content.decode()
+    found = re.findall(r'<a href="[^"]*" class="(mark [^"]*)" data-milestone="([^"]+)"', page)
+    marks = {slug: classes.split() for classes, slug in found}
+    dated = Milestone.objects.filter(date__isnull=False)
+    assert dated and set(marks) == {m.slug for m in dated}
+    for milestone in dated:
+        when = dates.of(milestone)
+        assert ("inferred" in marks[milestone.slug]) == when.inferred, milestone.slug
+        assert ("target" in marks[milestone.slug]) == when.deadline, milestone.slug
