@@ -215,3 +215,19 @@ def test_the_home_pages_milestones_mark_titles_in_the_catalogues_wording(client)
     page = _page(client, "/")
     span = re.search(r'<h2 id="h-span">.*?</section>', page, re.S).group(0)
     assert len(re.findall(rf'{STATUS}[^>]*data-field="title"', span)) == 2
+
+
+def test_the_network_picture_marks_each_node_whose_role_the_catalogue_reads(client):
+    page = _page(client, "/cities/dalian/")
+    nodes = re.findall(r'<a href="[^"]*" class="node [^"]*" data-node="([^"]+)"([^>]*)>', page)
+    assert nodes
+    others = Participation.objects.filter(
+        programme__in=Participation.objects.filter(city__slug="dalian").values("programme")
+    ).exclude(city__slug="dalian")
+    read = set()
+    for part in others:
+        if (part.evidence.get("role") or {}).get("status") == "interpreted":
+            read.add(f"city:{part.city.slug}" if part.city_id else f"partner:{part.partner.slug}")
+    assert read
+    for key, rest in nodes:
+        assert (STATUS in rest) == (key in read), key

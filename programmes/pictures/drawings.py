@@ -238,12 +238,17 @@ def _node_markup(node, angle, radius, centre, tie_text, rotate):
         ties = _label(
             roles, lx, ly + 14.4 * len(names), anchor, size=10.0, plate=True, class_="edge-label"
         )
+    # A role the catalogue reads says so in the node's title and status, its note being in the
+    # table of participants (the picture's labels stay short).
+    read = bool(node.readings)
+    title = f"{node.name}: {tie_text}" + (" (a role the catalogue reads)" if read else "")
     return _el(
         "a",
-        [_title(f"{node.name}: {tie_text}"), shape, label, ties],
+        [_title(title), shape, label, ties],
         href=node.url,
         class_=f"node node-{node.kind}",
         data_node=node.key,
+        data_status="interpreted" if read else None,
     )
 
 
