@@ -64,6 +64,8 @@ def factual_fields(model, exclude=()):
     for f in model._meta.get_fields():
         if f.auto_created or not f.concrete and not f.many_to_many:
             continue
+        if f.many_to_many and not f.remote_field.through._meta.auto_created:
+            continue  # read through rows that carry their own evidence (a milestone's cities)
         if f.name in NOT_FACTUAL or f.name in exclude:
             continue
         names.append(f.name)

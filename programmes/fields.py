@@ -173,6 +173,17 @@ def participants(rows):
     ]
 
 
+def participant_slugs(kind):
+    """The slugs of the cities (`kind` "city") or organisations ("partner") among participants
+    rows, each once, in the participants' order."""
+    column = 0 if kind == "city" else 3
+
+    def slugs(rows):
+        return list(dict.fromkeys(row[column] for row in rows if row[column] is not None))
+
+    return slugs
+
+
 def participants_cell(value):
     return "; ".join(f"{p['name']} ({p['role']})" for p in value)
 

@@ -64,6 +64,7 @@ from .fields import (
     iso,
     named,
     named_rows,
+    participant_slugs,
     participants,
     participants_cell,
     participants_evidence,
@@ -103,7 +104,9 @@ class Kind:
     # What the loader adds to a record it reads: (fields, evidence specs) -> [(field, problem)],
     # filling values the fixture leaves to reference data (a city's coordinates and region).
     complete: object = None
-    has_participants: bool = False  # whether its fixture records list `participants`
+    # The model of its records' participants (a `models.Participant`), if its fixture records
+    # list `participants`: loaded, dumped, exported and described with their roles.
+    participation: type = None
     list_method: str = "for_list"
     export_method: str = "for_list"  # the JSON and CSV lists, where they need more than the page
     detail_method: str = "for_detail"
@@ -181,6 +184,21 @@ DAC_CATEGORY = "The category of the OECD DAC sector code the catalogue assigned 
 
 
 FUNDERS = Related("funders", ("slug", "name", "acronym"))
+
+
+def participating():
+    """The fields of a kind whose records have participants (`Kind.participation`): each
+    participant with its role and note, and, after the citations in the CSV, each role's status."""
+    return (
+        field("participants", PARTICIPATIONS, show=participants, cell=participants_cell),
+        field(
+            "participants__evidence",
+            PARTICIPATIONS,
+            show=participants_evidence,
+            in_json=False,
+            after_citations=True,
+        ),
+    )
 
 
 def _choices(model_choices):
@@ -358,22 +376,14 @@ KINDS = (
             field("total_investment", show=decimal),
             field("total_investment_currency"),
             field("total_investment_as_stated"),
-            field("participants", PARTICIPATIONS, show=participants, cell=participants_cell),
-            # After the citations in the CSV: each participant's role and its status.
-            field(
-                "participants__evidence",
-                PARTICIPATIONS,
-                show=participants_evidence,
-                in_json=False,
-                after_citations=True,
-            ),
+            *participating(),
         ),
         search_rank=2,
         describe=Describer.programme,
         schema_type="Project",
         dump_key="programmes",
         fixture="programme",
-        has_participants=True,
+        participation=models.Participation,
         fixture_references={"part_of": "programme"},
         example_filters=(("city", "dalian"),),
         page_description=descriptions.programme,
@@ -538,6 +548,7 @@ KINDS = (
             ("Programme", ""),
             ("Source passage", ""),
         ),
+        export_method="for_export",
         fields=(
             field("title", words=True, tier=WORDING, sort="title"),
             field("kind", tier=CLASSIFICATION, sort="kind"),
@@ -554,8 +565,18 @@ KINDS = (
                 evidence="date",
             ),
             field("programme", "programme__slug"),
-            field("cities", Related("cities", ("slug",)), show=firsts),
-            field("partners", Related("partners", ("slug",)), show=firsts),
+            # The slugs of its participants' cities and organisations, whatever their roles
+            # (each participant's role and evidence: `participants`).
+            field(
+                "cities", PARTICIPATIONS, show=participant_slugs("city"), evidence="participants"
+            ),
+            field(
+                "partners",
+                PARTICIPATIONS,
+                show=participant_slugs("partner"),
+                evidence="participants",
+            ),
+            *participating(),
         ),
         search_rank=7,
         title_field="title",
@@ -564,7 +585,7 @@ KINDS = (
         dump_key="milestones",
         fixture="milestone",
         fixture_references={"programme": "programme"},
-        fixture_many={"cities": "city", "partners": "partner"},
+        participation=models.MilestoneParticipation,
         example_filters=(("year_from", "1993"), ("year_to", "2003")),
         page_description=descriptions.milestone,
         picture="timeline",
@@ -679,6 +700,8 @@ BY_MODEL = {kind.model: kind for kind in KINDS}
 LOADED = tuple(kind for kind in KINDS if kind.fixture)
 # The kinds whose records cite passages, in the registry's order: the source reader lists them.
 CITED = tuple(kind for kind in KINDS if kind.cited)
+# The kinds whose records have participants, each in a role.
+PARTICIPATING = tuple(kind for kind in LOADED if kind.participation)
 SEARCHED = tuple(
     sorted((kind for kind in KINDS if kind.search_fields), key=lambda k: k.search_rank)
 )
@@ -692,7 +715,7 @@ def of(record):
 def tier(record, name):
     """How quietly a page marks the interpretation of `record`'s evidence entry `name`: the tier
     of the field declaring it (`fields.FACT` unless declared otherwise). A record of no kind (a
-    participation) says its own in `evidence_tiers`."""
+    participant) says its own in `evidence_tiers`."""
     kind = BY_MODEL.get(type(record))
     if kind is None:
         return getattr(record, "evidence_tiers", {}).get(name, FACT)
@@ -707,8 +730,14 @@ def tables():
         "sources": models.Source,
         "passages": models.Passage,
         **{kind.dump_key: kind.model for kind in LOADED},
-        "participations": models.Participation,
+        **{participation_key(kind): kind.participation for kind in PARTICIPATING},
     }
+
+
+def participation_key(kind):
+    """The dump table (and record count) of a kind's participants: "participations" for a
+    programme's, "milestone_participations" for a milestone's."""
+    return str(kind.participation._meta.verbose_name_plural).replace(" ", "_")
 
 
 def counts(using="default"):

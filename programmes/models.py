@@ -544,6 +544,9 @@ class Person(CitedRecord):
 
 
 class Role(models.TextChoices):
+    """What a city or organisation does in a programme or at a milestone, in words a reader can
+    read without a key."""
+
     PROPOSER = "proposer", "proposer"
     FUNDER = "funder", "funder"
     IMPLEMENTER = "implementer", "implementer"
@@ -555,8 +558,19 @@ class Role(models.TextChoices):
     APPROVER = "approver", "approver"
     SUPPORTER = "supporter", "supporter"
     PARTICIPANT = "participant", "participant"
-    VENUE = "venue", "meeting venue"
+    VENUE = "venue", "venue"
     MODEL = "model", "model to learn from"
+    # At a milestone: who received, selected, inspected, conferred, founded, visited, attended,
+    # or what it is about.
+    RECIPIENT = "recipient", "recipient"
+    SELECTOR = "selector", "selecting body"
+    SELECTED = "selected", "selected"
+    INSPECTOR = "inspector", "inspector"
+    CONFERRER = "conferrer", "conferring body"
+    FOUNDER = "founder", "founder"
+    VISITOR = "visitor", "visitor"
+    ATTENDEE = "attendee", "attendee"
+    SUBJECT = "subject", "subject"
 
 
 def _amount_constraint(name, amount, currency, as_stated):
@@ -665,58 +679,50 @@ class Programme(DatedMixin, CitedRecord):
         self.clean_date()
 
 
-class Participation(NotesFromEvidenceMixin, EvidenceMixin, models.Model):
-    """A city or partner organisation taking part in a programme, in one role."""
+class Participant(NotesFromEvidenceMixin, EvidenceMixin, models.Model):
+    """A city or partner organisation in one role, in a record (a programme or a milestone):
+    each concrete subclass adds the foreign key to its record, `related_name="participations"`."""
 
     # Its note is the catalogue's own words by definition: a page marks its role, not its note
     # (kinds.tier; the tiers are programmes.fields').
     evidence_tiers = {"note": "wording"}
 
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="participations"
-    )
     city = models.ForeignKey(
-        City, null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
+        City, null=True, blank=True, on_delete=models.PROTECT, related_name="%(class)ss"
     )
     partner = models.ForeignKey(
-        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="participations"
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="%(class)ss"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     note = models.CharField(max_length=300, blank=True)
-    passages = models.ManyToManyField(Passage, related_name="participations")
-
-    objects = ParticipationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["programme", "role", "pk"]
+        abstract = True
         constraints = [
             models.CheckConstraint(
-                name="participation_is_city_xor_partner",
+                name="%(class)s_is_city_xor_partner",
                 condition=(Q(city__isnull=False) & Q(partner__isnull=True))
                 | (Q(city__isnull=True) & Q(partner__isnull=False)),
                 violation_error_message="a participant is either a city or a partner",
             ),
-            models.UniqueConstraint(
-                fields=["programme", "city", "role"],
-                condition=Q(city__isnull=False),
-                name="participation_city_role_once",
-            ),
-            models.UniqueConstraint(
-                fields=["programme", "partner", "role"],
-                condition=Q(partner__isnull=False),
-                name="participation_partner_role_once",
-            ),
-        ]
-        indexes = [
-            # /programmes/?city=… (the programmes a city takes part in, without reading rows), the
-            # city facet's GROUP BY and the city page's programmes.
-            models.Index(fields=["city", "programme"], name="participation_city_prog_idx"),
-            # /programmes/?partner=… and the partner facet's GROUP BY; the partner page.
-            models.Index(fields=["partner", "programme"], name="participation_partner_prog_idx"),
         ]
 
+    @classmethod
+    def record_field(cls):
+        """The foreign key to the record the participant takes part in."""
+        (name,) = [
+            f.name
+            for f in cls._meta.concrete_fields
+            if f.many_to_one and f.name not in ("city", "partner")
+        ]
+        return name
+
+    @property
+    def record(self):
+        return getattr(self, self.record_field())
+
     def __str__(self):
-        return f"{self.participant} — {self.get_role_display()} — {self.programme}"
+        return f"{self.participant} — {self.get_role_display()} — {self.record}"
 
     @property
     def participant(self):
@@ -726,7 +732,42 @@ class Participation(NotesFromEvidenceMixin, EvidenceMixin, models.Model):
         self.clean_evidence()
 
     def get_absolute_url(self):
-        return self.programme.get_absolute_url()
+        return self.record.get_absolute_url()
+
+
+def _participant_once(record):
+    """A participant takes each role in a record once."""
+    return [
+        models.UniqueConstraint(
+            fields=[record, kind, "role"],
+            condition=Q(**{f"{kind}__isnull": False}),
+            name=f"%(class)s_{kind}_role_once",
+        )
+        for kind in ("city", "partner")
+    ]
+
+
+class Participation(Participant):
+    """A city or partner organisation taking part in a programme, in one role."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="participations"
+    )
+    passages = models.ManyToManyField(Passage, related_name="participations")
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "role", "pk"]
+        verbose_name_plural = "participations"
+        constraints = [*Participant.Meta.constraints, *_participant_once("programme")]
+        indexes = [
+            # /programmes/?city=… (the programmes a city takes part in, without reading rows), the
+            # city facet's GROUP BY and the city page's programmes.
+            models.Index(fields=["city", "programme"], name="participation_city_prog_idx"),
+            # /programmes/?partner=… and the partner facet's GROUP BY; the partner page.
+            models.Index(fields=["partner", "programme"], name="participation_partner_prog_idx"),
+        ]
 
 
 class Award(CitedRecord):
@@ -864,6 +905,18 @@ class FundedProject(CitedRecord):
             )
 
 
+def _participating(model, field):
+    """A milestone's cities or organisations: those of its participations (`field` "city" or
+    "partner"), whatever their roles."""
+    return models.ManyToManyField(
+        model,
+        blank=True,
+        related_name="milestones",
+        through="MilestoneParticipation",
+        through_fields=("milestone", field),
+    )
+
+
 class Milestone(DatedMixin, CitedRecord):
     class Kind(models.TextChoices):
         PROPOSAL = "proposal", "proposal"
@@ -888,8 +941,10 @@ class Milestone(DatedMixin, CitedRecord):
     programme = models.ForeignKey(
         Programme, null=True, blank=True, on_delete=models.PROTECT, related_name="milestones"
     )
-    cities = models.ManyToManyField(City, blank=True, related_name="milestones")
-    partners = models.ManyToManyField(Partner, blank=True, related_name="milestones")
+    # The cities and organisations of its participants (MilestoneParticipation: each in its
+    # role, with its own evidence).
+    cities = _participating(City, "city")
+    partners = _participating(Partner, "partner")
     passages = models.ManyToManyField(Passage, related_name="milestones")
 
     objects = MilestoneQuerySet.as_manager()
@@ -920,6 +975,21 @@ class Milestone(DatedMixin, CitedRecord):
             self.interpretation("date") or self.interpretation("date_not_after")
         ):
             raise ValidationError({"interpretations": "an inferred date must say why under 'date'"})
+
+
+class MilestoneParticipation(Participant):
+    """A city or partner organisation at a milestone, in one role (the proposer, the recipient,
+    the venue…)."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="participations"
+    )
+    passages = models.ManyToManyField(Passage, related_name="milestone_participations")
+
+    class Meta:
+        ordering = ["milestone", "pk"]
+        verbose_name_plural = "milestone participations"
+        constraints = [*Participant.Meta.constraints, *_participant_once("milestone")]
 
 
 class Statement(DatedMixin, CitedRecord):

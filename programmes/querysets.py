@@ -162,6 +162,15 @@ class PassageQuerySet(models.QuerySet):
         return pairs
 
 
+def _participations(model_name, passages=False):
+    """A record's participants with their cities and organisations (one query), and with their
+    passages and sources (one more) where `passages`."""
+    rows = _model(model_name).objects.select_related("city", "partner")
+    if passages:
+        rows = rows.prefetch_related(_passages())
+    return Prefetch("participations", queryset=rows)
+
+
 class CityQuerySet(models.QuerySet):
     def for_list(self):
         FundedProject, Participation = _model("FundedProject"), _model("Participation")
@@ -213,13 +222,8 @@ class ProgrammeQuerySet(models.QuerySet):
 
     def for_export(self):
         """The JSON and CSV lists: each participant's passages too, for its role's evidence."""
-        participations = (
-            _model("Participation")
-            .objects.select_related("city", "partner")
-            .prefetch_related(_passages())
-        )
         return self.select_related("part_of").prefetch_related(
-            _passages(), Prefetch("participations", queryset=participations)
+            _passages(), _participations("Participation", passages=True)
         )
 
     def for_city(self, city):
@@ -283,10 +287,17 @@ class FundedProjectQuerySet(models.QuerySet):
 
 class MilestoneQuerySet(models.QuerySet):
     def for_list(self):
-        return self.select_related("programme").prefetch_related("cities", "partners", _passages())
+        return self.select_related("programme").prefetch_related(
+            _passages(), _participations("MilestoneParticipation")
+        )
 
     def for_detail(self):
-        return self.for_list()
+        """Each participant's passages too: its table quotes them."""
+        return self.select_related("programme").prefetch_related(
+            _passages(), _participations("MilestoneParticipation", passages=True)
+        )
+
+    for_export = for_detail  # each participant's role's evidence names its passages
 
 
 class StatementQuerySet(models.QuerySet):

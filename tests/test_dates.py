@@ -130,16 +130,6 @@ def test_a_decade_and_a_deadline_give_no_json_ld_date(client):
         assert "startDate" not in _json_ld(client, milestone), milestone.slug
 
 
-def test_json_ld_names_a_milestones_organisations_without_making_them_organisers(client):
-    for milestone in Milestone.objects.filter(partners__isnull=False).distinct():
-        data = _json_ld(client, milestone)
-        assert "organizer" not in data, milestone.slug
-        names = {p.name for p in milestone.partners.all()}
-        about = data.get("about", [])
-        about = about if isinstance(about, list) else [about]
-        assert names <= {a.get("name") for a in about}, milestone.slug
-
-
 def test_the_timeline_draws_each_date_as_its_evidence_says(client):
     """On the timeline an inferred date is drawn as inferred (dashed, and its title says so) and a
     target as a deadline; a stated date is drawn plain."""

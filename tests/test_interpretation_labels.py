@@ -78,6 +78,10 @@ def _evidence_records(kind, facet):
     path = facet.value.split("__")
     if path[0] == "participations":
         return Participation.objects.all(), path[1]
+    field = kind.model._meta.get_field(path[0])
+    if field.many_to_many and not field.remote_field.through._meta.auto_created:
+        # a milestone's cities and organisations: its participants'
+        return field.remote_field.through.objects.all(), field.m2m_reverse_field_name()
     return kind.model.objects.all(), path[0]
 
 

@@ -39,6 +39,7 @@ EXPECTED_COUNTS = {
     "people": 4,
     "programmes": 6,
     "participations": 24,
+    "milestone_participations": 55,
     "awards": 4,
     "funded_projects": 12,
     "milestones": 29,
@@ -173,6 +174,10 @@ def _edit(doc, slug, **changes):
     raise AssertionError(slug)
 
 
+def _record(doc, slug):
+    return next(r for r in doc["records"] if r.get("slug") == slug and not r.get("extend"))
+
+
 def _drop(doc, slug, key):
     for record in doc["records"]:
         if record.get("slug") == slug:
@@ -224,6 +229,25 @@ BAD_FIXTURES = {
     "participants-of-a-kind-without-them": (
         lambda d: _edit(d, "kita", participants=[{"city": "dalian"}]),
         ["partner 'kita'", "field 'participants'", "has participants"],
+    ),
+    "milestone-participant-twice-in-one-role": (
+        lambda d: _edit(
+            d,
+            "global-500-award-to-dalian",
+            participants=[*_record(d, "global-500-award-to-dalian")["participants"]] * 2,
+        ),
+        ["milestone 'global-500-award-to-dalian' participant 4", "violates a constraint"],
+    ),
+    "milestone-participant-without-a-role": (
+        lambda d: _edit(
+            d,
+            "global-500-award-to-dalian",
+            participants=[
+                {k: v for k, v in p.items() if k != "role"}
+                for p in _record(d, "global-500-award-to-dalian")["participants"]
+            ],
+        ),
+        ["milestone 'global-500-award-to-dalian' participant 1", "field 'role'"],
     ),
     "wrong-source-hash": (
         lambda d: d["source"].update(sha256="0" * 64) or d,

@@ -89,7 +89,7 @@ def record_dict(record, kind, absolute):
     """The record as its JSON twin says it: slug, permalink, its kind's fields, citations."""
     data = {"slug": record.slug, "url": absolute(record.get_absolute_url())}
     data.update({f.name: f.value(record) for f in kind.json_fields})
-    if kind.has_participants:  # each participant row carries its own evidence
+    if kind.participation:  # each participant row carries its own evidence
         for row, participation in zip(
             data["participants"], record.participations.all(), strict=True
         ):

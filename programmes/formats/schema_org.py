@@ -12,6 +12,8 @@ out (an inferred date, an interpreted funder or lender), or it stands in a node 
 `description` begins "The catalogue's interpretation" and gives the note (coordinates, a region, a
 participant city), or the text carrying it says so ("(the catalogue's classification)"). A name or
 summary that is the catalogue's wording is kept, and the record's description says whose it is.
+A participant stands as `funder`, `attendee` or `location` only where its role is that and the
+source states it; any other participant of a milestone is `about` it, in a Role naming the role.
 """
 
 import json
@@ -20,9 +22,16 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from .. import dates, values
-from ..models import FundedProject, Source
+from ..models import FundedProject, Role, Source
 
 SCHEMA_CONTEXT = "https://schema.org"
+# The schema.org property a participant in a role stands under, with the type its value must be:
+# only where the role is what the property means, and only when the source states the role.
+ROLE_PROPERTIES = {
+    Role.FUNDER: ("funder", "Organization"),
+    Role.ATTENDEE: ("attendee", "Organization"),
+    Role.VENUE: ("location", "Place"),
+}
 QUALIFIED = "The catalogue's interpretation"
 # What json_script escapes: a JSON string can then never close the <script> element.
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -148,6 +157,25 @@ class Describer:
             "subjectOf": self.quotations(record),
         }
 
+    def participants(self, record, about=False):
+        """The record's participants under the schema.org properties their roles are
+        (ROLE_PROPERTIES); where the role is another, or the catalogue's reading, and `about`,
+        each as a Role node of `about` naming the role (an Event's proposer, recipient or
+        host). A participant the catalogue identifies stands with its note."""
+        data = {}
+        for part in record.participations.all():
+            if part.city_id:
+                node = self.qualified(part, "city", self.place(part.city))
+            else:
+                node = self.qualified(part, "partner", self.organisation(part.partner))
+            prop, wanted = ROLE_PROPERTIES.get(part.role, (None, None))
+            if prop and node["@type"] == wanted and not self.reading(part, "role"):
+                data.setdefault(prop, []).append(node)
+            elif about:
+                role = {"@type": "Role", "roleName": part.get_role_display(), "about": node}
+                data.setdefault("about", []).append(self.qualified(part, "role", role))
+        return data
+
     # --- one method per kind ------------------------------------------------------------------
 
     def city(self, city, schema_type):
@@ -220,6 +248,8 @@ class Describer:
         data["dissolutionDate"] = self.stated(
             programme, "end_date", dates.of(programme, "end_date").schema_org
         )
+        # A Project (an Organization) has no `about`: only its stated funders and venues.
+        data.update(self.participants(programme))
         return data
 
     def award(self, award, schema_type):
@@ -317,15 +347,7 @@ class Describer:
         # An inferred date, or an undated event's upper bound, is no schema.org date.
         data["startDate"] = self.stated(milestone, "date", dates.of(milestone).schema_org)
         data["eventStatus"] = "https://schema.org/EventScheduled" if milestone.is_target else None
-        data["location"] = [
-            self.qualified(milestone, "cities", self.place(c)) for c in milestone.cities.all()
-        ]
-        # The sources name the organisations a milestone concerns, not who organised it (the
-        # national government received the proposal it is named in): `about`, not `organizer`.
-        data["about"] = [
-            self.qualified(milestone, "partners", self.organisation(p))
-            for p in milestone.partners.all()
-        ]
+        data.update(self.participants(milestone, about=True))
         return data
 
     def source_document(self, source, schema_type):

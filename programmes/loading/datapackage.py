@@ -21,7 +21,7 @@ from django.db import models
 
 from ..kinds import BY_MODEL
 from ..models import Passage, Sector, SectorCategory
-from .dump import CITATIONS, TABLES, _fields, _m2m_name, dump_catalogue
+from .dump import CITATIONS, TABLES, _fields, _links, _m2m_name, dump_catalogue
 
 PROFILE = "tabular-data-package"
 TITLE = "City cooperation catalogue"
@@ -94,7 +94,7 @@ def schema(name, model):
                     },
                 }
             )
-    for f in model._meta.many_to_many:
+    for f in _links(model):
         fields.append(
             {
                 "name": _m2m_name(f),

@@ -14,8 +14,14 @@ catalogue's own order, no database ids:
                     "prefix", "suffix"}],
       "cities" | "partners" | "people" | "programmes" | "awards" | "funded_projects" |
       "milestones": [{"slug", <every field>, "interpretations", "citations": [passage ids]}],
-      "participations": [{"programme", "city", "partner", "role", "note", "citations"}]
+      "participations": [{"programme", "city", "partner", "role", "note", "evidence",
+                          "citations"}],
+      "milestone_participations": [{"milestone", "city", "partner", "role", "note", "evidence",
+                                    "citations"}]
     }
+
+A milestone's `cities` and `partners` are those of its participations (each in its role), so the
+dump gives them once, there.
 
 A reference to another row is its slug (a sector or category: its code; a passage: its id); a
 many-to-many field is a list of those; dates are ISO 8601 strings and decimal amounts strings, so
@@ -35,10 +41,9 @@ from django.db import DataError, IntegrityError, models
 
 from ..coverage import coverage as coverage_rows
 from ..coverage import faults as coverage_faults
-from ..kinds import LOADED, counts, tables
+from ..kinds import LOADED, PARTICIPATING, counts, tables
 from ..models import (
     CatalogueVersion,
-    Participation,
     Passage,
     Sector,
     SectorCategory,
@@ -47,7 +52,7 @@ from ..models import (
 from . import writer
 
 FORMAT = "city-cooperation-catalogue-dump"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: milestones' cities and organisations are participations with roles
 
 # Dump key -> model, in the order rows can be created (each refers only to earlier ones).
 TABLES = tables()
@@ -85,6 +90,12 @@ def _fields(model):
     """Every stored field but an automatic id (a sector's code is its primary key)."""
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
     return sorted(fields, key=lambda f: (f.name != "slug", f.name == "interpretations"))
+
+
+def _links(model):
+    """The many-to-many fields the dump writes as lists: not those read through a table of its
+    own (a milestone's cities, which are its participations')."""
+    return [f for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created]
 
 
 def _m2m_name(field):
@@ -149,7 +160,7 @@ def dump_tables():
             pks.append(values["pk"])
         keys[model] = {pk: natural_key(model, row) for pk, row in zip(pks, rows, strict=True)}
         index = {pk: n for n, pk in enumerate(pks)}
-        for f in model._meta.many_to_many:
+        for f in _links(model):
             for row in rows:
                 row[_m2m_name(f)] = []
             through = f.remote_field.through
@@ -189,7 +200,7 @@ def _fill(data):
             raise DumpError(f"'{name}' must be a list of rows")
         created, links = [], []
         by_name = {f.name: f for f in _fields(model)}
-        m2m = {_m2m_name(f): f for f in model._meta.many_to_many}
+        m2m = {_m2m_name(f): f for f in _links(model)}
         for n, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
                 raise DumpError(f"{name}[{n}]: each row is an object of field: value")
@@ -349,10 +360,12 @@ def _coverage(source):
             "slug", "passages__start", "passages__end"
         )
         cited += [((kind.fixture, slug), start, end) for slug, start, end in rows]
-    rows = Participation.objects.filter(passages__source=source).values_list(
-        "programme__slug", "passages__start", "passages__end"
-    )
-    cited += [(("programme", slug), start, end) for slug, start, end in rows]
+    for kind in PARTICIPATING:
+        record = kind.participation.record_field()
+        rows = kind.participation.objects.filter(passages__source=source).values_list(
+            f"{record}__slug", "passages__start", "passages__end"
+        )
+        cited += [((kind.fixture, slug), start, end) for slug, start, end in rows]
     for entry in (source.evidence or {}).values():
         cited += [(("source", source.slug), start, end) for start, end in entry["passages"]]
     no_fact = {(r["start"], r["end"]): r["no_fact"] for r in source.coverage or [] if r["no_fact"]}

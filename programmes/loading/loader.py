@@ -28,14 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, transaction
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
 from ..kinds import LOADED, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
-    Participation,
     Passage,
     Sector,
     SectorCategory,
@@ -63,8 +62,8 @@ RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
 BY_FIXTURE = {kind.fixture: kind for kind in LOADED}
-# The kind whose records list participants (a Participation belongs to one of its records).
-(PARTICIPATING,) = [kind.fixture for kind in LOADED if kind.has_participants]
+# The kinds whose records list participants, each row a `kind.participation`.
+PARTICIPATING = [kind.fixture for kind in LOADED if kind.participation]
 LOAD_ORDER = list(RECORD_KINDS)
 
 
@@ -83,6 +82,7 @@ class Plan:
     records: dict = field(default_factory=lambda: {k: {} for k in LOAD_ORDER})
     cites: dict = field(default_factory=dict)  # (kind, slug) -> [passage keys]
     no_fact: dict = field(default_factory=dict)  # source slug -> {(start, end): reason}
+    # (file, where, kind, record slug, participant, passage keys, evidence)
     participations: list = field(default_factory=list)
     m2m: dict = field(default_factory=dict)  # (kind, slug) -> {field: [slugs]}
     origin: dict = field(default_factory=dict)  # (kind, slug) -> fixture file
@@ -475,8 +475,13 @@ class Loader:
         )
         self.plan.cites[key].extend(evidence_keys)
         participants = item.get("participants", [])
-        if participants and not BY_FIXTURE[kind].has_participants:
-            raise LoadError(file, where, "participants", f"only a {PARTICIPATING} has participants")
+        if participants and not BY_FIXTURE[kind].participation:
+            raise LoadError(
+                file,
+                where,
+                "participants",
+                f"only a {' or a '.join(PARTICIPATING)} has participants",
+            )
         for n, part in enumerate(participants, start=1):
             pwhere = f"{where} participant {n}"
             extra = set(part) - {*PARTICIPANT_FIELDS, "cite", "evidence"}
@@ -492,7 +497,7 @@ class Loader:
                 self.problem(exc)
                 continue
             self.plan.participations.append(
-                (file, pwhere, slug, part, keys + pkeys, _spans(pevidence))
+                (file, pwhere, kind, slug, part, keys + pkeys, _spans(pevidence))
             )
 
     def lookup(self, kind, slug, file, where, field_name):
@@ -526,7 +531,7 @@ class Loader:
                         raise LoadError(file, where, name, "must be a list of slugs")
                     for ref in refs:
                         self.lookup(m2ms[name], ref, file, where, name)
-        for file, where, _programme, part, _keys, _evidence in plan.participations:
+        for file, where, _kind, _slug, part, _keys, _evidence in plan.participations:
             if ("city" in part) == ("partner" in part):
                 raise LoadError(file, where, "city", "a participant is either a city or a partner")
             kind = "city" if "city" in part else "partner"
@@ -565,9 +570,9 @@ class Loader:
             for slug, start, end in keys:
                 cited[slug].append((record, start, end))
         for participation in self.plan.participations:
-            _file, _where, programme, _part, keys, _evidence = participation
+            _file, _where, kind, record, _part, keys, _evidence = participation
             for slug, start, end in keys:
-                cited[slug].append(((PARTICIPATING, programme), start, end))
+                cited[slug].append(((kind, record), start, end))
         for slug, sf in self.plan.sources.items():
             no_fact = self.plan.no_fact.get(slug, {})
             rows = coverage_module.coverage(sf.source.text, cited[slug], no_fact)
@@ -660,12 +665,12 @@ class Loader:
                     self.link(links, obj, name, {t.pk for t in targets})
                 self.link(links, obj, "passages", {passage_pk[k] for k in plan.cites[(kind, slug)]})
 
-        for n, (file, where, programme, part, keys, evidence) in enumerate(
-            plan.participations, start=1
-        ):
-            p = Participation(
-                pk=n,
-                programme=plan.records[PARTICIPATING][programme],
+        participants = {}  # participation model -> [(row, file, where)], inserted in bulk
+        for file, where, kind, slug, part, keys, evidence in plan.participations:
+            model = BY_FIXTURE[kind].participation
+            rows = participants.setdefault(model, [])
+            p = model(
+                pk=len(rows) + 1,
                 city=self.lookup("city", part["city"], file, where, "city")
                 if "city" in part
                 else None,
@@ -678,9 +683,12 @@ class Loader:
                 note=part.get("note", ""),
                 evidence=evidence,
             )
+            setattr(p, model.record_field(), plan.records[kind][slug])
             self.validate(p, file, where)
-            self.insert(p, file, where)
+            rows.append((p, file, where))
             self.link(links, p, "passages", {passage_pk[k] for k in keys})
+        for model, rows in participants.items():
+            self.insert_all(model, rows)
         for through, rows in links.items():
             through.objects.bulk_create(rows)
 
@@ -697,6 +705,18 @@ class Loader:
         links.setdefault(through, []).extend(
             through(**{f"{source}_id": obj.pk, f"{target}_id": pk}) for pk in sorted(target_pks)
         )
+
+    @classmethod
+    def insert_all(cls, model, rows):
+        """Save validated (record, file, where) rows in one INSERT; if the database refuses one,
+        insert them one by one to name the row it refuses."""
+        try:
+            with transaction.atomic():
+                model.objects.bulk_create([obj for obj, _file, _where in rows])
+        except (IntegrityError, DataError, *MALFORMED):
+            for obj, file, where in rows:
+                with transaction.atomic():
+                    cls.insert(obj, file, where)
 
     @staticmethod
     def insert(obj, file, where):

@@ -24,6 +24,7 @@ from ..models import (
     DatePrecision,
     FundedProject,
     Milestone,
+    MilestoneParticipation,
     Participation,
     Partner,
     Passage,
@@ -252,7 +253,7 @@ class Synthesizer:
             "project_passages": FundedProject.passages.through,
             "project_funders": FundedProject.funders.through,
             "milestone_passages": Milestone.passages.through,
-            "milestone_cities": Milestone.cities.through,
+            "milestone_cities": MilestoneParticipation,
         }
         sector_codes = rng.choices(codes, weights=weights, k=n)
         milestone_pk = 0
@@ -310,7 +311,14 @@ class Synthesizer:
                 self.add(
                     through["milestone_passages"](milestone_id=milestone_pk, passage_id=span[0])
                 )
-                self.add(through["milestone_cities"](milestone_id=milestone_pk, city_id=city_id))
+                self.add(
+                    MilestoneParticipation(
+                        pk=milestone_pk,
+                        milestone_id=milestone_pk,
+                        city_id=city_id,
+                        role=Role.SUBJECT,
+                    )
+                )
             if pk % PROJECTS_PER_SOURCE == 0 or pk == n:
                 self.finish_source(doc, spans.pop(doc.source_pk))
                 self.flush_all([FundedProject, Milestone, *through.values()])

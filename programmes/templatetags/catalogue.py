@@ -54,6 +54,8 @@ def _label(record, name):
         return name.replace("_", " ")
 
 
+# A participant's evidence rows, after its name: whether it is the one named, and its role.
+PARTICIPANT_LABELS = {"city": "who it is", "partner": "who it is"}
 MARKER = "programmes/_evidence_marker.html"
 DECLARED = (
     '<span class="evidence evidence-declared" data-status="interpreted" data-tier="{}"'
@@ -124,6 +126,15 @@ def declaration(where="record"):
 def evidence_table(record, heading_id="evidence-heading"):
     """Every value's evidence in field order, for a researcher reading the record as a whole."""
     rows = [(e, _label(record, e.field)) for e in record.evidence_list() if e is not None]
+    kind = kinds.BY_MODEL.get(type(record))
+    if kind is not None and kind.participation:  # then each participant's, by its name
+        for part in record.participations.all():
+            name = part.participant.name
+            rows += [
+                (e, f"{name}: {PARTICIPANT_LABELS.get(e.field) or _label(part, e.field)}")
+                for e in part.evidence_list()
+                if e is not None
+            ]
     return {"rows": rows, "heading_id": heading_id}
 
 

@@ -86,7 +86,8 @@ RECORD = {
     "type": "object",
     "description": "A record's fields (a related record by slug, with its name beside it), its "
     "permalink, each value's evidence (status, note, passages), the catalogue's interpretations "
-    "(field: note) and its citations. A programme's participants carry their own evidence. The "
+    "(field: note) and its citations. A programme's and a milestone's participants (each a "
+    "city or organisation in a role) carry their own evidence. The "
     "CSV twin has, per factual field `f`, the columns `f__status`, `f__note` and `f__passages`.",
     "required": ["slug", "url", "evidence"],
     "properties": {
