@@ -4,14 +4,16 @@ Fixtures bypass save() and full_clean(), so each invariant is also a named datab
 `load_catalogue` then runs full_clean() on every object as a second line.
 """
 
+import functools
 import hashlib
+import re
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from . import evidence as ev
 from . import reference
@@ -149,6 +151,11 @@ class InterpretationsMixin(models.Model):
         return self.interpretations.get(field, "")
 
 
+@functools.cache
+def _choice_labels(field):
+    return {value: str(label) for value, label in field.flatchoices}
+
+
 class EvidenceMixin(models.Model):
     """`evidence` maps each factual field to its status, note and passages (see evidence.py)."""
 
@@ -156,6 +163,12 @@ class EvidenceMixin(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        """`get_<field>_display()`, from labels read once per field rather than rebuilt from its
+        choices on every call (a list row asks for a role, a kind and a status)."""
+        value = getattr(self, field.attname)
+        return _choice_labels(field).get(value, value)
 
     def clean_evidence(self):
         problems = ev.validate_entries(self.evidence)
@@ -190,6 +203,28 @@ class NotesFromEvidenceMixin:
 
     def interpretation(self, field):
         return self.interpretations.get(field, "")
+
+
+# --- record URLs --------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+_PLACEHOLDER = "__slug__"
+
+
+@functools.cache
+def _detail_url_parts(key, script_prefix):
+    """What stands before and after the slug in `/<prefix>/<slug>/`, reversed once per kind."""
+    before, after = reverse(f"programmes:{key}-detail", args=[_PLACEHOLDER]).split(_PLACEHOLDER)
+    return before, after
+
+
+def detail_url(key, slug):
+    """`reverse("programmes:<key>-detail", args=[slug])` without resolving the URL pattern on
+    every call: a list page links fifty records, their passages and their participants."""
+    if not _SLUG.fullmatch(slug):
+        return reverse(f"programmes:{key}-detail", args=[slug])
+    before, after = _detail_url_parts(key, get_script_prefix())
+    return f"{before}{slug}{after}"
 
 
 # --- sources and passages ---------------------------------------------------------------------
@@ -249,7 +284,7 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("programmes:source-detail", args=[self.slug])
+        return detail_url("source", self.slug)
 
     def clean(self):
         self.clean_date()
@@ -411,7 +446,7 @@ class CitedRecord(InterpretationsMixin, EvidenceMixin, models.Model):
     url_name = ""
 
     def get_absolute_url(self):
-        return reverse(f"programmes:{self.url_name}-detail", args=[self.slug])
+        return detail_url(self.url_name, self.slug)
 
     def clean(self):
         self.clean_interpretations()

@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 from django.template.loader import get_template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse, set_script_prefix
 
 from programmes import kinds
 from programmes.loading import dump, loader
@@ -142,3 +142,34 @@ def test_the_counts_name_every_table_but_the_fixed_sector_categories():
     counts = kinds.counts()
     assert set(counts) == set(dump.TABLES) - {"sector_categories"}
     assert counts["funded_projects"] == 12
+
+
+@pytest.mark.parametrize("prefix", ["/", "/catalogue/"])
+def test_a_records_url_is_what_reversing_its_pattern_gives(prefix):
+    """`get_absolute_url` skips resolving the URL pattern per call (a list links hundreds of
+    records): it must give what `reverse` gives, under any script prefix, for every record."""
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        for kind in kinds.KINDS:
+            records = kind.model.objects.all()
+            assert records.exists(), kind.key
+            for record in records:
+                expected = reverse(f"programmes:{kind.key}-detail", args=[record.slug])
+                assert expected.startswith(prefix)
+                assert record.get_absolute_url() == expected, record.slug
+    finally:
+        set_script_prefix(before)
+
+
+def test_a_choice_is_displayed_by_its_label():
+    """`get_<field>_display` reads labels cached per field: the label of the value's choice."""
+    checked = 0
+    for model in apps.get_app_config("programmes").get_models():
+        for field in (f for f in model._meta.concrete_fields if f.choices):
+            labels = {value: str(label) for value, label in field.flatchoices}
+            for record in model.objects.all():
+                value = getattr(record, field.attname)
+                assert getattr(record, f"get_{field.name}_display")() == labels.get(value, value)
+                checked += 1
+    assert checked
