@@ -210,28 +210,22 @@ class PersonQuerySet(models.QuerySet):
 
 class ProgrammeQuerySet(models.QuerySet):
     def for_list(self):
-        return self.prefetch_related(_passages(), "participations__city", "participations__partner")
+        return self.prefetch_related(_passages(), _participations("Participation"))
 
     def for_detail(self):
-        return self.select_related("part_of").prefetch_related(
-            _passages(),
-            "participations__city",
-            "participations__partner",
-            "participations__passages__source",
-        )
-
-    def for_export(self):
-        """The JSON and CSV lists: each participant's passages too, for its role's evidence."""
+        """Each participant's passages too: its table quotes them."""
         return self.select_related("part_of").prefetch_related(
             _passages(), _participations("Participation", passages=True)
         )
+
+    for_export = for_detail  # the JSON and CSV: each participant's role's evidence
 
     def for_city(self, city):
         """The city's programmes, each with all its participants (the city's partners)."""
         return (
             self.filter(participations__city=city)
             .distinct()
-            .prefetch_related("participations__city", "participations__partner", _passages())
+            .prefetch_related(_participations("Participation"), _passages())
         )
 
 
