@@ -240,3 +240,27 @@ def test_a_search_hit_carries_the_status_of_its_title(client, kind):
         assert ('data-status="interpreted"' in after) == interpreted, record.slug
         checked += 1
     assert checked
+
+
+PARTICIPATING = [kind for kind in kinds.KINDS if kind.participation]
+
+
+@pytest.mark.parametrize("kind", PARTICIPATING, ids=[k.key for k in PARTICIPATING])
+def test_every_interpreted_participant_value_keeps_its_status_on_the_page_and_in_json(
+    client, kind
+):
+    """A participant's identity or role that is the catalogue's reading: its note on the record's
+    page, its status and note in the record's JSON, each participant in the record's order."""
+    checked = 0
+    for record in _records(kind):
+        page = html.unescape(client.get(record.get_absolute_url()).content.decode())
+        given = client.get(record.get_absolute_url().rstrip("/") + ".json").json()["participants"]
+        parts = list(record.participations.all())
+        assert len(given) == len(parts), record.slug
+        for part, row in zip(parts, given, strict=True):
+            for name, note in _interpreted(part).items():
+                assert note in page, (record.slug, part.participant.name, name)
+                assert row["evidence"][name]["status"] == ev.INTERPRETED
+                assert row["evidence"][name]["note"] == note
+                checked += 1
+    assert checked, kind.key
