@@ -116,6 +116,8 @@ class Kind:
     page_description: object = None  # (record, page context) -> its meta description
     list_note: str = ""  # what its list's meta description adds after the count
     related: str = ""  # the function of `views/related.py` giving what its page adds
+    # The query parameters its record page reads (the reader's `page`); any other is a 400.
+    parameters: tuple = ()
     picture: str = ""  # what its list draws (`views.lists.PICTURES`): "map", "funding_chart", ...
     unread: tuple = ()  # fields its share card leaves in the database (a source's whole text)
 
@@ -690,6 +692,7 @@ KINDS = (
         cited=False,
         page_description=descriptions.source,
         related="source",
+        parameters=("page",),
         unread=("text",),
     ),
 )

@@ -246,9 +246,7 @@ PARTICIPATING = [kind for kind in kinds.KINDS if kind.participation]
 
 
 @pytest.mark.parametrize("kind", PARTICIPATING, ids=[k.key for k in PARTICIPATING])
-def test_every_interpreted_participant_value_keeps_its_status_on_the_page_and_in_json(
-    client, kind
-):
+def test_every_interpreted_participant_value_keeps_its_status_on_the_page_and_in_json(client, kind):
     """A participant's identity or role that is the catalogue's reading: its note on the record's
     page, its status and note in the record's JSON, each participant in the record's order."""
     checked = 0

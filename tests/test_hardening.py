@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import re
 import shutil
 
 import pytest
@@ -52,6 +53,12 @@ LIST_BAD_INPUT = {
     "huge-page-size": ("page_size=100000000000000000000", 400, "page_size", "from 1 to 500"),
     "page-size-zero": ("page_size=0", 400, "page_size", "from 1 to 500"),
     "unknown-sort": ("sort=colour", 400, "sort", ""),
+    # Digits that str.isdigit() accepts and int() refuses: ², ①, Arabic-Indic ٣.
+    "page-superscript-digit": ("page=%C2%B2", 400, "page", "positive whole number"),
+    "page-circled-digit": ("page=%E2%91%A0", 400, "page", "positive whole number"),
+    "page-size-arabic-digit": ("page_size=%D9%A3", 400, "page_size", "from 1 to 500"),
+    "sort-empty-names": ("sort=,", 400, "sort", "none of them empty"),
+    "sort-trailing-comma": ("sort=-,", 400, "sort", "none of them empty"),
 }
 
 # One bad value of each kind of filter, per list: (url, query, parameter).
@@ -318,3 +325,42 @@ def test_a_failed_load_leaves_the_served_pages_as_they_were(client, url, tmp_pat
     after = client.get(url)
     assert after.status_code == 200
     assert after.content == before.content
+
+
+RECORD_URLS = [
+    "/cities/dalian/",
+    "/cities/dalian.json",
+    "/milestones/global-500-award-to-dalian/",
+    "/sources/liang-2003-environmental-protection-and-international-cooperation-in-dalian/",
+]
+
+
+@pytest.mark.parametrize("url", RECORD_URLS)
+def test_a_record_page_refuses_a_parameter_it_does_not_read(client, url):
+    """An unknown parameter would render (and cache) the page afresh for every value of it."""
+    response = _get(client, url, "x=1")
+    assert response.status_code == 400
+    _assert_names(response, url, "x", "unknown parameter")
+
+
+def test_the_reader_still_takes_its_page():
+    from django.test import Client
+
+    url = RECORD_URLS[-1]
+    assert Client().get(url, {"page": "1"}).status_code == 200
+    response = Client().get(url, {"page": "²"})
+    assert response.status_code == 400
+    _assert_names(response, url, "page", "positive whole number")
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x", "/\\evil.example/x", "///evil.example/x"])
+def test_an_error_page_links_only_to_this_site(client, path):
+    """The 400 page's "Start again" link is a path of this site, never a protocol-relative
+    address another site's path could make of it."""
+    response = client.generic("GET", "/", PATH_INFO=path, QUERY_STRING="a=%01")
+    assert response.status_code == 400
+    body = response.content.decode()
+    links = re.findall(r'href="([^"]*)"', body)
+    assert links
+    for link in links:
+        assert link.startswith(("/", "#")) and not link.startswith(("//", "/\\")), link

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractYear
+from django_filters.fields import BaseCSVField
 
 from ..models import (
     Award,
@@ -66,9 +67,21 @@ class ChoicesFilter(DistinctWhereNeeded, filters.MultipleChoiceFilter):
     """Several values of a field with choices, combined with OR."""
 
 
+class SortNames(BaseCSVField):
+    """Column names separated by commas: an empty one (`?sort=,`, `?sort=title,`) is refused,
+    not read as a column called ""."""
+
+    def clean(self, value):
+        if value and len(value) > 1 and "" in value:
+            raise forms.ValidationError("column names separated by commas, none of them empty")
+        return super().clean(value)
+
+
 class SortFilter(filters.OrderingFilter):
     """`sort`: records without a value (an amount not stated, an undated milestone) come last in
     either direction on every database, and ties keep a stable order."""
+
+    base_field_class = SortNames
 
     def filter(self, qs, value):
         if value in filters.constants.EMPTY_VALUES:

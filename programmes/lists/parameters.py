@@ -19,6 +19,11 @@ MULTI_VALUED_FIELDS = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField
 MAX_CHOICES_NAMED = 40
 
 
+def _digits(raw):
+    """ASCII digits only: str.isdigit() also accepts "²" and "①", which int() refuses."""
+    return raw.isascii() and raw.isdigit()
+
+
 class PageForm(forms.Form):
     """`page` and `page_size`. Whether `page` is past the last page is known only after counting."""
 
@@ -35,7 +40,7 @@ class PageForm(forms.Form):
 
     def clean_page_size(self):
         raw = self.data.get("page_size", str(settings.PAGE_SIZE))
-        if not raw.isdigit() or not 1 <= int(raw) <= settings.MAX_PAGE_SIZE:
+        if not _digits(raw) or not 1 <= int(raw) <= settings.MAX_PAGE_SIZE:
             raise forms.ValidationError(
                 f"must be a whole number from 1 to {settings.MAX_PAGE_SIZE}"
             )
@@ -43,7 +48,7 @@ class PageForm(forms.Form):
 
     def clean_page(self):
         raw = self.data.get("page", "1")
-        if not raw.isdigit() or int(raw) < 1:
+        if not _digits(raw) or int(raw) < 1:
             raise forms.ValidationError("must be a positive whole number")
         return int(raw)
 

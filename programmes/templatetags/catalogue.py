@@ -1,5 +1,7 @@
 """Tags every page uses: evidence markers, interpretation labels and "cite this record"."""
 
+import re
+
 from django import template
 from django.template import loader
 from django.utils.html import format_html
@@ -88,6 +90,13 @@ def _marker(context, record, field, label, note, passages=()):
             "id": _note_id(context),
         },
     )
+
+
+@register.filter
+def local_path(path):
+    """A path of this site as a link can give it: leading slashes and backslashes made one "/",
+    so that `//evil.example/x` (a protocol-relative address) links to `/evil.example/x` here."""
+    return "/" + re.sub(r"^[/\\]+", "", path)
 
 
 @register.simple_tag(takes_context=True)

@@ -19,6 +19,12 @@ from .linked_data import linked_data
 
 def record_page(request, slug, kind, format="html"):
     record = get_object_or_404(kind.detail_queryset(), slug=slug)
+    # A parameter the page does not read would render (and cache) it afresh for every value.
+    unknown = sorted(set(request.GET) - set(kind.parameters if format == "html" else ()))
+    if unknown:
+        accepts = f"this page accepts: {', '.join(kind.parameters)}" if format == "html" else ""
+        message = f"unknown parameter; {accepts or 'this page takes no parameters'}"
+        return bad_request(request, dict.fromkeys(unknown, message))
     if format == "json":
         return exports.detail_json_response(request, kind, record)
     if format != "html":
