@@ -69,6 +69,9 @@ def test_it_answers_a_matching_if_none_match_with_an_empty_304_without_rendering
     assert response.status_code == 304
     assert response.content == b""
     assert response["ETag"] == etag
+    # What the 200 would say of the representation (RFC 9110 15.4.5): a cache keyed by it.
+    assert "Accept-Encoding" in response["Vary"]
+    assert response["Cache-Control"].startswith("public")
 
 
 def test_it_renders_again_when_if_none_match_names_another_version(client):

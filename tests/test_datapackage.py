@@ -84,3 +84,25 @@ def test_the_home_page_says_how_to_cite_the_dataset_and_its_version(client):
     version = CatalogueVersion.objects.current().version[:12]
     assert "Cite this dataset" in html
     assert f"City cooperation catalogue, version {version}" in html
+
+
+def test_a_reference_to_a_tables_own_rows_names_no_resource(exported):
+    """Table Schema: a foreign key to the same table has `"resource": ""` (a programme's
+    `part_of`); a named resource there leaves frictionless unable to open it."""
+    resources = {r["name"]: r for r in _descriptor(exported)["resources"]}
+    keys = resources["programmes"]["schema"]["foreignKeys"]
+    assert {"fields": "part_of", "reference": {"resource": "", "fields": "slug"}} in keys
+    for resource in resources.values():
+        for key in resource["schema"].get("foreignKeys", []):
+            assert key["reference"]["resource"] != resource["name"], resource["name"]
+
+
+def test_frictionless_validates_the_release_archive_as_served(client, tmp_path):
+    version = CatalogueVersion.objects.current().version[:12]
+    response = client.get(f"/releases/{version}.zip")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        archive.extractall(tmp_path)
+    report = Package(str(tmp_path / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])

@@ -230,3 +230,23 @@ def test_a_meta_description_says_whose_words_it_gives():
         if not data.get("description"):
             continue
         assert description.strip() != "The title is the catalogue's.", record
+
+
+def _nodes(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nodes(value)
+
+
+def test_no_json_ld_node_is_empty_and_every_linked_record_has_its_id(client):
+    for record in _every_record():
+        data = _json_ld(client.get(record.get_absolute_url()).content.decode())
+        for node in _nodes(data):
+            assert set(node) - {"@type"}, (record.slug, node)
+            # A node naming a record of the catalogue links it by @id, so the graph joins.
+            if node.get("@type") in ("Place", "Organization", "Project") and "url" in node:
+                assert node.get("@id") == node["url"], (record.slug, node)

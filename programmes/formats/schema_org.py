@@ -136,6 +136,15 @@ class Describer:
             return None
         return {"@type": "Place", "@id": self.url(city), "name": city.name, "url": self.url(city)}
 
+    def programme_node(self, programme):
+        """A programme as a node of another record's description."""
+        return {
+            "@type": "Project",
+            "@id": self.url(programme),
+            "name": programme.name,
+            "url": self.url(programme),
+        }
+
     def organisation(self, partner):
         if partner is None:
             return None
@@ -183,11 +192,12 @@ class Describer:
         data["alternateName"] = self.stated(city, "native_name", city.native_name)
         region = self.stated(city, "region", city.region)
         country = self.stated(city, "country", city.country)
-        data["address"] = {
-            "@type": "PostalAddress",
-            "addressRegion": region,
-            "addressCountry": country,
-        }
+        if region or country:  # no empty node where the sources state neither
+            data["address"] = {
+                "@type": "PostalAddress",
+                "addressRegion": region,
+                "addressCountry": country,
+            }
         if (city.region and not region) or (city.country and not country):
             # The reference data the catalogue adds, each part with its note.
             data["containedInPlace"] = [
@@ -272,15 +282,9 @@ class Describer:
         data = self.base(statement, schema_type, str(statement), summary)
         field = "programme" if statement.programme else "city"
         subject = statement.programme or statement.city
-        data["about"] = self.qualified(
-            statement,
-            field,
-            {
-                "@type": "Thing",
-                "name": str(subject),
-                "url": self.absolute(subject.get_absolute_url()),
-            },
-        )
+        # The subject by its own @id and type, so the graph joins it to the subject's page.
+        node = self.place(subject) if field == "city" else self.programme_node(statement.programme)
+        data["about"] = self.qualified(statement, field, node)
         return data
 
     def project(self, project, schema_type):
@@ -321,14 +325,7 @@ class Describer:
         if schema_type == "MonetaryGrant":
             data["funder"] = funders
             data["fundedItem"] = self.qualified(
-                project,
-                "programme",
-                {
-                    "@type": "Project",
-                    "@id": self.url(project.programme),
-                    "name": project.programme.name,
-                    "url": self.url(project.programme),
-                },
+                project, "programme", self.programme_node(project.programme)
             )
         elif schema_type == "LoanOrCredit":
             data["provider"] = funders

@@ -50,7 +50,7 @@ from django.http import HttpResponse
 from django.http.response import ResponseHeaders
 from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
@@ -399,7 +399,7 @@ class CatalogueCacheMiddleware:
                 request, etag=etag, last_modified=int(version.loaded_at.timestamp())
             )
             if conditional is not None:
-                return finish(headers(conditional, etag, version))
+                return finish(not_modified(conditional, etag, version))
         if settings.CACHE_PAGES and is_anonymous(request):
             stored = stored_page(page_key(request, etag))
             if stored is not None:
@@ -462,6 +462,15 @@ def headers(response, etag, version):
     return response
 
 
+def not_modified(response, etag, version):
+    """A 304 carries what the 200 would (RFC 9110 15.4.5): its validators, Cache-Control, and
+    `Vary: Accept-Encoding`, since every page is sent compressed to clients that ask."""
+    headers(response, etag, version)
+    if response.status_code == 304:
+        patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
 def finish(response):
     """No page sets a cookie, so shared caches may keep any of them."""
     response.cookies.clear()
@@ -485,7 +494,7 @@ def stale_page(request):
         request, etag=etag, last_modified=int(version.loaded_at.timestamp())
     )
     if conditional is not None:
-        return headers(conditional, etag, version)
+        return not_modified(conditional, etag, version)
     stored = stored_page(page_key(request, etag))
     if stored is None:
         return None

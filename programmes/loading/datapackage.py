@@ -89,7 +89,8 @@ def schema(name, model):
                 {
                     "fields": f.name,
                     "reference": {
-                        "resource": _resource_name(target),
+                        # Table Schema names a reference to the table's own rows "".
+                        "resource": "" if target is model else _resource_name(target),
                         "fields": _key_field(target),
                     },
                 }
