@@ -65,10 +65,35 @@ def test_every_answer_carries_a_strict_content_security_policy(client, url):
     assert "unsafe-eval" not in response["Content-Security-Policy"]
 
 
+# Data (JSON, CSV, the API description, the package) is open to scripts of other sites; pages,
+# pictures and static files are not embedded elsewhere.
+DATA_URLS = {u for u in URLS if ".json" in u or ".csv" in u} | {
+    "/api/openapi.json",
+    "/datapackage.json",
+}
+
+
+def _expected(url, header):
+    if header == "Cross-Origin-Resource-Policy" and url in DATA_URLS:
+        return "cross-origin"
+    return HEADERS[header]
+
+
 @pytest.mark.parametrize("url", URLS)
 @pytest.mark.parametrize("header", sorted(HEADERS))
 def test_every_answer_carries_the_security_headers(client, url, header):
-    assert client.get(url)[header] == HEADERS[header]
+    assert client.get(url)[header] == _expected(url, header)
+
+
+@pytest.mark.parametrize("url", sorted(DATA_URLS | set(URLS)))
+def test_data_is_readable_by_scripts_of_other_sites_and_pages_are_not(client, url):
+    response = client.get(url, headers={"Origin": "https://elsewhere.example"})
+    if url in DATA_URLS:
+        assert response["Access-Control-Allow-Origin"] == "*", url
+        assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
+    else:
+        assert "Access-Control-Allow-Origin" not in response, url
+        assert response["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize("url", URLS)

@@ -135,15 +135,27 @@ class QueryStringMiddleware:
         return self.get_response(request)
 
 
+# The media types of the catalogue's data (lists' and records' JSON and CSV, the API description,
+# the data package and its archive): read by scripts on any site.
+OPEN_DATA_TYPES = ("application/json", "text/csv", "application/zip", "text/plain")
+
+
 class CrossOriginResourcePolicyMiddleware:
-    """Other sites may link to the catalogue but not embed its pages, data or images."""
+    """Other sites may link to the catalogue's pages and images but not embed them; its data
+    (OPEN_DATA_TYPES, errors included) any site's scripts may read: it carries no credentials,
+    no cookie and nothing that differs from one reader to another."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        media_type = response.get("Content-Type", "").split(";")[0].strip()
+        if media_type in OPEN_DATA_TYPES:
+            response.headers.setdefault("Access-Control-Allow-Origin", "*")
+            response.headers.setdefault("Cross-Origin-Resource-Policy", "cross-origin")
+        else:
+            response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         return response
 
 
