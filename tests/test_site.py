@@ -10,6 +10,7 @@ import pytest
 
 from programmes import kinds
 from programmes.models import FundedProject
+from programmes.site import absolute_url
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +155,25 @@ def test_record_breadcrumbs_are_home_then_the_list_then_the_record(client, kind)
     assert 'href="/"' in items[0] and "Home" in items[0]
     assert f'href="{kind.list_url()}"' in items[1]
     assert 'aria-current="page"' in crumbs.group(1)
+
+
+def test_every_page_names_its_canonical_address_on_the_site_url(client, settings):
+    """Canonical: the page's own address on SITE_URL, without its order or page size; a list
+    narrowed by two filters or more is not indexed (every combination is a page)."""
+    link = re.compile(r'<link rel="canonical" href="([^"]+)">')
+    robots = re.compile(r'<meta name="robots" content="([^"]+)">')
+    cases = {
+        "/": ("/", None),
+        "/cities/dalian/": ("/cities/dalian/", None),
+        "/projects/?sector=14022&sort=-amount&page_size=5": ("/projects/?sector=14022", None),
+        "/projects/?sector=14022&city=dalian": (
+            "/projects/?sector=14022&amp;city=dalian",
+            "noindex, follow",
+        ),
+    }
+    for url, (canonical, index) in cases.items():
+        page = client.get(url).content.decode()
+        assert link.findall(page) == [absolute_url(canonical)], url
+        assert robots.findall(page) == ([index] if index else []), url
+    missing = client.get("/no-such-page/").content.decode()
+    assert not link.findall(missing) and robots.findall(missing) == ["noindex"]

@@ -5,6 +5,7 @@ import re
 from django import template
 from django.template import loader
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from .. import kinds, values
 from ..fields import FACT
@@ -90,6 +91,30 @@ def _marker(context, record, field, label, note, passages=()):
             "id": _note_id(context),
         },
     )
+
+
+# What a page's address may carry without being another page: its order and its page size.
+NOT_CANONICAL = ("sort", "page_size")
+
+
+@register.simple_tag(takes_context=True)
+def canonical(context):
+    """The page's canonical link (its address on SITE_URL without `sort` or `page_size`), and,
+    for a list narrowed by more than one filter, `noindex, follow`: every combination of
+    filters is a page, and a search engine need not keep them all."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    pairs = [(k, v) for k, vs in request.GET.lists() for v in vs if k not in NOT_CANONICAL]
+    query = urlencode(pairs)
+    html = format_html(
+        '<link rel="canonical" href="{}">',
+        absolute_url(local_path(request.path)) + (f"?{query}" if query else ""),
+    )
+    filters = {k for k, _ in pairs if k != "page"}
+    if len(filters) > 1:
+        html += format_html('\n<meta name="robots" content="{}">', "noindex, follow")
+    return html
 
 
 @register.filter
