@@ -2,8 +2,12 @@
 each request before a worker thread sees it (tests/perf/slow_clients.py measures why)."""
 
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from programmes.management.commands.serve import HEADER_READ_TIMEOUT_MS, granian_argv
@@ -33,3 +37,56 @@ def test_it_serves_wsgi_with_granian_and_a_header_deadline():
     assert argv[argv.index("--workers") + 1] == "2"
     assert argv[argv.index("--http1-header-read-timeout") + 1] == str(HEADER_READ_TIMEOUT_MS)
     assert argv[-1] == "catalogue.wsgi:application"
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_served_on_a_port_of_its_own_every_absolute_url_names_that_port(tmp_path):
+    """`PORT=<n> manage.py serve` without SITE_URL: next links, record URLs, JSON-LD ids, the
+    sitemap name http://127.0.0.1:<n>, and each absolute URL of the home page answers."""
+    port = _free_port()
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SITE_URL", "DEBUG", "CATALOGUE_ENV")
+    }
+    env.update(
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'served.sqlite3'}",
+        DOWNLOADS_DIR=str(tmp_path / "downloads"),
+        WEB_CONCURRENCY="1",
+        CACHE_URL="",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    site = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                home = urllib.request.urlopen(f"{site}/", timeout=5).read().decode()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "the server did not answer in 90 s"
+                time.sleep(0.5)
+        urls = set(re.findall(r'(?:href|content)="(https?://[^"#]+)', home))
+        urls |= set(re.findall(r'"@id": "(https?://[^"#]+)', home))
+        sitemap = urllib.request.urlopen(f"{site}/sitemap.xml", timeout=10).read().decode()
+        locations = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+        assert urls and locations
+        for url in urls | set(locations):
+            assert url.startswith(f"{site}/"), url
+        for url in sorted(urls)[:40]:
+            assert urllib.request.urlopen(url, timeout=10).status == 200, url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

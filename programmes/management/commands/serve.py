@@ -50,7 +50,13 @@ class Command(BaseCommand):
         if not no_load:
             call_command("load_catalogue")
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Absolute URLs (next links, JSON `url`s, JSON-LD ids, the sitemap) name SITE_URL; on a
+        # machine of one's own it is the address served, unless set (the workers read it).
+        if not os.environ.get("SITE_URL") and not settings.PRODUCTION:
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            os.environ["SITE_URL"] = f"http://{local}:{port}"
         self.stdout.write(f"Serving the catalogue at http://{host}:{port}/")
+        self.stdout.write(f"Absolute URLs name {os.environ.get('SITE_URL') or settings.SITE_URL}/")
         self.stdout.flush()
         granian = os.path.join(os.path.dirname(sys.executable), "granian")
         if not os.path.exists(granian):
