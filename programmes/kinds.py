@@ -120,6 +120,9 @@ class Kind:
     parameters: tuple = ()
     picture: str = ""  # what its list draws (`views.lists.PICTURES`): "map", "funding_chart", ...
     unread: tuple = ()  # fields its share card leaves in the database (a source's whole text)
+    # The field holding a record's whole text, served as `/<prefix>/<slug>.txt` (a source's:
+    # what its passages' positions count in, the target of their Web Annotations).
+    text: str = ""
 
     def __post_init__(self):
         # The list's words (`q`) and sort keys are those its fields declare.
@@ -694,6 +697,7 @@ KINDS = (
         related="source",
         parameters=("page",),
         unread=("text",),
+        text="text",
     ),
 )
 

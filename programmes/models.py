@@ -286,6 +286,10 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
     def get_absolute_url(self):
         return detail_url("source", self.slug)
 
+    def get_text_url(self):
+        """Its text as plain text, in which its passages' positions count."""
+        return reverse("programmes:source-detail-text", args=[self.slug])
+
     def clean(self):
         self.clean_date()
         self.clean_evidence()

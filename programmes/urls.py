@@ -10,9 +10,12 @@ app_name = "programmes"
 
 
 def twins(kind):
-    """`/<prefix>/` and `/<prefix>.json|.csv`; `/<prefix>/<slug>/` and `/<prefix>/<slug>.json`."""
+    """`/<prefix>/` and `/<prefix>.json|.csv`; `/<prefix>/<slug>/` and `/<prefix>/<slug>.json`;
+    `/<prefix>/<slug>.txt` for a kind whose records are texts (`Kind.text`)."""
     prefix, name, on = kind.prefix, kind.key, {"kind": kind}
+    text = [path(f"{prefix}/<slug:slug>.txt", records.record_text, on, name=f"{name}-detail-text")]
     return [
+        *(text if kind.text else []),
         path(f"{prefix}/", lists.list_page, on, name=f"{name}-list"),
         path(f"{prefix}.json", lists.list_page, {**on, "format": "json"}, name=f"{name}-list-json"),
         path(f"{prefix}.csv", lists.list_page, {**on, "format": "csv"}, name=f"{name}-list-csv"),

@@ -49,9 +49,7 @@ def test_served_on_a_port_of_its_own_every_absolute_url_names_that_port(tmp_path
     """`PORT=<n> manage.py serve` without SITE_URL: next links, record URLs, JSON-LD ids, the
     sitemap name http://127.0.0.1:<n>, and each absolute URL of the home page answers."""
     port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if k not in ("SITE_URL", "DEBUG", "CATALOGUE_ENV")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "DEBUG", "CATALOGUE_ENV")}
     env.update(
         PORT=str(port),
         DATABASE_URL=f"sqlite:///{tmp_path / 'served.sqlite3'}",

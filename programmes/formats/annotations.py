@@ -9,14 +9,18 @@ def passage_annotation(passage, record_url, build_absolute_uri):
     `build_absolute_uri` makes a path a URL (`programmes.site.absolute_url`).
     """
     source = passage.source
+    record = build_absolute_uri(record_url)
     return {
         "@context": ANNOTATION_CONTEXT,
-        "id": build_absolute_uri(passage.get_absolute_url()),
+        # One annotation per record and passage: two records citing the same words are two.
+        "id": f"{record}#cites-{passage.anchor}",
         "type": "Annotation",
         "motivation": "describing",
-        "body": build_absolute_uri(record_url),
+        "body": record,
         "target": {
-            "source": build_absolute_uri(source.get_absolute_url()),
+            # The plain text, in which the positions count; the reader shows the passage.
+            "source": build_absolute_uri(source.get_text_url()),
+            "scope": build_absolute_uri(passage.get_absolute_url()),
             "selector": [
                 {
                     "type": "TextQuoteSelector",

@@ -340,11 +340,30 @@ def _list_paths(kind):
             "404": {"description": "no such record"},
         },
     }
-    return {
+    paths = {
         f"{prefix}.json": {"get": json_op},
         f"{prefix}.csv": {"get": csv_op},
         f"{prefix}/{{slug}}.json": {"get": detail_op},
     }
+    if kind.text:
+        paths[f"{prefix}/{{slug}}.txt"] = {
+            "get": {
+                "tags": [tag],
+                "summary": f"The whole text of one of the {noun}",
+                "description": "As loaded, byte for byte; a citation's `start` and `end` count "
+                "code points in it (the target of each citation's Web Annotation).",
+                "operationId": f"{url_name}_detail_text",
+                "parameters": detail_op["parameters"],
+                "responses": {
+                    "200": {
+                        "description": "the text",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "404": {"description": "no such record"},
+                },
+            }
+        }
+    return paths
 
 
 def _other_paths():

@@ -5,7 +5,7 @@ function its entry names), and breadcrumbs Home › list › record.
 """
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 
@@ -17,14 +17,22 @@ from . import pictures, related
 from .linked_data import linked_data
 
 
+def _unknown_parameters(request, accepted):
+    """A 400 naming each parameter the page does not read (it would render, and cache, the page
+    afresh for every value), or None."""
+    unknown = sorted(set(request.GET) - set(accepted))
+    if not unknown:
+        return None
+    accepts = f"this page accepts: {', '.join(accepted)}" if accepted else ""
+    message = f"unknown parameter; {accepts or 'this page takes no parameters'}"
+    return bad_request(request, dict.fromkeys(unknown, message))
+
+
 def record_page(request, slug, kind, format="html"):
     record = get_object_or_404(kind.detail_queryset(), slug=slug)
-    # A parameter the page does not read would render (and cache) it afresh for every value.
-    unknown = sorted(set(request.GET) - set(kind.parameters if format == "html" else ()))
-    if unknown:
-        accepts = f"this page accepts: {', '.join(kind.parameters)}" if format == "html" else ""
-        message = f"unknown parameter; {accepts or 'this page takes no parameters'}"
-        return bad_request(request, dict.fromkeys(unknown, message))
+    refused = _unknown_parameters(request, kind.parameters if format == "html" else ())
+    if refused:
+        return refused
     if format == "json":
         return exports.detail_json_response(request, kind, record)
     if format != "html":
@@ -43,6 +51,15 @@ def record_page(request, slug, kind, format="html"):
             return bad_request(request, error.errors)
     context["ld"].description = descriptions.for_record(kind, record, context)
     return render(request, kind.detail_template, context)
+
+
+def record_text(request, slug, kind):
+    """The record's whole text as it was loaded (a source's, byte for byte as its file), in
+    which its passages' `start` and `end` count code points."""
+    record = get_object_or_404(kind.model.objects.only("slug", kind.text), slug=slug)
+    return _unknown_parameters(request, ()) or HttpResponse(
+        getattr(record, kind.text), content_type="text/plain; charset=utf-8"
+    )
 
 
 def _home_summary(version):
