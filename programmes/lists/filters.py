@@ -23,7 +23,7 @@ from ..models import (
     Source,
     Statement,
 )
-from .parameters import MAX_VALUE_LENGTH
+from .parameters import MAX_VALUE_LENGTH, MAX_WORDS, at_most_max_words
 
 
 class YearFilter(filters.NumberFilter):
@@ -117,7 +117,13 @@ def text_filter(*fields):
             query &= word_query
         return queryset.filter(query)
 
-    return filters.CharFilter(method=search, max_length=MAX_VALUE_LENGTH, label="words")
+    return filters.CharFilter(
+        method=search,
+        max_length=MAX_VALUE_LENGTH,
+        validators=[at_most_max_words],
+        label="words",
+        help_text=f"words, each found in some field (at most {MAX_WORDS})",
+    )
 
 
 def listing(filterset, words, sort):

@@ -13,6 +13,16 @@ from django import forms
 from django.conf import settings
 
 MAX_VALUE_LENGTH = 200
+# Words a `q` may hold (a list's and /search/'s): each word is a pattern matched against every
+# field searched, so the cost of a query grows with them (68 short words took 4.9 s on SQLite).
+MAX_WORDS = 10
+
+
+def at_most_max_words(value):
+    if len(value.split()) > MAX_WORDS:
+        raise forms.ValidationError(f"at most {MAX_WORDS} words")
+
+
 PAGE_PARAMETERS = ("page", "page_size")
 MULTI_VALUED_FIELDS = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
 # A list of choices this long is said in full in an error message.

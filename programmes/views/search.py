@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from ..http.errors import bad_request
+from ..lists.parameters import at_most_max_words
 from ..search import MAX_QUERY_LENGTH, search
 from ..site import absolute_url
 
@@ -13,6 +14,7 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=MAX_QUERY_LENGTH,
+        validators=[at_most_max_words],
         error_messages={
             "max_length": f"a search of at most {MAX_QUERY_LENGTH} characters: words, "
             '"quoted phrases", -excluded words'
