@@ -7,6 +7,7 @@ Fixtures bypass save() and full_clean(), so each invariant is also a named datab
 import functools
 import hashlib
 import re
+import textwrap
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -1031,6 +1032,10 @@ class MilestoneParticipation(Participant):
         constraints = [*Participant.Meta.constraints, *_participant_once("milestone")]
 
 
+# A long text in one line, cut at a space (never inside a word, "eco-cycle" included).
+_SHORT = textwrap.TextWrapper(width=100, max_lines=1, placeholder=" …", break_on_hyphens=False)
+
+
 class Statement(DatedMixin, CitedRecord):
     """What a source asserts about a city or programme that is not itself a programme, project,
     award or milestone: an outcome, a standard, a practice, a lesson, an aim."""
@@ -1077,7 +1082,8 @@ class Statement(DatedMixin, CitedRecord):
         ]
 
     def __str__(self):
-        return self.summary if len(self.summary) <= 80 else self.summary[:77] + "…"
+        """Its summary, shortened at a word (a heading, a breadcrumb, a list of names)."""
+        return _SHORT.fill(" ".join(self.summary.split()))
 
     def clean(self):
         super().clean()

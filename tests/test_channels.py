@@ -49,6 +49,10 @@ def _named(record, name):
     return {_url(p) for p in values.of(record, name, value="").passages}
 
 
+def kinds_version(client):
+    return client.get("/projects.json").json()["catalogue_version"]
+
+
 def _csv(client, kind):
     response = client.get(f"/{kind.prefix}.csv")
     body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -63,6 +67,8 @@ def test_json_and_csv_carry_the_status_of_every_interpreted_value(client, kind):
     }
     for record in _records(kind):
         data = client.get(record.get_absolute_url().rstrip("/") + ".json").json()
+        # The record as its list row gives it; the record's own document also names its version.
+        assert data.pop("catalogue_version") == kinds_version(client)
         assert listed[record.slug] == data, record.slug
         for name, note in _interpreted(record).items():
             assert data["evidence"][name]["status"] == ev.INTERPRETED, (record.slug, name)

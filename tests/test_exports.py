@@ -13,7 +13,15 @@ from django.db.models.functions import Concat, Substr
 
 from programmes.formats.exports import evidence_columns, neutralise
 from programmes.kinds import BY_KEY, CITED, KINDS
-from programmes.models import City, FundedProject, Partner, Passage, Programme, Source
+from programmes.models import (
+    CatalogueVersion,
+    City,
+    FundedProject,
+    Partner,
+    Passage,
+    Programme,
+    Source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +76,9 @@ def test_the_json_and_csv_twins_hold_the_html_rows_in_order(client, path, query)
 
 def test_the_csv_names_its_filter_and_puts_names_beside_codes(client):
     response = client.get("/projects.csv?sector=14022")
-    assert 'filename="funded-projects_sector-14022.csv"' in response["Content-Disposition"]
+    version = CatalogueVersion.objects.current().version[:12]
+    disposition = response["Content-Disposition"]
+    assert f'filename="funded-projects_sector-14022_v{version}.csv"' in disposition
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert {r["sector"] for r in rows} == {"14022"}
     assert {r["sector_name"] for r in rows} == {"Sanitation - large systems"}
@@ -253,3 +263,15 @@ def test_no_cell_of_any_csv_can_start_a_formula(client):
                 assert not unicodedata.normalize("NFKC", cell).lstrip().startswith(risky), cell
                 checked += cell.startswith("'")
     assert checked > FundedProject.objects.count() * 3
+
+
+def test_every_download_names_the_catalogue_version_it_holds(client):
+    """A file saved last month says which version it is: the CSV's name, the JSON's
+    `catalogue_version` (a list's and a record's), the whole list's file as the rest."""
+    version = CatalogueVersion.objects.current().version[:12]
+    assert client.get("/projects.json").json()["catalogue_version"] == version
+    assert client.get("/cities/dalian.json").json()["catalogue_version"] == version
+    for url in ("/projects.csv", "/projects.csv?sector=14022", "/cities.csv"):
+        response = client.get(url)
+        assert f"_v{version}.csv" in response["Content-Disposition"], url
+        b"".join(response.streaming_content) if response.streaming else response.content

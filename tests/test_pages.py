@@ -1,10 +1,12 @@
 """Every record has a page that shows it and its cited passages, linked to the source reader."""
 
+from html import unescape
+
 import pytest
 from django.utils.html import escape
 
 from programmes.kinds import CITED
-from programmes.models import Source
+from programmes.models import Source, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -30,3 +32,17 @@ def test_every_source_page_anchors_every_passage(client):
         html = client.get(source.get_absolute_url()).content.decode()
         for passage in source.passages.all():
             assert f'id="{passage.anchor}"' in html
+
+
+def test_a_statement_is_never_cut_inside_a_word_and_cited_whole(client):
+    """Its heading and breadcrumb shorten a long summary at a space; the citation to paste
+    gives it whole."""
+    for statement in Statement.objects.all():
+        page = unescape(client.get(statement.get_absolute_url()).content.decode())
+        short = str(statement)
+        if short.endswith(" …"):
+            kept = short[: -len(" …")]
+            assert statement.summary.startswith(kept)
+            assert statement.summary[len(kept)] == " ", short  # cut at a space
+        assert f"<h1>{short}" in page
+        assert f"{statement.summary}. City cooperation catalogue" in page, statement.slug

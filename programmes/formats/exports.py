@@ -117,6 +117,7 @@ def json_list_response(request, kind, page, chips, description):
         filters.setdefault(chip.param, []).append(chip.value)
     return JsonResponse(
         {
+            "catalogue_version": short_version(request),
             "count": page.paginator.count,
             "page": page.number,
             "page_size": page.paginator.per_page,
@@ -134,7 +135,7 @@ def json_list_response(request, kind, page, chips, description):
 
 def detail_json_response(request, kind, record):
     return JsonResponse(
-        record_dict(record, kind, absolute_url),
+        {"catalogue_version": short_version(request), **record_dict(record, kind, absolute_url)},
         json_dumps_params={"ensure_ascii": False, "indent": 1},
     )
 
@@ -359,10 +360,19 @@ class _Echo:
         return value
 
 
-def csv_filename(kind, chips):
+def short_version(request):
+    """The catalogue version the request reads, as the releases name it (12 characters), or
+    None before any load."""
+    version = getattr(request, "catalogue_version", None)
+    return version.version[:12] if version else None
+
+
+def csv_filename(kind, chips, version=None):
+    """`funded-projects_sector-14022_v<version>.csv`: what was filtered and from which version."""
     name = slugify(kind.title)
     parts = [f"{c.param}-{slugify(c.value)}" for c in chips]
-    return re.sub(r"[^a-z0-9_.-]", "", "_".join([name, *parts]))[:150] + ".csv"
+    stem = re.sub(r"[^a-z0-9_.-]", "", "_".join([name, *parts]))[:150]
+    return f"{stem}_v{version}.csv" if version else f"{stem}.csv"
 
 
 # Rows fetched from the database per round trip of the one query, and lines sent per chunk.
@@ -427,8 +437,8 @@ def csv_chunks(kind, records, keys=None):
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
-def csv_disposition(kind, chips):
-    return f'attachment; filename="{csv_filename(kind, chips)}"'
+def csv_disposition(request, kind, chips):
+    return f'attachment; filename="{csv_filename(kind, chips, short_version(request))}"'
 
 
 def csv_response(request, kind, stream, chips):
@@ -441,5 +451,5 @@ def csv_response(request, kind, stream, chips):
         _cut_short_cleanly(itertools.chain([first], stream), request.path),
         content_type=CSV_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = csv_disposition(kind, chips)
+    response["Content-Disposition"] = csv_disposition(request, kind, chips)
     return response

@@ -23,7 +23,9 @@ def cite_this(context, record):
         label = passage.source.citation_label
         if label not in sources:
             sources.append(label)
-    label = getattr(record, "title", None) or getattr(record, "name", None) or str(record)
+    # Whole, as its kind names a record (a statement by its summary), never shortened.
+    kind = kinds.BY_MODEL.get(type(record))
+    label = (getattr(record, kind.title_field, "") if kind else "") or str(record)
     # The record's label is the catalogue's wording, so it stands without quotation marks: on
     # these pages quotation marks hold only the sources' own words.
     text = f"{label}. City cooperation catalogue"

@@ -103,6 +103,11 @@ LIST_PAGE = {
     "type": "object",
     "required": ["count", "page", "page_size", "next", "previous", "filters", "results"],
     "properties": {
+        "catalogue_version": {
+            "type": ["string", "null"],
+            "description": "the catalogue version the page was read from (12 characters, as "
+            "/releases/ names it; also in each record's own JSON and in each CSV's file name)",
+        },
         "count": {"type": "integer", "description": "records matching the filters"},
         "page": {"type": "integer"},
         "page_size": {"type": "integer"},

@@ -52,7 +52,7 @@ def list_csv(request, kind, records):
     except OSError:
         stream = download_files.saved(exports.csv_chunks(kind, records), path)
         return exports.csv_response(request, kind, stream, [])
-    return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(kind, []))
+    return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(request, kind, []))
 
 
 def catalogue_json(request):
