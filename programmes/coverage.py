@@ -9,7 +9,9 @@
   line ("one or two" / "“model city” was proposed");
 - inside a paragraph a sentence ends at ".", "!" or "?" (and a closing quotation mark after it)
   followed by a space and a capital letter, an opening quotation mark or a digit, except after
-  an honorific ("Mr.", "Mrs.", "Ms.", "Dr.").
+  an honorific ("Mr.", "Mrs.", "Ms.", "Dr."); in Japanese and Chinese, at "。", "！" or "？"
+  (and the closing brackets and quotation marks after it: 」』）”), with or without a space
+  after it, since those scripts put none.
 
 `coverage(text, cited, no_fact)` then says, per sentence, which records cite any of its words,
 whether their passages cover all of it, or why it carries no catalogued fact. The loader refuses a
@@ -22,8 +24,8 @@ source with a sentence neither cited nor marked, and stores the result on `Sourc
 import re
 
 HONORIFICS = ("Mr.", "Mrs.", "Ms.", "Dr.")
-_END = re.compile(r"[.!?][”\"’)]?(?= +[A-Z“\"0-9])")
-_CLOSING = '.!?”"’):;'
+_END = re.compile(r"[.!?][”\"’)]?(?= +[A-Z“\"0-9])|[。！？][」』）〕】”’]*")
+_CLOSING = '.!?”"’):;。！？」』）'
 
 
 def _paragraphs(text):

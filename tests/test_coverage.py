@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from programmes.coverage import sentences
+from programmes.coverage import coverage, faults, sentences
 from programmes.models import Source
 
 SPEECH_FILE = "000_4cc8e71ad9c1e97d.txt"
@@ -81,6 +81,17 @@ def test_the_split_is_deterministic_and_covers_the_text():
         ("Title\n\nBody one. Body two.", ["Title", "Body one.", "Body two."]),
         ("broken in\n\n“two” parts.", ["broken in\n\n“two” parts."]),
         ("Says “yes.” Then no.", ["Says “yes.”", "Then no."]),
+        # Japanese and Chinese end a sentence at 。！？ with no space after it.
+        (
+            "大連市は環境協力を始めた。北九州市が支援した！",
+            ["大連市は環境協力を始めた。", "北九州市が支援した！"],
+        ),
+        (
+            "「モデル地区」と呼ばれた。」次に進んだ？はい。",
+            ["「モデル地区」と呼ばれた。」", "次に進んだ？", "はい。"],
+        ),
+        ("大连向上海学习。上海的标准更高！", ["大连向上海学习。", "上海的标准更高！"]),
+        ("Dalian 大连。Mr. Liang spoke.", ["Dalian 大连。", "Mr. Liang spoke."]),
     ],
 )
 def test_it_splits_small_texts(text, expected):
@@ -162,3 +173,13 @@ def test_check_fixtures_prints_every_problem_with_the_nearest_passage(tmp_path, 
     assert all(
         line.startswith("fixtures/records/000_dalian_speech_2003.json") for line in out.splitlines()
     )
+
+
+def test_a_japanese_sentence_no_record_cites_is_unaccounted():
+    """Ten Japanese sentences were five units when only .!? ended one: a fragment no record
+    cited passed as part of a sentence that was. Each is now a sentence of its own."""
+    text = "大連市は北九州市と協力した。環境モデル地区が提案された。調査は二〇〇〇年に終わった。"
+    first, second, third = sentences(text)
+    cited = [(("milestone", "a"), *first), (("milestone", "b"), *second)]
+    _contradicted, uncovered = faults(coverage(text, cited, {}))
+    assert [(row["start"], row["end"]) for row in uncovered] == [third]

@@ -46,3 +46,11 @@ def test_a_statement_is_never_cut_inside_a_word_and_cited_whole(client):
             assert statement.summary[len(kept)] == " ", short  # cut at a space
         assert f"<h1>{short}" in page
         assert f"{statement.summary}. City cooperation catalogue" in page, statement.slug
+
+
+def test_a_sources_text_and_title_say_their_language(client):
+    """A screen reader reads a Japanese or Chinese text in its language, not as English."""
+    for source in Source.objects.all():
+        page = client.get(source.get_absolute_url()).content.decode()
+        assert f'<section class="reader" aria-label="Full text" lang="{source.language}">' in page
+        assert f'<h1 lang="{source.language}">' in page
