@@ -208,6 +208,12 @@ def test_each_active_filter_is_a_removable_chip(client):
     assert 'aria-label="Active filters"' in html
     assert 'href="?city=dalian"' in html  # removes the sector
     assert 'href="?sector=14022"' in html  # removes the city
+    # Each chip says its filter in words, as the title does, not as a parameter name.
+    chips = re.findall(r'<a class="chip"[^>]*>([^<]*)<', html)
+    assert [c.strip() for c in chips] == [
+        "In sector 14022 Sanitation - large systems",
+        "In Dalian (大连)",
+    ]
 
 
 def test_sorting_by_amount(client):

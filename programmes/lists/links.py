@@ -17,6 +17,7 @@ class Chip:
     value: str
     label: str
     remove_url: str
+    phrase: str = ""  # the filter in words, as the list's title says it: "in sector 14022 …"
 
 
 def active_chips(pairs, filterset):
@@ -41,7 +42,9 @@ def active_chips(pairs, filterset):
         label = names.get((name, value))
         if label is None and field is not None and hasattr(field, "choices"):
             label = {str(k): v for k, v in field.choices}.get(value, value)
-        chips.append(Chip(name, value, label or value, link(pairs, drop=(name, value))))
+        label = label or value
+        phrase = filterset.phrases.get(name, name + " {}").format(label)
+        chips.append(Chip(name, value, label, link(pairs, drop=(name, value)), phrase))
     return chips
 
 
