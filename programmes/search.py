@@ -2,7 +2,12 @@
 
 On PostgreSQL the match is full-text search with English stemming (`websearch_to_tsquery`, so
 "sewage plants" finds "sewage processing plant projects", quoted phrases are phrases and `-word`
-excludes); on SQLite every word or quoted phrase must occur, case-insensitively. Both return the
+excludes); on SQLite each word is matched by its English stem (snowball: "learn" finds "learned",
+"plants" finds "plant") and a quoted phrase as it stands, case-insensitively, and a record needs
+all of them when the query has one or two, half of them otherwise, those matching more ranked
+first ("What did Dalian learn from Shanghai" finds the sentence "Dalian Environmental
+Protection Bureau learned during the research in Shanghai…" without a list of words to ignore,
+which PostgreSQL's English configuration drops). Both return the
 same shape: groups of hits, one group per kind, each hit with an HTML snippet in which only the
 matched words are wrapped in `<mark>` and everything else is escaped.
 
@@ -16,6 +21,7 @@ paragraphs and one to link paragraph hits to a stored passage.
 import re
 from dataclasses import dataclass, field
 
+import snowballstemmer
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -103,15 +109,26 @@ def parse_terms(q):
 # --- snippets ----------------------------------------------------------------------------------
 
 
+def _is_word_char(char):
+    return char.isascii() and char.isalnum()
+
+
 def highlight(text, terms, limit=SNIPPET_CHARS):
     """`text` escaped, each occurrence of a term wrapped in <mark>, cut to a window of `limit`
-    characters around the first match."""
+    characters around the first match. A term in Latin letters (a stem) is marked as the whole
+    word it begins or ends in: "learned", not "learn" and a loose "ed"."""
     spans = []
     lowered = text.lower()
     for term in terms:
         start = lowered.find(term)
         while start != -1:
-            spans.append((start, start + len(term)))
+            lo, hi = start, start + len(term)
+            if term.isascii():
+                while lo > 0 and _is_word_char(text[lo - 1]):
+                    lo -= 1
+                while hi < len(text) and _is_word_char(text[hi]):
+                    hi += 1
+            spans.append((lo, hi))
             start = lowered.find(term, start + len(term))
     merged = []
     for start, end in sorted(spans):
@@ -315,31 +332,64 @@ class PostgresEngine:
         ]
 
 
+def _stem(word):
+    """The word's English stem where that leaves a word to find ("learned" → "learn"); the word
+    itself where it is short or not written in Latin letters."""
+    stem = _STEMMER.stemWord(word)
+    return stem if len(stem) >= 3 and word.isascii() and word.isalpha() else word
+
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def required(n_terms):
+    """How many of a query's terms a hit must match: all of one or two, then half of them
+    (rounded up), so that a question's own words ("what", "did", "from") need not occur."""
+    return n_terms if n_terms <= 2 else -(-n_terms // 2)
+
+
 class SimpleEngine:
-    """Every word or quoted phrase must occur (case-insensitive) somewhere in the searched text."""
+    """Each term (a word by its stem, or a quoted phrase) is searched case-insensitively in the
+    searched text; a hit matches at least `required()` of them, most matches first."""
 
     name = "simple"
 
     def __init__(self, q):
-        self.terms = parse_terms(q)
+        self.phrases = [t for t in parse_terms(q) if " " in t]
+        words = [t for t in parse_terms(q) if " " not in t]
+        self.terms = list(dict.fromkeys([*self.phrases, *(_stem(w) for w in words)]))
         self.words = self.terms
+        self.needed = required(len(self.terms))
 
-    def _matches(self, fields):
-        condition = Q()
-        for term in self.terms:
-            any_field = Q()
-            for name in fields:
-                any_field |= Q(**{f"{name}__icontains": term})
-            condition &= any_field
-        return condition
+    def _term(self, term, fields):
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": term})
+        return any_field
+
+    def _matching(self, queryset, fields):
+        """The rows matching at least `needed` terms, annotated with how many (`matched`). All
+        of them needed: one AND, which stops at a row's first missing term."""
+        conditions = [self._term(term, fields) for term in self.terms]
+        if self.needed == len(conditions):
+            every = Q()
+            for condition in conditions:
+                every &= condition
+            return queryset.filter(every).alias(matched=Value(len(conditions)))
+        score = Value(0)
+        for condition in conditions:
+            score = score + Case(When(condition, then=Value(1)), default=Value(0))
+        return queryset.alias(matched=score).filter(matched__gte=self.needed)
 
     def records(self, kind):
         if not self.terms:
             return []
         rows = (
-            kind.model.objects.filter(self._matches(kind.search_fields))
+            self._matching(kind.model.objects, kind.search_fields)
             .only("slug", "evidence", *kind.search_fields)
-            .order_by(_unindexed(kind.title_field), "slug")[: HITS_PER_GROUP + 1]
+            .order_by(F("matched").desc(), _unindexed(kind.title_field), "slug")[
+                : HITS_PER_GROUP + 1
+            ]
         )
         return [(r, highlight(_joined_text(r, kind.search_fields), self.terms)) for r in rows]
 
@@ -347,10 +397,10 @@ class SimpleEngine:
         if not self.terms:
             return []
         rows = (
-            Passage.objects.filter(self._matches(["quote"]))
+            self._matching(Passage.objects, ["quote"])
             .select_related("source")
             .only("start", "end", "quote", "source__slug", "source__title")
-            .order_by("source__date", "start")[: HITS_PER_GROUP + 1]
+            .order_by(F("matched").desc(), "source__date", "start")[: HITS_PER_GROUP + 1]
         )
         return [(p, highlight(p.quote, self.terms)) for p in rows]
 
@@ -358,16 +408,16 @@ class SimpleEngine:
         if not self.terms:
             return []
         found = []
-        sources = Source.objects.filter(self._matches(["text"])).only("slug", "title", "text")
+        sources = self._matching(Source.objects, ["text"]).only("slug", "title", "text")
         for source in sources:
             for start, end in paragraph_spans(source.text):
                 text = source.text[start:end].lower()
-                if all(term in text for term in self.terms):
+                matched = sum(term in text for term in self.terms)
+                if matched >= self.needed:
                     snippet = highlight(source.text[start:end], self.terms)
-                    found.append((source.slug, source.title, start, end, snippet))
-                    if len(found) > HITS_PER_GROUP:
-                        return found
-        return found
+                    found.append((-matched, source.slug, source.title, start, end, snippet))
+        found.sort(key=lambda hit: hit[0])  # most terms first, then in the sources' order
+        return [hit[1:] for hit in found[: HITS_PER_GROUP + 1]]
 
 
 def _unindexed(name):

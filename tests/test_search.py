@@ -1,5 +1,6 @@
 """Search finds records and source passages, highlights only the matched words, escapes the rest."""
 
+import html
 import importlib
 
 import pytest
@@ -182,3 +183,33 @@ def test_every_search_query_finds_its_matches_through_its_index():
             plan = "\n".join(row[0] for row in cursor.fetchall())
             model = table.removeprefix("programmes_")
             assert f"Bitmap Index Scan on {index_of[model]}" in plan, plan
+
+
+LESSON = "Dalian Environmental Protection Bureau learned during the research in Shanghai"
+
+
+@pytest.mark.parametrize(
+    "q", ["What did Dalian learn from Shanghai", "learn from Shanghai", "Dalian learned Shanghai"]
+)
+def test_a_question_or_another_word_form_finds_the_sentence_that_answers_it(q):
+    """On both databases: the words a question is asked in need not occur, and "learn" finds
+    "learned" (snowball stems on SQLite, PostgreSQL's English configuration there)."""
+    passages = _group(search(q), "passage")
+    assert passages is not None
+    assert any(
+        LESSON in html.unescape(str(h.snippet)).replace("<mark>", "").replace("</mark>", "")
+        for h in passages.hits
+    ), [h.snippet for h in passages.hits]
+
+
+def test_on_sqlite_hits_matching_more_words_come_first():
+    if connection.vendor != "sqlite":
+        pytest.skip("the ranking of the SQLite engine")
+    hits = _group(search("What did Dalian learn from Shanghai"), "passage").hits
+    counts = [
+        sum(w in str(h.snippet).lower() for w in ("dalian", "learn", "from", "shanghai"))
+        for h in hits
+    ]
+    assert counts == sorted(counts, reverse=True)
+    # A stem is marked as the whole word it is part of.
+    assert any("<mark>learned</mark>" in str(h.snippet) for h in hits)
