@@ -19,6 +19,7 @@ paragraphs and one to link paragraph hits to a stored passage.
 """
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 import snowballstemmer
@@ -42,6 +43,11 @@ from .models import Passage, Source
 
 MAX_QUERY_LENGTH = MAX_VALUE_LENGTH
 HITS_PER_GROUP = 20
+# Passages read to make HITS_PER_GROUP hits of them: several passages of one sentence (a record
+# citing part of it, another all of it) make one hit.
+PASSAGE_CANDIDATES = 4 * (HITS_PER_GROUP + 1)
+# What a passage hit says of its source: its title, address and year.
+SOURCE_OF_HIT = ("source__slug", "source__title", "source__date", "source__date_inferred")
 # On PostgreSQL, how many matches of a group are ranked (the best HITS_PER_GROUP of them shown),
 # and how many of the sources whose text matches are split into paragraphs, earliest first.
 RANKED_MATCHES = 1000
@@ -70,6 +76,8 @@ class Hit:
     # catalogue's wording or reading, `note` saying how), as on the record's page.
     status: str = ""
     note: str = ""
+    quoted: bool = False  # the title is the source's own words (a passage's)
+    year: int | None = None  # the source's year, where it states one
 
 
 @dataclass
@@ -250,8 +258,8 @@ class PostgresEngine:
             self._ranked(Passage, SearchVector("quote", config=CONFIG))
             .annotate(headline=_headline("quote", self.query))
             .select_related("source")
-            .only("start", "end", "quote", "source__slug", "source__title")
-            .order_by("-rank", "source__date", "start")[: HITS_PER_GROUP + 1]
+            .only("start", "end", "quote", *SOURCE_OF_HIT)
+            .order_by("-rank", "source__date", "start")[:PASSAGE_CANDIDATES]
         )
         return [(p, safe_headline(p.headline, p.quote)) for p in rows]
 
@@ -399,8 +407,8 @@ class SimpleEngine:
         rows = (
             self._matching(Passage.objects, ["quote"])
             .select_related("source")
-            .only("start", "end", "quote", "source__slug", "source__title")
-            .order_by(F("matched").desc(), "source__date", "start")[: HITS_PER_GROUP + 1]
+            .only("start", "end", "quote", *SOURCE_OF_HIT)
+            .order_by(F("matched").desc(), "source__date", "start")[:PASSAGE_CANDIDATES]
         )
         return [(p, highlight(p.quote, self.terms)) for p in rows]
 
@@ -463,15 +471,17 @@ def search(q):
         groups.append(group)
 
     group = Group(*PASSAGES)
-    for passage, snippet in _capped(group, engine.passages()):
+    for passage, snippet in _capped(group, _one_per_sentence(engine.passages())):
         source = passage.source
         group.hits.append(
             Hit(
-                source.title,
+                _shortened(passage.quote),
                 passage.get_absolute_url(),
                 snippet,
                 source.title,
                 _source_url(source.slug),
+                quoted=True,
+                year=source.date.year if source.date and not source.date_inferred else None,
             )
         )
     groups.append(group)
@@ -484,6 +494,27 @@ def search(q):
         group.hits.append(Hit(title, url, snippet, title, _source_url(slug)))
     groups.append(group)
     return Results(q, engine.name, [g for g in groups if g.hits])
+
+
+_TITLE = textwrap.TextWrapper(width=90, max_lines=1, placeholder=" …", break_on_hyphens=False)
+
+
+def _shortened(quote):
+    """A passage's words as a hit's title: whole if short, else cut at a space with "…"."""
+    return _TITLE.fill(" ".join(quote.split()))
+
+
+def _one_per_sentence(ranked):
+    """The passage hits in their order, each overlapping an earlier one of its source left out:
+    a sentence cited whole by one record and in parts by others is one hit, not seven."""
+    kept = []
+    for passage, snippet in ranked:
+        if not any(
+            k.source_id == passage.source_id and k.start < passage.end and passage.start < k.end
+            for k, _ in kept
+        ):
+            kept.append((passage, snippet))
+    return kept
 
 
 def _source_url(slug):

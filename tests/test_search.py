@@ -3,6 +3,7 @@
 import html
 import importlib
 
+import pycountry
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -213,3 +214,36 @@ def test_on_sqlite_hits_matching_more_words_come_first():
     assert counts == sorted(counts, reverse=True)
     # A stem is marked as the whole word it is part of.
     assert any("<mark>learned</mark>" in str(h.snippet) for h in hits)
+
+
+def test_a_passage_hit_is_titled_by_its_own_words_and_one_per_sentence():
+    """Titled by the passage's words (the source's, so quoted), with its source; passages that
+    overlap in one source (a sentence cited whole and in parts) make one hit."""
+    passages = _group(search('"red line"'), "passage")
+    assert passages is not None
+    by_url = {p.get_absolute_url(): p for p in Passage.objects.select_related("source")}
+    seen = []
+    for hit in passages.hits:
+        passage = by_url[hit.url]
+        assert hit.quoted
+        words = hit.title.removesuffix(" …")
+        assert " ".join(passage.quote.split()).startswith(words), hit.title
+        assert hit.source_title == passage.source.title
+        for other in seen:
+            assert other.source_id != passage.source_id or not (
+                other.start < passage.end and passage.start < other.end
+            ), (other, passage)
+        seen.append(passage)
+
+
+def test_a_search_in_a_script_no_source_is_written_in_says_so(client):
+    if any(
+        "\u4e00" <= c <= "\u9fff" for s in Source.objects.values_list("text", flat=True) for c in s
+    ):
+        pytest.skip("a source is written in Chinese characters")
+    page = client.get(reverse("programmes:search"), {"q": "红线"}).content.decode()
+    assert "sources are written in" in page
+    for code in Source.objects.values_list("language", flat=True):
+        assert pycountry.languages.get(alpha_2=code).name in page
+    latin = client.get(reverse("programmes:search"), {"q": "zzzqqq"}).content.decode()
+    assert "sources are written in" not in latin and "Try fewer words" in latin

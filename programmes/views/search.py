@@ -1,11 +1,16 @@
 """The search page and its JSON twin: one form checks `q`, `search.search` does the rest."""
 
+import unicodedata
+
+import pycountry
 from django import forms
+from django.db.models.functions import Substr
 from django.http import JsonResponse
 from django.shortcuts import render
 
 from ..http.errors import bad_request
 from ..lists.parameters import at_most_max_words
+from ..models import Source
 from ..search import MAX_QUERY_LENGTH, search
 from ..site import absolute_url
 
@@ -35,17 +40,40 @@ def _results(request):
     return (q, search(q) if q else None), None
 
 
+def _scripts(text):
+    """The writing systems of the letters of `text`, by their Unicode names: LATIN, CJK, …"""
+    return {unicodedata.name(c, "?").split()[0] for c in text if c.isalpha()}
+
+
+def scripts_hint(q):
+    """For a search that found nothing in a script none of the sources is written in (红线
+    where the sources are English), the sources' languages, to say so; else nothing."""
+    sources = Source.objects.values_list("language", Substr("text", 1, 2000))
+    languages, written = set(), set()
+    for language, text in sources:
+        languages.add(language)
+        written |= _scripts(text)
+    if not _scripts(q) - written:
+        return {}
+    names = sorted(
+        getattr(pycountry.languages.get(alpha_2=code), "name", code) for code in languages
+    )
+    return {"other_script": True, "source_languages": " and ".join(names)}
+
+
 def search_page(request):
     found, error = _results(request)
     if error:
         return error
     q, results = found
+    hint = scripts_hint(q) if results is not None and not results.groups else {}
     return render(
         request,
         "programmes/search.html",
         {
             "search_query": q,
             "results": results,
+            **hint,
             "page_description": (
                 f"Cities, programmes, funded projects, partners and source passages matching “{q}” "
                 "in the city cooperation catalogue."
@@ -83,7 +111,11 @@ def search_json(request):
                             "url": url(hit.url),
                             "snippet": str(hit.snippet),
                             "source": (
-                                {"title": hit.source_title, "url": url(hit.source_url)}
+                                {
+                                    "title": hit.source_title,
+                                    "url": url(hit.source_url),
+                                    "year": hit.year,
+                                }
                                 if hit.source_url
                                 else None
                             ),
