@@ -7,6 +7,8 @@ from django.utils.html import escape
 
 from programmes.kinds import CITED
 from programmes.models import Source, Statement
+from programmes.site import absolute_url
+from programmes.views.related import READER_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +56,17 @@ def test_a_sources_text_and_title_say_their_language(client):
         page = client.get(source.get_absolute_url()).content.decode()
         assert f'<section class="reader" aria-label="Full text" lang="{source.language}">' in page
         assert f'<h1 lang="{source.language}">' in page
+
+
+def test_each_passage_in_the_reader_can_be_cited_without_javascript(client):
+    """The reader's index gives each cited passage its permanent link and a citation to copy:
+    its words whole, its source and its place in it."""
+    for source in Source.objects.all():
+        page = unescape(client.get(source.get_absolute_url()).content.decode())
+        for passage in source.passages.all()[:READER_PAGE]:  # the first page's, in its order
+            link = absolute_url(passage.get_absolute_url())
+            citation = (
+                f"“{passage.quote}” — {source.citation_label}, characters "
+                f"{passage.start}–{passage.end}. {link}"
+            )
+            assert citation in page, passage

@@ -10,6 +10,7 @@ from .. import kinds, models
 from ..formats import reader
 from ..lists.parameters import PageForm
 from ..pictures import drawings
+from ..site import absolute_url
 from . import pictures
 
 
@@ -177,6 +178,7 @@ def source(source, request):
                 "end": p.end,
                 "quote": p.quote,
                 "url": f"{source_url}#{p.anchor}",
+                "permalink": absolute_url(f"{source_url}#{p.anchor}"),
                 "records": cited_by.get(p.pk, ()),
             }
             for p in listed
