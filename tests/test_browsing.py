@@ -392,3 +392,17 @@ def test_every_record_page_has_breadcrumbs_home_list_record(client, kind):
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', crumbs)
     assert links == [("/", "Home"), (kind.list_url(), kind.title)]
     assert 'aria-current="page"' in crumbs
+
+
+def test_a_list_of_a_programmes_projects_gives_the_programmes_own_funding(client):
+    """The USD100 million allotted to the yen-loan programme as a whole belongs to none of its
+    projects, but a reader of its projects' list is told it, in the source's words."""
+    funded = Programme.objects.exclude(funding_as_stated="")
+    assert funded.exists()
+    for programme in funded:
+        html = _html(client.get(f"/projects/?programme={programme.slug}"))
+        note = re.search(r'<p class="programme-funding">(.*?)</p>', html, re.S)
+        assert note, programme.slug
+        assert f'<q class="source-words">{programme.funding_as_stated}</q>' in note.group(1)
+    unfunded = Programme.objects.filter(funding_as_stated="").first()
+    assert "programme-funding" not in _html(client.get(f"/projects/?programme={unfunded.slug}"))
