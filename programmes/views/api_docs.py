@@ -139,8 +139,10 @@ SEARCH_RESULTS = {
         "query": {"type": "string"},
         "engine": {
             "enum": ["postgresql", "simple", None],
-            "description": "postgresql: English full-text search with word forms; simple: "
-            "every word or quoted phrase, case-insensitive",
+            "description": "postgresql: English full-text search with word forms; simple "
+            "(SQLite): each word by its English stem, a quoted phrase as written, "
+            "case-insensitive; one or two words all needed, more than two half of them, hits "
+            "matching more first",
         },
         "count": {"type": "integer"},
         "groups": {
