@@ -3,6 +3,7 @@ licence and sources, and is served as the same descriptor and one archive per ve
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -106,3 +107,23 @@ def test_frictionless_validates_the_release_archive_as_served(client, tmp_path):
         archive.extractall(tmp_path)
     report = Package(str(tmp_path / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+
+
+@pytest.mark.parametrize("url", ["/", "/releases/"])
+def test_the_catalogue_is_a_schema_org_dataset_whose_files_answer(client, url):
+    """Dataset search engines read the home page and /releases/: one Dataset with the version,
+    the licence, the citation and each file it comes as, every one of which answers."""
+    page = client.get(url).content.decode()
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    datasets = [d for d in map(json.loads, blocks) if d.get("@type") == "Dataset"]
+    assert len(datasets) == 1
+    dataset = datasets[0]
+    version = CatalogueVersion.objects.current().version[:12]
+    assert dataset["version"] == version and version in dataset["citation"]
+    assert dataset["license"].startswith("https://creativecommons.org/")
+    assert dataset["distribution"]
+    for download in dataset["distribution"]:
+        path = download["contentUrl"].replace("http://testserver", "")
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"].startswith(download["encodingFormat"]), path

@@ -205,6 +205,41 @@ def descriptor(version, site_url, dump, resources):
     }
 
 
+def dataset_json_ld(version, site_url):
+    """The catalogue as a schema.org Dataset (the home page's and /releases/'s JSON-LD), so that
+    dataset search engines find it: its version, licence, citation and the files it comes as."""
+    short = version.version[:12]
+    files = [
+        ("application/zip", f"/releases/{short}.zip", "The release: every table as CSV, with "
+         "its Data Package descriptor and CITATION.cff"),
+        ("application/json", "/datapackage.json", "The release's Data Package descriptor"),
+        ("application/json", "/catalogue.json", "The whole catalogue as one JSON document"),
+    ]  # fmt: skip
+    return {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": f"{site_url}/releases/{short}/",
+        "name": TITLE,
+        "description": DESCRIPTION,
+        "url": f"{site_url}/",
+        "version": short,
+        "dateModified": version.loaded_at.date().isoformat(),
+        "license": LICENCE["path"],
+        "isAccessibleForFree": True,
+        "keywords": KEYWORDS,
+        "citation": citation_text(version, site_url),
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "encodingFormat": media_type,
+                "contentUrl": f"{site_url}{path}",
+                "description": description,
+            }
+            for media_type, path, description in files
+        ],
+    }
+
+
 def citation_text(version, site_url):
     return (
         f"{TITLE}, version {version.version[:12]} ({version.loaded_at:%Y-%m-%d}). "

@@ -21,6 +21,7 @@ from ..http.caching import document_once
 from ..loading import datapackage, download_files
 from ..loading.download_files import downloads_root, version_stamp
 from ..loading.dump import dump_catalogue
+from .linked_data import dataset_script
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ def releases(request):
             "version": version,
             "package": package,
             "citation_cff": files["CITATION.cff"].decode() if version else "",
+            "dataset_ld": dataset_script(version),
             "page_description": (
                 "Citable releases of the city cooperation catalogue: every table as CSV with a "
                 "Frictionless Data Package descriptor, its version, licence and how to cite it."

@@ -1,11 +1,15 @@
 """What a record page's <head> says to machines and to sharing sites — schema.org JSON-LD, the
 JSON twin's URL, and the Open Graph / Twitter card fields — computed by the record view as `ld`
-and placed by `_record_head.html`."""
+and placed by `_record_head.html`; and the catalogue itself as a schema.org Dataset, in the head
+of the home page and of /releases/."""
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from ..formats import descriptions
 from ..formats.schema_org import describe, json_ld_script
+from ..loading import datapackage
 from ..pictures.share_images import HEIGHT, WIDTH, share_image_url
 from ..site import absolute_url
 
@@ -55,3 +59,11 @@ def linked_data(request, kind, record):
         image=absolute(share_image_url(record)),
         image_alt=f"{title}: the catalogue's card with the passage that states it",
     )
+
+
+def dataset_script(version):
+    """The catalogue's schema.org Dataset as a <script> block (the home page's and /releases/'s
+    head), or "" before any load."""
+    if version is None:
+        return ""
+    return json_ld_script(datapackage.dataset_json_ld(version, settings.SITE_URL.rstrip("/")))

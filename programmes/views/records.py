@@ -14,7 +14,7 @@ from ..formats import descriptions, exports
 from ..http.errors import bad_request
 from ..loading import datapackage
 from . import pictures, related
-from .linked_data import linked_data
+from .linked_data import dataset_script, linked_data
 
 
 def _unknown_parameters(request, accepted):
@@ -101,5 +101,6 @@ def home(request):
             "map_drawn": drawn_map,
             "page_description": descriptions.for_home(counts),
             "package": release,
+            "dataset_ld": dataset_script(version),
         },
     )
