@@ -237,6 +237,27 @@ def test_a_page_kept_by_another_process_is_served_from_the_cache(
     assert len(snapshots_opened) == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PAGE_SIZE", 2), ("SITE_URL", "https://catalogue.example.org"), ("HTTPS", True)],
+)
+def test_a_server_with_other_page_settings_does_not_serve_this_ones_pages(
+    client, page_cache, settings, name, value
+):
+    """Servers sharing one cache: a page built under one PAGE_SIZE, SITE_URL or HTTPS is not
+    the page of a server with another (5 rows, or https:// links, served to the wrong one)."""
+    first = client.get("/projects/")
+    settings.ALLOWED_HOSTS = ["testserver"]
+    setattr(settings, name, value)
+    caching.reset_local_pages()  # another server: its own memory, the same shared cache
+    again = client.get("/projects/", secure=name == "HTTPS")
+    assert again["ETag"] != first["ETag"]
+    if name == "PAGE_SIZE":  # the rows of this server's page size, not the other's
+        body = again.content.decode()
+        rows = body[body.index("<tbody>") : body.index("</tbody>")].count("<tr>")
+        assert rows == value
+
+
 def test_the_pages_kept_in_the_process_stay_within_their_bound():
     pages = caching.LocalPages(max_bytes=100)
     for key in "abc":

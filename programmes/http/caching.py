@@ -195,9 +195,32 @@ class SnapshotStream:
             self.snapshot.close(*exc_info)
 
 
+# Settings that change what a page says (its links, rows per page, headers, asset addresses):
+# servers sharing one Redis with different values must not serve each other's pages.
+PAGE_SETTINGS = ("SITE_URL", "PAGE_SIZE", "MAX_PAGE_SIZE", "HTTPS", "CACHE_MAX_AGE", "STATIC_URL")
+_settings_stamp = {}
+
+
+def settings_stamp():
+    """A digest of PAGE_SETTINGS, computed once per process (and again after a test changes
+    a setting)."""
+    if "stamp" not in _settings_stamp:
+        values = [repr(getattr(settings, name, None)) for name in PAGE_SETTINGS]
+        _settings_stamp["stamp"] = _digest(values)
+    return _settings_stamp["stamp"]
+
+
+def _forget_settings_stamp(**kwargs):
+    _settings_stamp.clear()
+
+
+setting_changed.connect(_forget_settings_stamp, dispatch_uid="programmes.http.caching.stamp")
+
+
 def etag_for(request, version):
-    # The path names the format (`.json`, `.csv`), so path and query string say it all.
-    parts = [version.version, version.loaded_at.isoformat(), request.path]
+    # The path names the format (`.json`, `.csv`), so path and query string say it all, with
+    # the settings that change a page.
+    parts = [version.version, version.loaded_at.isoformat(), settings_stamp(), request.path]
     return f'"{_digest([*parts, request.META.get("QUERY_STRING", "")])}"'
 
 
