@@ -28,7 +28,12 @@ To add a kind (say `Statement`):
    function in `views/related.py` named by `related`; only if its list draws a picture, the
    picture's name in `picture` (`views.lists.PICTURES`); only if the loader fills values of its
    records from reference data, the function in `complete`; only if its records list
-   `participants` in the fixtures, `has_participants`. Each field's `tier` decides how its
+   `participants` in the fixtures (each a city or partner in a role, with its own evidence),
+   the model of those rows in `participation` (a `models.Participant` whose foreign key to the
+   record has `related_name="participations"`) and the fields `participating()` declares; only
+   if its record page reads query parameters, their names in `parameters` (any other is a
+   400); only if its records are texts served as `/<prefix>/<slug>.txt`, the field in `text`.
+   Each field's `tier` decides how its
    page marks an interpretation of it (`tier()` below, read by the `evidence` tags).
 3. Its templates `templates/programmes/statement_list.html` (extends `_list_base.html`; its
    rows follow the entry's `columns`) and `statement_detail.html` (extends `_detail_base.html`;
