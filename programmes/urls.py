@@ -41,6 +41,7 @@ urlpatterns = [
     path("about/transcription/", site.transcription, name="transcription"),
     path("releases/", downloads.releases, name="releases"),
     path("releases/<str:version>.zip", downloads.release_zip, name="release-zip"),
+    path("releases/<str:version>/", downloads.release_page, name="release"),
     path("datapackage.json", downloads.datapackage_json, name="datapackage"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("sitemap.xml", site.sitemap_xml, name="sitemap"),

@@ -127,3 +127,15 @@ def test_the_catalogue_is_a_schema_org_dataset_whose_files_answer(client, url):
         response = client.get(path)
         assert response.status_code == 200, path
         assert response["Content-Type"].startswith(download["encodingFormat"]), path
+
+
+def test_the_address_a_citation_names_answers(client):
+    """The citation, the package's id and the Dataset's @id name /releases/<version>/: it is
+    the releases page of the current version, and an older version's is a 404."""
+    version = CatalogueVersion.objects.current()
+    short = version.version[:12]
+    descriptor = json.loads(client.get("/datapackage.json").content)
+    assert descriptor["id"].endswith(f"/releases/{short}/")
+    assert f"/releases/{short}/" in descriptor["citation"]
+    assert client.get(f"/releases/{short}/").status_code == 200
+    assert client.get("/releases/000000000000/").status_code == 404

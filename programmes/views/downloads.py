@@ -118,6 +118,14 @@ def release_zip(request, version):
     return response
 
 
+def release_page(request, version):
+    """`/releases/<version>/`, the address the citation, the package's `id` and the Dataset name:
+    the releases page of the current version; an older version is not kept here."""
+    if version != _current(request).version[:12]:
+        raise Http404("only the current catalogue version is served")
+    return releases(request)
+
+
 def releases(request):
     version = getattr(request, "catalogue_version", None)
     files = _package(request) if version else {}
