@@ -1032,8 +1032,13 @@ class MilestoneParticipation(Participant):
         constraints = [*Participant.Meta.constraints, *_participant_once("milestone")]
 
 
-# A long text in one line, cut at a space (never inside a word, "eco-cycle" included).
-_SHORT = textwrap.TextWrapper(width=100, max_lines=1, placeholder=" …", break_on_hyphens=False)
+def shortened(text, width=100):
+    """A long text in one line, whole if short, else cut at a space with " …" (never inside a
+    word, "eco-cycle" included): a heading, a breadcrumb, a search hit's title."""
+    wrapper = textwrap.TextWrapper(
+        width=width, max_lines=1, placeholder=" …", break_on_hyphens=False
+    )
+    return wrapper.fill(" ".join(text.split()))
 
 
 class Statement(DatedMixin, CitedRecord):
@@ -1083,7 +1088,7 @@ class Statement(DatedMixin, CitedRecord):
 
     def __str__(self):
         """Its summary, shortened at a word (a heading, a breadcrumb, a list of names)."""
-        return _SHORT.fill(" ".join(self.summary.split()))
+        return shortened(self.summary)
 
     def clean(self):
         super().clean()

@@ -19,7 +19,6 @@ paragraphs and one to link paragraph hits to a stored passage.
 """
 
 import re
-import textwrap
 from dataclasses import dataclass, field
 
 import snowballstemmer
@@ -39,7 +38,7 @@ from django.utils.safestring import mark_safe
 
 from .kinds import SEARCHED
 from .lists.parameters import MAX_VALUE_LENGTH
-from .models import Passage, Source
+from .models import Passage, Source, shortened
 
 MAX_QUERY_LENGTH = MAX_VALUE_LENGTH
 HITS_PER_GROUP = 20
@@ -363,9 +362,10 @@ class SimpleEngine:
     name = "simple"
 
     def __init__(self, q):
-        self.phrases = [t for t in parse_terms(q) if " " in t]
-        words = [t for t in parse_terms(q) if " " not in t]
-        self.terms = list(dict.fromkeys([*self.phrases, *(_stem(w) for w in words)]))
+        terms = parse_terms(q)
+        phrases = [t for t in terms if " " in t]
+        stems = [_stem(t) for t in terms if " " not in t]
+        self.terms = list(dict.fromkeys([*phrases, *stems]))
         self.words = self.terms
         self.needed = required(len(self.terms))
 
@@ -475,7 +475,7 @@ def search(q):
         source = passage.source
         group.hits.append(
             Hit(
-                _shortened(passage.quote),
+                shortened(passage.quote, 90),
                 passage.get_absolute_url(),
                 snippet,
                 source.title,
@@ -494,14 +494,6 @@ def search(q):
         group.hits.append(Hit(title, url, snippet, title, _source_url(slug)))
     groups.append(group)
     return Results(q, engine.name, [g for g in groups if g.hits])
-
-
-_TITLE = textwrap.TextWrapper(width=90, max_lines=1, placeholder=" …", break_on_hyphens=False)
-
-
-def _shortened(quote):
-    """A passage's words as a hit's title: whole if short, else cut at a space with "…"."""
-    return _TITLE.fill(" ".join(quote.split()))
 
 
 def _one_per_sentence(ranked):

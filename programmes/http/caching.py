@@ -36,6 +36,7 @@ saying how old it is; other pages get the quick 503 (`error_pages.server_error`)
 """
 
 import datetime
+import functools
 import hashlib
 import logging
 import threading
@@ -198,23 +199,18 @@ class SnapshotStream:
 # Settings that change what a page says (its links, rows per page, headers, asset addresses):
 # servers sharing one Redis with different values must not serve each other's pages.
 PAGE_SETTINGS = ("SITE_URL", "PAGE_SIZE", "MAX_PAGE_SIZE", "HTTPS", "CACHE_MAX_AGE", "STATIC_URL")
-_settings_stamp = {}
 
 
+@functools.cache
 def settings_stamp():
     """A digest of PAGE_SETTINGS, computed once per process (and again after a test changes
     a setting)."""
-    if "stamp" not in _settings_stamp:
-        values = [repr(getattr(settings, name, None)) for name in PAGE_SETTINGS]
-        _settings_stamp["stamp"] = _digest(values)
-    return _settings_stamp["stamp"]
+    return _digest([repr(getattr(settings, name, None)) for name in PAGE_SETTINGS])
 
 
-def _forget_settings_stamp(**kwargs):
-    _settings_stamp.clear()
-
-
-setting_changed.connect(_forget_settings_stamp, dispatch_uid="programmes.http.caching.stamp")
+setting_changed.connect(
+    lambda **kwargs: settings_stamp.cache_clear(), weak=False, dispatch_uid="caching.stamp"
+)
 
 
 def etag_for(request, version):

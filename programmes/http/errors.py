@@ -19,3 +19,13 @@ def bad_request(request, errors):
             {"error": "bad request", "status": 400, "parameters": errors}, status=400
         )
     return render(request, "400.html", {"errors": errors}, status=400)
+
+
+def unknown_parameters(request, accepted, who="this page"):
+    """The 400 naming each query parameter outside `accepted`, or None when there is none: a
+    parameter nothing reads would render (and cache) the page afresh for every value of it."""
+    unknown = sorted(set(request.GET) - set(accepted))
+    if not unknown:
+        return None
+    accepts = f"{who} accepts: {', '.join(accepted)}" if accepted else f"{who} takes no parameters"
+    return bad_request(request, dict.fromkeys(unknown, f"unknown parameter; {accepts}"))

@@ -183,7 +183,7 @@ def descriptor(version, site_url, dump, resources):
     return {
         "profile": PROFILE,
         "name": "city-cooperation-catalogue",
-        "id": f"{site_url}/releases/{short}/",
+        "id": release_url(version, site_url),
         "title": TITLE,
         "description": DESCRIPTION,
         "version": short,
@@ -218,7 +218,7 @@ def dataset_json_ld(version, site_url):
     return {
         "@context": "https://schema.org",
         "@type": "Dataset",
-        "@id": f"{site_url}/releases/{short}/",
+        "@id": release_url(version, site_url),
         "name": TITLE,
         "description": DESCRIPTION,
         "url": f"{site_url}/",
@@ -240,10 +240,15 @@ def dataset_json_ld(version, site_url):
     }
 
 
+def release_url(version, site_url):
+    """The page of a release, as its citation, its package `id` and its Dataset name it."""
+    return f"{site_url}/releases/{version.version[:12]}/"
+
+
 def citation_text(version, site_url):
     return (
         f"{TITLE}, version {version.version[:12]} ({version.loaded_at:%Y-%m-%d}). "
-        f"{site_url}/releases/{version.version[:12]}/"
+        f"{release_url(version, site_url)}"
     )
 
 

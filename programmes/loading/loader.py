@@ -32,7 +32,7 @@ from django.db import DataError, IntegrityError, transaction
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
-from ..kinds import LOADED, counts  # noqa: F401  (tests read counts here)
+from ..kinds import LOADED, PARTICIPATING, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
     Passage,
@@ -62,8 +62,6 @@ RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
 BY_FIXTURE = {kind.fixture: kind for kind in LOADED}
-# The kinds whose records list participants, each row a `kind.participation`.
-PARTICIPATING = [kind.fixture for kind in LOADED if kind.participation]
 LOAD_ORDER = list(RECORD_KINDS)
 
 
@@ -480,7 +478,7 @@ class Loader:
                 file,
                 where,
                 "participants",
-                f"only a {' or a '.join(PARTICIPATING)} has participants",
+                f"only a {' or a '.join(k.fixture for k in PARTICIPATING)} has participants",
             )
         for n, part in enumerate(participants, start=1):
             pwhere = f"{where} participant {n}"

@@ -11,26 +11,15 @@ from django.utils.safestring import mark_safe
 
 from .. import kinds, models
 from ..formats import descriptions, exports
-from ..http.errors import bad_request
+from ..http.errors import bad_request, unknown_parameters
 from ..loading import datapackage
 from . import pictures, related
 from .linked_data import dataset_script, linked_data
 
 
-def _unknown_parameters(request, accepted):
-    """A 400 naming each parameter the page does not read (it would render, and cache, the page
-    afresh for every value), or None."""
-    unknown = sorted(set(request.GET) - set(accepted))
-    if not unknown:
-        return None
-    accepts = f"this page accepts: {', '.join(accepted)}" if accepted else ""
-    message = f"unknown parameter; {accepts or 'this page takes no parameters'}"
-    return bad_request(request, dict.fromkeys(unknown, message))
-
-
 def record_page(request, slug, kind, format="html"):
     record = get_object_or_404(kind.detail_queryset(), slug=slug)
-    refused = _unknown_parameters(request, kind.parameters if format == "html" else ())
+    refused = unknown_parameters(request, kind.parameters if format == "html" else ())
     if refused:
         return refused
     if format == "json":
@@ -57,7 +46,7 @@ def record_text(request, slug, kind):
     """The record's whole text as it was loaded (a source's, byte for byte as its file), in
     which its passages' `start` and `end` count code points."""
     record = get_object_or_404(kind.model.objects.only("slug", kind.text), slug=slug)
-    return _unknown_parameters(request, ()) or HttpResponse(
+    return unknown_parameters(request, ()) or HttpResponse(
         getattr(record, kind.text), content_type="text/plain; charset=utf-8"
     )
 

@@ -8,7 +8,7 @@ from django.db.models.functions import Substr
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from ..http.errors import bad_request
+from ..http.errors import bad_request, unknown_parameters
 from ..lists.parameters import at_most_max_words
 from ..models import Source
 from ..search import MAX_QUERY_LENGTH, search
@@ -28,11 +28,9 @@ class SearchForm(forms.Form):
 
 
 def _results(request):
-    unknown = sorted(set(request.GET) - set(SearchForm.base_fields))
-    if unknown:
-        return None, bad_request(
-            request, dict.fromkeys(unknown, "unknown parameter; search accepts: q")
-        )
+    refused = unknown_parameters(request, list(SearchForm.base_fields), who="search")
+    if refused:
+        return None, refused
     form = SearchForm(request.GET)
     if not form.is_valid():
         return None, bad_request(request, form.errors)
