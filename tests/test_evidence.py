@@ -312,7 +312,7 @@ def test_it_refuses_a_value_without_proof_and_changes_nothing(case, tmp_path):
     fixtures = _broken_copy(tmp_path, mutate)
     statements = Statement.objects.count()
     assert_refused_without_change(fixtures, ["fixtures/" + SPEECH, *expected])
-    assert Statement.objects.count() == statements == 18
+    assert statements and Statement.objects.count() == statements
 
 
 def test_the_database_refuses_a_statement_about_nothing():

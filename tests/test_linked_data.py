@@ -63,7 +63,9 @@ def test_every_records_head_names_the_right_schema_org_type():
         if isinstance(record, FundedProject) and record.instrument != "loan":
             expected = "Thing"  # equipment and technical cooperation: neither grant nor loan
         if expected is None:
-            expected = {"speech": "CreativeWork", "news-article": "NewsArticle"}[record.kind]
+            expected = {"news-article": "NewsArticle", "report": "Report"}.get(
+                record.kind, "CreativeWork"
+            )
         assert data["@type"] == expected, record
         assert data["@context"] == "https://schema.org"
         assert data["url"] == f"http://testserver{record.get_absolute_url()}"
@@ -174,8 +176,10 @@ def test_an_inferred_date_is_not_a_schema_org_date():
         assert "startDate" not in _json_ld(_head(milestone)), milestone
     for programme in Programme.objects.filter(evidence__date__status="interpreted"):
         assert "foundingDate" not in _json_ld(_head(programme)), programme
-    article = Source.objects.get(date__isnull=True)
-    assert "datePublished" not in _json_ld(_head(article))
+    undated = Source.objects.filter(date__isnull=True)
+    assert undated.exists()
+    for source in undated:
+        assert "datePublished" not in _json_ld(_head(source)), source
 
 
 def test_cited_passages_are_quotations_of_their_source():

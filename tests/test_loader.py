@@ -31,6 +31,7 @@ SOURCE_SHA256 = {
     "004_0cf99a80e91619dd.txt": "89673549898c3387aed03297257ed29abd9256de232c6d39d1f4c962693eacab",
 }
 
+
 def _noted_counts():
     """The counts table of fixtures/TRANSCRIPTION.md ("| milestone participations | 55 |"), as
     counts() names its tables: the note a curator keeps, not numbers typed into a test."""

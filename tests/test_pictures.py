@@ -239,7 +239,7 @@ def test_it_draws_one_timeline_mark_per_dated_milestone():
         for e in _marked(_timeline(Milestone.objects.all()), "data-milestone")
     ]
     dated = set(Milestone.objects.filter(date__isnull=False).values_list("slug", flat=True))
-    assert len(marks) == len(dated) == 16
+    assert dated and len(marks) == len(dated)
     assert set(marks) == dated
 
 
