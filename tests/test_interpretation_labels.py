@@ -140,18 +140,36 @@ def test_the_maps_table_labels_the_coordinates_as_reference_data(client):
     assert note and "GeoNames" in note.group(1)
 
 
-def test_the_network_table_labels_the_roles_the_catalogue_read(client):
+def test_the_who_table_labels_each_role_the_catalogue_read(client):
     page = _page(client, "/cities/dalian/")
-    table = _table(page, "Partners of Dalian")
-    interpreted = Participation.objects.filter(
-        programme__in=Participation.objects.filter(city__slug="dalian").values("programme")
-    ).exclude(city__slug="dalian")
-    roles = [p.evidence["role"] for p in interpreted]
-    notes = {role["note"] for role in roles if role["status"] == "interpreted"}
-    assert notes
-    assert STATUS in table  # each role read by the catalogue keeps its status there
-    for note in notes:
-        assert note in page  # and its note stands in the table of participants
+    table = _table(page, "Dalian’s programmes, who takes part")
+    programmes = Participation.objects.filter(city__slug="dalian").values("programme")
+    parts = Participation.objects.filter(programme__in=programmes).select_related(
+        "city", "partner", "programme"
+    )
+    bodies = dict(
+        re.findall(
+            r'<tbody><tr class="programme-row">.*?href="/programmes/([^/]+)/"(.*?)</tbody>',
+            table,
+            re.S,
+        )
+    )
+    assert set(bodies) == {p.programme.slug for p in parts}
+    read = 0
+    for part in parts:
+        row = re.search(
+            rf'<tr[^>]*><td><a href="{re.escape(part.participant.get_absolute_url())}">'
+            rf"[^<]*</a></td><td>{re.escape(part.get_role_display())} .*?</tr>",
+            bodies[part.programme.slug],
+            re.S,
+        )
+        assert row, (part.programme.slug, part.participant.slug)
+        role = part.evidence_for("role")
+        assert _marked(row.group(0), "role") == role.is_interpreted, part
+        if role.is_interpreted:
+            read += 1
+            assert role.note in row.group(0)  # its note opens from the marker
+    assert read
 
 
 def test_the_funding_table_says_the_sector_categories_are_the_catalogues(client):
@@ -194,9 +212,9 @@ def _marked(fragment, field):
 @pytest.mark.parametrize(
     "section, prefix, model, fields",
     [
-        (r'<ol class="milestones">.*?</ol>', "milestones", Milestone, ("title", "kind")),
-        (r'<h2 id="h-orgs">.*?</section>', "partners", Partner, ("name", "kind")),
-        (r'<h2 id="h-programmes">.*', "programmes", Programme, ("name", "kind")),
+        (r"<caption>Dated milestones.*?</table>", "milestones", Milestone, ("title", "kind")),
+        (r'<h3 id="h-orgs">.*?</ul>', "partners", Partner, ("name", "kind")),
+        (r'<table class="records who">.*?</table>', "programmes", Programme, ("name", "kind")),
     ],
     ids=["milestones", "organisations", "programmes"],
 )
@@ -204,9 +222,10 @@ def test_a_citys_related_lists_mark_what_the_catalogue_wrote(
     client, section, prefix, model, fields
 ):
     part = re.search(section, _page(client, "/cities/dalian/"), re.S).group(0)
-    # A programme is a card of its own; milestones and organisations are list items.
-    item_pattern = r'<section class="programme-card">.*?<ul>' if prefix == "programmes" else None
-    items = re.findall(item_pattern or r"<li[^>]*>.*?</li>", part, re.S)
+    # A programme heads its body of the table of who works with the city; milestones are rows
+    # of the timeline's table, organisations list items.
+    item = {"programmes": r'<tr class="programme-row">.*?</tr>', "milestones": r"<tr><td>.*?</tr>"}
+    items = re.findall(item.get(prefix, r"<li[^>]*>.*?</li>"), part, re.S)
     assert items
     for item in items:
         slug = re.search(rf'href="/{prefix}/([^/]+)/"', item).group(1)

@@ -332,15 +332,6 @@ def _ties_by_programme(node, keys):
     return [(keys[p.pk] if keys else "", p, roles) for p, roles in grouped.values()]
 
 
-def _table_ties(node, keys):
-    """As `_ties_by_programme`, each role paired with the catalogue's note where the role is
-    its reading (empty where the source states it), for the table under the picture."""
-    return [
-        (key, programme, [(role, node.readings.get((programme.pk, role), "")) for role in roles])
-        for key, programme, roles in _ties_by_programme(node, keys)
-    ]
-
-
 def _programme_keys(nodes):
     programmes = {}
     for node in nodes:
@@ -360,10 +351,6 @@ def city_network(city, participations, id_prefix="network"):
     centre_key = f"city:{city.slug}"
     nodes = _collect_nodes(participations, exclude_key=centre_key)
     keys, programmes = _programme_keys(nodes)
-    own_roles = defaultdict(list)
-    for participation in participations:
-        if participation.city_id == city.pk:
-            own_roles[participation.programme_id].append(participation.get_role_display())
     centre = Node(centre_key, "city", str(city), city.name, city.get_absolute_url())
     n_cities = sum(n.kind == "city" for n in nodes)
     description = (
@@ -378,12 +365,8 @@ def city_network(city, participations, id_prefix="network"):
     svg = _network(
         nodes, centre, keys, id_prefix, f"Partnership network of {city.name}", description
     )
-    rows = [{"node": n, "ties": _table_ties(n, keys)} for n in nodes]
-    legend = [
-        {"key": keys[p.pk], "programme": p, "own_roles": own_roles.get(p.pk, [])}
-        for p in programmes
-    ]
-    return Picture(svg, rows, {"legend": legend, "centre": centre})
+    legend = [{"key": keys[p.pk], "programme": p} for p in programmes]
+    return Picture(svg, nodes, {"legend": legend, "centre": centre})
 
 
 def programme_network(programme, participations, id_prefix="network"):
@@ -409,8 +392,7 @@ def programme_network(programme, participations, id_prefix="network"):
     svg = _network(
         nodes, centre, None, id_prefix, f"Who takes part in {programme.name}", description
     )
-    rows = [{"node": n, "ties": _table_ties(n, None)} for n in nodes]
-    return Picture(svg, rows, {"legend": [], "centre": centre})
+    return Picture(svg, nodes, {"legend": [], "centre": centre})
 
 
 # --- timeline ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import bisect
 
 from django.urls import reverse
 
-from .. import kinds, models
+from .. import kinds, models, reference
 from ..formats import reader
 from ..lists.parameters import PageForm
 from ..pictures import drawings
@@ -17,8 +17,20 @@ from . import pictures
 def city(city, request):
     milestones = list(models.Milestone.objects.for_list().filter(cities=city))
     projects, totals, count = pictures.projects_of(city=city)
+    network = pictures.city_network(city)
+    programmes = list(models.Programme.objects.for_city(city))
+    # Each programme keeps the key that labels its lines in the network picture, so the one
+    # table of who works with the city reads with the picture.
+    keys = {item["programme"].pk: item["key"] for item in network.extra["legend"]}
+    for programme in programmes:
+        programme.network_key = keys.get(programme.pk, "")
+    years = sorted(m.date.year for m in milestones if m.date)
+    country = reference.country(city.country)
     return {
-        "programmes": models.Programme.objects.for_city(city),
+        "programmes": programmes,
+        "partner_count": len(network.rows),
+        "country_name": country.name if country else city.country,
+        "years": (years[0], years[-1]) if years else None,
         "projects": projects,
         "totals": totals,
         "projects_count": count,
@@ -26,8 +38,8 @@ def city(city, request):
         "awards": models.Award.objects.for_list().filter(recipient=city),
         "milestones": milestones,
         "partners": models.Partner.objects.for_list().filter(city=city),
-        "network": pictures.city_network(city),
-        "statements": models.Statement.objects.for_list().filter(city=city),
+        "network": network,
+        "statements": list(models.Statement.objects.for_list().filter(city=city)),
         "timeline": drawings.timeline(milestones),
     }
 
