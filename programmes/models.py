@@ -31,6 +31,7 @@ from .querysets import (
     PartnerQuerySet,
     PassageQuerySet,
     PersonQuerySet,
+    Prefetched,
     ProgrammeQuerySet,
     SourceQuerySet,
     StatementQuerySet,
@@ -161,6 +162,10 @@ class EvidenceMixin(models.Model):
     """`evidence` maps each factual field to its status, note and passages (see evidence.py)."""
 
     evidence = models.JSONField(default=dict, blank=True)
+
+    # Where lists' prefetches put a record's passages and participants (`querysets._prefetch`).
+    _rows_passages = Prefetched("passages")
+    _rows_participations = Prefetched("participations")
 
     class Meta:
         abstract = True
