@@ -151,9 +151,7 @@ def _prefetch(relation, queryset):
 def _passages():
     Passage = _model("Passage")
 
-    return _prefetch(
-        "passages", Passage.objects.select_related("source").defer(*SOURCE_BEHIND)
-    )
+    return _prefetch("passages", Passage.objects.select_related("source").defer(*SOURCE_BEHIND))
 
 
 class SourceQuerySet(models.QuerySet):
