@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+WIDE = {"width": 1366, "height": 900}  # the commonest laptop screen
 PHONE = {"width": 375, "height": 740}
 SCREENSHOTS_DIR = settings.BASE_DIR / "var" / "screenshots"
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -118,6 +119,12 @@ def page(chromium, catalogue_server):
 
 
 @pytest.fixture
+def wide_page(chromium, catalogue_server):
+    """A page 1366 by 900 CSS pixels, a common laptop's screen."""
+    yield from _page(chromium, catalogue_server, WIDE)
+
+
+@pytest.fixture
 def phone_page(chromium, catalogue_server):
     """A page 375 CSS pixels wide, the width of a small phone."""
     yield from _page(chromium, catalogue_server, PHONE)
@@ -148,3 +155,11 @@ def axe_violations(page):
         + "; ".join(" ".join(node["target"]) for node in v["nodes"])
         for v in violations
     ]
+
+
+def search_from_the_header(page, words):
+    """Type `words` into the header's search box and send them; the box, for a later look."""
+    box = page.locator("#site-search")
+    box.fill(words)
+    box.press("Enter")
+    return box

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import search_from_the_header
+
 pytestmark = pytest.mark.browser
 
 PHONE_WIDTH = 375
@@ -125,9 +127,7 @@ def test_it_combines_two_facets_and_removes_one_chip_keeping_the_other(page):
 def test_it_searches_from_the_header_box_and_marks_the_matched_words(any_page):
     page = any_page
     page.goto("/cities/")
-    box = page.locator("#site-search")
-    box.fill("sewage")
-    box.press("Enter")
+    box = search_from_the_header(page, "sewage")
     expect(page).to_have_url(re.compile(r"/search/\?q=sewage$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("sewage")
     marks = page.get_by_role("main").locator("mark")
