@@ -18,6 +18,7 @@ from programmes.models import (
     Programme,
     Source,
 )
+from programmes.views.related import READER_PAGE
 
 from .test_scale import queries
 
@@ -84,9 +85,14 @@ def test_each_citation_names_its_source_and_speaker(client):
 def test_the_source_reader_anchors_and_lists_every_passage(client):
     for source in Source.objects.all():
         html = _html(client.get(source.get_absolute_url()))
+        # The index of cited passages runs over the reader's pages; the text is on the first.
+        pages = -(-source.passages.count() // READER_PAGE)
+        index = html + "".join(
+            _html(client.get(f"{source.get_absolute_url()}?page={n}")) for n in range(2, pages + 1)
+        )
         for passage in source.passages.all():
             assert f'id="{passage.anchor}"' in html
-            assert f'href="{passage.get_absolute_url()}"' in html  # the index of cited passages
+            assert f'href="{passage.get_absolute_url()}"' in index
     # a passage running over a paragraph break is still one anchor, continued after the break
     passage = Passage.objects.get(quote__contains="one or two\n\n")
     html = _html(client.get(passage.source.get_absolute_url()))

@@ -85,10 +85,10 @@ def _programme_parts(programme):
     return list(programme.parts.all())
 
 
-# The reader lists this many cited passages, and this many sentences, on each of its pages (the
-# real sources fit on the first); the text, with every passage marked, is whole on the first page,
-# so every `#passage-<start>-<end>` link lands on its words.
-READER_PAGE = 200
+# The reader lists this many cited passages, and this many sentences, on each of its pages (a
+# phone lays out a page of a hundred without a pause); the text, with every passage marked, is
+# whole on the first page, so every `#passage-<start>-<end>` link lands on its words.
+READER_PAGE = 100
 
 
 class PageError(Exception):
