@@ -76,3 +76,29 @@ def test_the_api_page_shows_every_endpoint_and_parameter(client, spec):
         assert f"{path}</code>" in html, path
         for name in _params(item["get"]):
             assert f"<code>{name}</code>" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/awards.csv?year_to=1000&x=1",
+        "/projects.csv?sector=99999",
+        "/projects.json?page_size=0",
+        "/cities/dalian.json?x=1",
+        "/sources/no-such-source.txt",
+        "/search.json?q=%01",
+        "/programmes/no-such-programme.json",
+    ],
+)
+def test_every_data_endpoint_answers_an_error_as_an_rfc_9457_problem(client, spec, url):
+    response = client.get(url, headers={"Origin": "https://elsewhere.example"})
+    assert response.status_code >= 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    problem = response.json()
+    assert problem["status"] == response.status_code
+    assert problem["instance"] == url.split("?")[0]
+    assert problem["type"] == "about:blank"
+    schema = spec["components"]["schemas"]["Problem"]
+    assert set(problem) <= set(schema["properties"])
+    assert set(schema["required"]) <= set(problem)

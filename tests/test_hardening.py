@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import shutil
+from http import HTTPStatus
 
 import pytest
 from django.conf import settings
@@ -83,6 +84,12 @@ VIEW_BAD_INPUT = [
 ]
 
 
+def _problem(status, url):
+    """The RFC 9457 problem a data endpoint answers with no more to say than its status."""
+    title = HTTPStatus(status).phrase
+    return {"type": "about:blank", "title": title, "status": status, "instance": url}
+
+
 def _get(client, url, query):
     # WSGI passes the query string as Latin-1-decoded bytes: the client must too.
     return client.generic("GET", url, QUERY_STRING=query)
@@ -90,11 +97,16 @@ def _get(client, url, query):
 
 def _assert_names(response, url, parameter, words):
     body = response.content.decode("utf-8", errors="replace")
-    if url.endswith(".json"):
+    if url.endswith((".json", ".csv")):
+        # An RFC 9457 problem, as on every data endpoint (tests/test_api.py).
+        assert response["Content-Type"] == "application/problem+json"
+        assert response["Access-Control-Allow-Origin"] == "*"
         data = json.loads(body)
         assert data["status"] == response.status_code
+        assert data["title"] == HTTPStatus(response.status_code).phrase
         assert parameter in data["parameters"]
         assert words in data["parameters"][parameter]
+        assert f"{parameter}: {data['parameters'][parameter]}" in data["detail"]
     else:
         assert response["Content-Type"].startswith("text/html")
         assert f"<code>{parameter}</code>" in body
@@ -175,7 +187,8 @@ def test_unknown_slugs_and_pages_are_404(client, url):
     assert response.status_code == 404
     body = response.content.decode()
     if url.endswith(".json"):
-        assert json.loads(body) == {"error": "not found", "status": 404}
+        assert response["Content-Type"] == "application/problem+json"
+        assert json.loads(body) == _problem(404, url)
     else:
         assert "<h1>Not found</h1>" in body
 
@@ -237,7 +250,7 @@ def test_an_unreachable_database_is_a_quick_503(client, url):
     assert response["Cache-Control"] == "no-store"
     body = response.content.decode()
     if url.endswith(".json"):
-        assert json.loads(body) == {"error": "service unavailable", "status": 503}
+        assert json.loads(body) == _problem(503, url)
     else:
         assert "cannot reach its database" in body
     for leak in LEAKS + ["127.0.0.1", "refused"]:
@@ -255,7 +268,7 @@ def test_a_server_error_shows_no_trace_sql_or_version(client, url, monkeypatch):
     for leak in LEAKS + ["ZeroDivisionError", "secret"]:
         assert leak not in body
     if url.endswith(".json"):
-        assert json.loads(body) == {"error": "server error", "status": 500}
+        assert json.loads(body) == _problem(500, url)
     else:
         assert "<h1>Server error</h1>" in body
 

@@ -137,7 +137,13 @@ class QueryStringMiddleware:
 
 # The media types of the catalogue's data (lists' and records' JSON and CSV, the API description,
 # the data package and its archive): read by scripts on any site.
-OPEN_DATA_TYPES = ("application/json", "text/csv", "application/zip", "text/plain")
+OPEN_DATA_TYPES = (
+    "application/json",
+    "application/problem+json",
+    "text/csv",
+    "application/zip",
+    "text/plain",
+)
 
 
 class CrossOriginResourcePolicyMiddleware:

@@ -8,6 +8,7 @@ import django_filters as filters
 from django.conf import settings
 from django.urls import reverse
 
+from ..http.errors import PROBLEM_JSON
 from ..kinds import KINDS, tables
 from ..lists.parameters import MAX_VALUE_LENGTH, PageForm, is_multi_valued
 from ..pictures.share_images import HEIGHT, WIDTH
@@ -124,13 +125,23 @@ LIST_PAGE = {
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
     },
 }
-ERROR = {
+PROBLEM = {
     "type": "object",
-    "description": "A 400 answer: each bad parameter and what it accepts.",
+    "description": "An RFC 9457 problem (application/problem+json). A 400 names each bad "
+    "parameter and what it accepts in `parameters`; `detail` says the same in one line.",
+    "required": ["type", "title", "status"],
     "properties": {
-        "error": {"const": "bad request"},
-        "status": {"const": 400},
-        "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+        "type": {"const": "about:blank"},
+        "title": {"type": "string", "description": "the status's phrase: Bad Request, ..."},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "the path asked for"},
+        "parameters": {
+            "type": "object",
+            "description": "each bad parameter (or `query string`, `path`): what it accepts",
+            "additionalProperties": {"type": "string"},
+        },
+        "allow": {"type": "array", "items": {"type": "string"}, "description": "on a 405"},
     },
 }
 SEARCH_RESULTS = {
@@ -206,7 +217,7 @@ def _error_response():
     return {
         "description": "a parameter is unknown, repeated or has a value the list does not "
         "accept; the answer names each bad parameter and what it accepts",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
 
 
@@ -483,7 +494,7 @@ def openapi(base_url, version):
                 "Record": RECORD,
                 "Evidence": EVIDENCE,
                 "ListPage": LIST_PAGE,
-                "Error": ERROR,
+                "Problem": PROBLEM,
                 "SearchResults": SEARCH_RESULTS,
                 "Dump": DUMP,
             }
