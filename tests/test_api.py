@@ -1,11 +1,13 @@
 """/api/ and /api/openapi.json document every endpoint and exactly the parameters it accepts."""
 
-from urllib.parse import urlencode
+import re
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.urls import resolve, reverse
 
 from programmes.kinds import KINDS
+from programmes.lists.parameters import MAX_WORDS
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +78,102 @@ def test_the_api_page_shows_every_endpoint_and_parameter(client, spec):
         assert f"{path}</code>" in html, path
         for name in _params(item["get"]):
             assert f"<code>{name}</code>" in html
+
+
+def _longest_value(schema):
+    """The longest value `schema` allows, as a query string carries it (percent-encoded)."""
+    if "enum" in schema:
+        return max((quote(str(v), safe="") for v in schema["enum"]), key=len)
+    if schema.get("type") == "integer":
+        return str(schema["maximum"])
+    if "maxLength" in schema:  # one word of characters beyond the BMP: 12 encoded each
+        return quote("\U0001d306" * schema["maxLength"], safe="")
+    raise AssertionError(f"no longest value for {schema}")
+
+
+def _longest_query(operation):
+    pairs = []
+    for parameter in operation["parameters"]:
+        name, schema = parameter["name"], parameter["schema"]
+        if schema.get("type") != "array":
+            pairs.append(f"{name}={_longest_value(schema)}")
+        elif parameter.get("explode", True):
+            pairs += [f"{name}={_longest_value(schema['items'])}"] * schema["maxItems"]
+        else:  # each item once: the longest form of as many as it takes
+            items = sorted(schema["items"]["enum"], key=len, reverse=True)
+            chosen = {}
+            for item in items:
+                chosen.setdefault(item.lstrip("-"), item)
+            values = list(chosen.values())[: schema["maxItems"]]
+            pairs.append(f"{name}={quote(','.join(values), safe='')}")
+    return "&".join(pairs)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.key for kind in KINDS])
+def test_the_longest_query_a_list_describes_is_read_not_refused(client, spec, kind):
+    # Every parameter at its longest and most repeated: within the request middleware's limits
+    # of length and count, so only the page number (past the last) is answered.
+    prefix = reverse(f"programmes:{kind.key}-list").rstrip("/")
+    query = _longest_query(spec["paths"][f"{prefix}.json"]["get"])
+    response = client.generic("GET", f"{prefix}.json", QUERY_STRING=query)
+    assert response.status_code == 404, response.content[:500]
+    assert list(response.json()["parameters"]) == ["page"]
+
+
+def test_the_longest_search_the_description_allows_is_answered(client, spec):
+    query = _longest_query(spec["paths"][reverse("programmes:search-json")]["get"])
+    response = client.generic("GET", reverse("programmes:search-json"), QUERY_STRING=query)
+    assert response.status_code == 200, response.content[:500]
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.key for kind in KINDS])
+def test_list_filters_are_described_with_every_value_the_catalogue_holds(spec, kind):
+    prefix = reverse(f"programmes:{kind.key}-list").rstrip("/")
+    described = {
+        p["name"]: p["schema"] for p in spec["paths"][f"{prefix}.json"]["get"]["parameters"]
+    }
+    filterset = kind.filterset(queryset=kind.model.objects.none())
+    for name, filt in kind.filterset.base_filters.items():
+        field = filterset.form.fields[name]
+        if hasattr(filt, "queryset"):
+            key = filt.extra.get("to_field_name", "slug")
+            values = {str(v) for v in filt.queryset.values_list(key, flat=True)}
+        elif hasattr(field, "choices") and name != "sort":
+            values = {str(v) for v, _ in field.choices}
+        else:
+            continue
+        assert values, name
+        assert set(described[name]["items"]["enum"]) == values, name
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=[kind.key for kind in KINDS])
+def test_every_record_operation_gives_slugs_of_records_it_holds(client, spec, kind):
+    prefix = reverse(f"programmes:{kind.key}-list").rstrip("/")
+    (slug,) = spec["paths"][f"{prefix}/{{slug}}.json"]["get"]["parameters"]
+    assert slug["examples"]
+    for example in slug["examples"].values():
+        assert kind.model.objects.filter(slug=example["value"]).exists()
+        assert re.fullmatch(slug["schema"]["pattern"].strip("^$"), example["value"])
+        assert client.get(f"{prefix}/{example['value']}.json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("words", "accepted"),
+    [(MAX_WORDS, True), (MAX_WORDS + 1, False)],
+)
+@pytest.mark.parametrize("space", [" ", "\u3000", "\x85"])
+def test_the_words_pattern_counts_words_as_the_server_does(client, spec, words, accepted, space):
+    (q,) = spec["paths"][reverse("programmes:search-json")]["get"]["parameters"]
+    value = space.join(["ab"] * words)
+    assert bool(re.search(q["schema"]["pattern"], value)) is accepted
+    response = client.get(reverse("programmes:search-json"), {"q": value})
+    assert (response.status_code == 200) is accepted
+
+
+def test_the_words_pattern_refuses_control_characters(spec):
+    (q,) = spec["paths"][reverse("programmes:search-json")]["get"]["parameters"]
+    for control in [*map(chr, range(0x20)), "\x7f"]:
+        assert not re.search(q["schema"]["pattern"], f"a{control}b"), repr(control)
 
 
 @pytest.mark.parametrize(

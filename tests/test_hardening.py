@@ -13,6 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
 from programmes.http.logs import RequestLineFormatter
+from programmes.http.middleware import MAX_QUERY_STRING
+from programmes.lists.parameters import MAX_PAGE, MAX_VALUES
 from programmes.models import City, FundedProject, Partner, Person, Programme, Source, Statement
 from programmes.urls import urlpatterns
 
@@ -37,7 +39,12 @@ GENERIC_BAD_INPUT = {
     "escape-character": ("q=%1B%5B2J", 400, "q", "control character"),
     "over-long-value": ("q=" + "x" * 201, 400, "q", "at most 200 characters"),
     "over-long-name": ("x" * 51 + "=1", 400, "query string", "at most 50 characters"),
-    "over-long-query": ("&".join(["q=" + "y" * 150] * 14), 400, "query string", "2048"),
+    "over-long-query": (
+        "&".join(["q=" + "y" * 150] * (MAX_QUERY_STRING // 152 + 1)),
+        400,
+        "query string",
+        str(MAX_QUERY_STRING),
+    ),
     "too-many-parameters": ("&".join(f"p{i}=1" for i in range(65)), 400, "query string", "64"),
     "repeated-page": ("page=1&page=2", 400, "page", ""),
     "repeated-sort": ("sort=a&sort=b", 400, "sort", ""),
@@ -52,7 +59,9 @@ LIST_BAD_INPUT = {
     "page-not-a-number": ("page=abc", 400, "page", "positive whole number"),
     "page-zero": ("page=0", 400, "page", "positive whole number"),
     "page-negative": ("page=-1", 400, "page", "positive whole number"),
-    "huge-page": ("page=" + "9" * 30, 400, "page", "past the last page"),
+    "huge-page": ("page=" + "9" * 30, 400, "page", f"at most {MAX_PAGE}"),
+    "page-past-the-last": (f"page={MAX_PAGE}", 404, "page", "past the last page"),
+    "too-many-values": ("&".join(["city=x"] * (MAX_VALUES + 1)), 400, "city", "at most"),
     "huge-page-size": ("page_size=100000000000000000000", 400, "page_size", "from 1 to 500"),
     "page-size-zero": ("page_size=0", 400, "page_size", "from 1 to 500"),
     "unknown-sort": ("sort=colour", 400, "sort", ""),
@@ -62,6 +71,7 @@ LIST_BAD_INPUT = {
     "page-size-arabic-digit": ("page_size=%D9%A3", 400, "page_size", "from 1 to 500"),
     "sort-empty-names": ("sort=,", 400, "sort", "none of them empty"),
     "sort-trailing-comma": ("sort=-,", 400, "sort", "none of them empty"),
+    "sort-a-column-twice": ("sort=-name,name", 400, "sort", "each column at most once"),
 }
 
 # One bad value of each kind of filter, per list: (url, query, parameter).
