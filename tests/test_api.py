@@ -99,12 +99,9 @@ def _longest_query(operation):
             pairs.append(f"{name}={_longest_value(schema)}")
         elif parameter.get("explode", True):
             pairs += [f"{name}={_longest_value(schema['items'])}"] * schema["maxItems"]
-        else:  # each item once: the longest form of as many as it takes
+        else:  # each item at most once, the longest first
             items = sorted(schema["items"]["enum"], key=len, reverse=True)
-            chosen = {}
-            for item in items:
-                chosen.setdefault(item.lstrip("-"), item)
-            values = list(chosen.values())[: schema["maxItems"]]
+            values = items[: schema["maxItems"]] if schema.get("uniqueItems") else None
             pairs.append(f"{name}={quote(','.join(values), safe='')}")
     return "&".join(pairs)
 

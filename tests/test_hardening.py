@@ -71,7 +71,7 @@ LIST_BAD_INPUT = {
     "page-size-arabic-digit": ("page_size=%D9%A3", 400, "page_size", "from 1 to 500"),
     "sort-empty-names": ("sort=,", 400, "sort", "none of them empty"),
     "sort-trailing-comma": ("sort=-,", 400, "sort", "none of them empty"),
-    "sort-a-column-twice": ("sort=-name,name", 400, "sort", "each column at most once"),
+    "sort-a-column-twice": ("sort=-name,-name", 400, "sort", "each column name at most once"),
 }
 
 # One bad value of each kind of filter, per list: (url, query, parameter).

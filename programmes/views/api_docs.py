@@ -274,12 +274,12 @@ def _filter_parameter(name, filt):
         schema = {
             "type": "array",
             "items": {"enum": [k for key in keys for k in (key, f"-{key}")]},
-            "maxItems": len(keys),
+            "maxItems": 2 * len(keys),
             "uniqueItems": True,
         }
         description = (
-            "sort by these columns, separated by commas, each at most once; a leading '-' "
-            "sorts descending"
+            "sort by these columns, separated by commas, each name at most once; a leading "
+            "'-' sorts descending"
         )
         return {
             "name": name,
