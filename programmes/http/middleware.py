@@ -2,8 +2,9 @@
 
 The views validate what their parameters mean (django-filter answers a bad sector code or year);
 this module refuses what no view could accept: methods other than GET/HEAD/OPTIONS, bytes that are
-not UTF-8, control characters, over-long values and query strings, too many parameters, and a
-parameter repeated when it takes a single value. Each refusal is a 400 naming the parameter.
+not UTF-8, control characters, over-long values and query strings, too many parameters, a
+parameter repeated when it takes a single value and one given more than MAX_VALUES values. Each
+refusal is a 400 naming the parameter (an RFC 9457 problem on a data endpoint).
 Which parameters may repeat, and how long a value may be, it reads from `lists.parameters` and
 the lists' FilterSets in the registry, as the lists themselves do.
 """
