@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 from django.test import override_settings
+from pytest_django.live_server_helper import LiveServer
 
 # Commands the tests run in another process (`synthesize`, `load_catalogue`) write the lists'
 # downloads: into a folder of the tests', not the project's var/.
@@ -83,3 +84,31 @@ def _close_unread_streams():
 def _downloads_in_tmp(settings, tmp_path_factory):
     # The whole-catalogue download is written once per version; not into the project's var/.
     settings.DOWNLOADS_DIR = tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="session")
+def _live_catalogue(django_db_setup, django_db_blocker):
+    """pytest-django's live server, started once and serving the session's committed catalogue."""
+    from programmes.models import CatalogueVersion
+
+    with django_db_blocker.unblock():
+        if not CatalogueVersion.objects.exists():
+            call_command("load_catalogue", verbosity=0)
+    server = LiveServer("localhost")
+    server._live_server_modified_settings.enable()
+    yield server.url
+    server._live_server_modified_settings.disable()
+    server.stop()
+
+
+@pytest.fixture
+def catalogue_server(_live_catalogue, db):
+    """The live server's URL, for a test that reads the catalogue as the session loaded it
+    (the browser tests, the API's schemathesis run).
+
+    pytest-django's `live_server` fixture would make each test transactional and empty every
+    table after it, to be filled again for the next; the pages only read, so each test runs in
+    the ordinary rolled-back transaction and the server thread reads the committed catalogue
+    (PostgreSQL: its own connection; in-memory SQLite: the test's shared connection).
+    """
+    return _live_catalogue

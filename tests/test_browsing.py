@@ -5,6 +5,7 @@ import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils.html import escape
 
@@ -279,7 +280,6 @@ def test_the_timeline_shows_dates_as_stated_and_marks_inferred_ones(client):
         ("/projects/?page=", "page", "positive whole number"),
         ("/projects/?page=2.0", "page", "positive whole number"),
         ("/projects/?page_size=", "page_size", "whole number from 1 to 500"),
-        ("/projects/?page=99", "page", "past the last page"),
         ("/projects/?page_size=100000", "page_size", "from 1 to 500"),
         ("/projects/?sort=colour", "sort", ""),
         ("/projects/?colour=red", "colour", "unknown parameter"),
@@ -296,6 +296,17 @@ def test_it_rejects_an_invalid_filter_with_a_400_naming_it(client, url, param, m
     html = _html(response)
     assert f"<code>{param}</code>" in html
     assert re.search(message, html)
+
+
+@pytest.mark.parametrize("fmt", ["/", ".json", ".csv"])
+def test_a_page_past_the_last_is_a_404_naming_the_last(client, fmt):
+    # A well-formed page number of a page the list does not have: not found, not malformed.
+    last = -(-FundedProject.objects.count() // settings.PAGE_SIZE)
+    response = client.get(f"/projects{fmt}?page={last + 1}")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "<code>page</code>" in body or '"page"' in body
+    assert f"past the last page ({last})" in body
 
 
 def test_unknown_slugs_are_404(client):

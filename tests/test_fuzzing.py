@@ -98,10 +98,12 @@ query_strings = st.lists(pairs, max_size=8).map(lambda ps: "&".join(f"{n}={v}" f
 def _check(response, url):
     assert response.status_code < 500, (url, response.status_code)
     if url.endswith(".json") and response.status_code != 301:
+        json.loads(response.content)
+    if url.endswith((".json", ".csv")) and response.status_code >= 400:
+        assert response["Content-Type"] == "application/problem+json"
         body = json.loads(response.content)
-        if response.status_code >= 400:
-            assert body["status"] == response.status_code
-            assert isinstance(body["error"], str)
+        assert body["status"] == response.status_code
+        assert isinstance(body["title"], str)
 
 
 @pytest.mark.parametrize("url", LIST_URLS + SEARCH_URLS)

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import shutil
+from http import HTTPStatus
 
 import pytest
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError, connection
 
 from programmes.http.logs import RequestLineFormatter
+from programmes.http.middleware import MAX_QUERY_STRING
+from programmes.lists.parameters import MAX_PAGE, MAX_VALUES
 from programmes.models import City, FundedProject, Partner, Person, Programme, Source, Statement
 from programmes.urls import urlpatterns
 
@@ -36,7 +39,12 @@ GENERIC_BAD_INPUT = {
     "escape-character": ("q=%1B%5B2J", 400, "q", "control character"),
     "over-long-value": ("q=" + "x" * 201, 400, "q", "at most 200 characters"),
     "over-long-name": ("x" * 51 + "=1", 400, "query string", "at most 50 characters"),
-    "over-long-query": ("&".join(["q=" + "y" * 150] * 14), 400, "query string", "2048"),
+    "over-long-query": (
+        "&".join(["q=" + "y" * 150] * (MAX_QUERY_STRING // 152 + 1)),
+        400,
+        "query string",
+        str(MAX_QUERY_STRING),
+    ),
     "too-many-parameters": ("&".join(f"p{i}=1" for i in range(65)), 400, "query string", "64"),
     "repeated-page": ("page=1&page=2", 400, "page", ""),
     "repeated-sort": ("sort=a&sort=b", 400, "sort", ""),
@@ -51,7 +59,9 @@ LIST_BAD_INPUT = {
     "page-not-a-number": ("page=abc", 400, "page", "positive whole number"),
     "page-zero": ("page=0", 400, "page", "positive whole number"),
     "page-negative": ("page=-1", 400, "page", "positive whole number"),
-    "huge-page": ("page=" + "9" * 30, 400, "page", "past the last page"),
+    "huge-page": ("page=" + "9" * 30, 400, "page", f"at most {MAX_PAGE}"),
+    "page-past-the-last": (f"page={MAX_PAGE}", 404, "page", "past the last page"),
+    "too-many-values": ("&".join(["city=x"] * (MAX_VALUES + 1)), 400, "city", "at most"),
     "huge-page-size": ("page_size=100000000000000000000", 400, "page_size", "from 1 to 500"),
     "page-size-zero": ("page_size=0", 400, "page_size", "from 1 to 500"),
     "unknown-sort": ("sort=colour", 400, "sort", ""),
@@ -61,6 +71,7 @@ LIST_BAD_INPUT = {
     "page-size-arabic-digit": ("page_size=%D9%A3", 400, "page_size", "from 1 to 500"),
     "sort-empty-names": ("sort=,", 400, "sort", "none of them empty"),
     "sort-trailing-comma": ("sort=-,", 400, "sort", "none of them empty"),
+    "sort-a-column-twice": ("sort=-name,-name", 400, "sort", "each column name at most once"),
 }
 
 # One bad value of each kind of filter, per list: (url, query, parameter).
@@ -83,6 +94,12 @@ VIEW_BAD_INPUT = [
 ]
 
 
+def _problem(status, url):
+    """The RFC 9457 problem a data endpoint answers with no more to say than its status."""
+    title = HTTPStatus(status).phrase
+    return {"type": "about:blank", "title": title, "status": status, "instance": url}
+
+
 def _get(client, url, query):
     # WSGI passes the query string as Latin-1-decoded bytes: the client must too.
     return client.generic("GET", url, QUERY_STRING=query)
@@ -90,11 +107,16 @@ def _get(client, url, query):
 
 def _assert_names(response, url, parameter, words):
     body = response.content.decode("utf-8", errors="replace")
-    if url.endswith(".json"):
+    if url.endswith((".json", ".csv")):
+        # An RFC 9457 problem, as on every data endpoint (tests/test_api.py).
+        assert response["Content-Type"] == "application/problem+json"
+        assert response["Access-Control-Allow-Origin"] == "*"
         data = json.loads(body)
         assert data["status"] == response.status_code
+        assert data["title"] == HTTPStatus(response.status_code).phrase
         assert parameter in data["parameters"]
         assert words in data["parameters"][parameter]
+        assert f"{parameter}: {data['parameters'][parameter]}" in data["detail"]
     else:
         assert response["Content-Type"].startswith("text/html")
         assert f"<code>{parameter}</code>" in body
@@ -175,7 +197,8 @@ def test_unknown_slugs_and_pages_are_404(client, url):
     assert response.status_code == 404
     body = response.content.decode()
     if url.endswith(".json"):
-        assert json.loads(body) == {"error": "not found", "status": 404}
+        assert response["Content-Type"] == "application/problem+json"
+        assert json.loads(body) == _problem(404, url)
     else:
         assert "<h1>Not found</h1>" in body
 
@@ -237,7 +260,7 @@ def test_an_unreachable_database_is_a_quick_503(client, url):
     assert response["Cache-Control"] == "no-store"
     body = response.content.decode()
     if url.endswith(".json"):
-        assert json.loads(body) == {"error": "service unavailable", "status": 503}
+        assert json.loads(body) == _problem(503, url)
     else:
         assert "cannot reach its database" in body
     for leak in LEAKS + ["127.0.0.1", "refused"]:
@@ -255,7 +278,7 @@ def test_a_server_error_shows_no_trace_sql_or_version(client, url, monkeypatch):
     for leak in LEAKS + ["ZeroDivisionError", "secret"]:
         assert leak not in body
     if url.endswith(".json"):
-        assert json.loads(body) == {"error": "server error", "status": 500}
+        assert json.loads(body) == _problem(500, url)
     else:
         assert "<h1>Server error</h1>" in body
 

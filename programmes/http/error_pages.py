@@ -1,4 +1,5 @@
-"""The catalogue's error answers: 400, 404, 405, 500 and 503 pages, or JSON error objects.
+"""The catalogue's error answers: 400, 404, 405, 500 and 503 pages, or on a data endpoint RFC 9457
+problems (`application/problem+json`).
 
 They render without touching the database (no context processors), so they still answer when the
 database is what failed, and they say nothing about the software, its versions or its queries.
@@ -7,11 +8,11 @@ database is what failed, and they say nothing about the software, its versions o
 import logging
 import sys
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from ..outages import database_unavailable
-from .errors import wants_json
+from .errors import problem, wants_data
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +26,9 @@ PLAIN_PAGE = (
 
 def error_response(request, status, title, context=None, template=None):
     context = context or {}
-    if wants_json(request):
-        body = {"error": title.lower(), "status": status}
-        body.update({k: v for k, v in context.items() if k in ("parameters", "allow")})
-        response = JsonResponse(body, status=status)
+    if wants_data(request):
+        members = {k: v for k, v in context.items() if k in ("parameters", "allow")}
+        response = problem(request, status, context.get("detail", ""), **members)
     else:
         try:
             html = render_to_string(

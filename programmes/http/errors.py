@@ -1,24 +1,48 @@
-"""Clear 400 answers for bad input: an HTML page in the site's style, or a JSON error object."""
+"""Clear 400 answers for bad input: an HTML page in the site's style or, on a data endpoint, an
+RFC 9457 problem (`application/problem+json`) naming each bad parameter."""
+
+from http import HTTPStatus
 
 from django.http import JsonResponse
 from django.shortcuts import render
 
+PROBLEM_JSON = "application/problem+json"
+# The data endpoints: lists' and records' `.json` and `.csv`, a text's `.txt`, /search.json, the
+# API description and the data package. A script reads their errors, so they come as data.
+DATA_SUFFIXES = (".json", ".csv", ".txt")
 
-def wants_json(request):
-    return request.path.endswith(".json")
+
+def wants_data(request):
+    return request.path.endswith(DATA_SUFFIXES)
 
 
-def bad_request(request, errors):
-    """`errors` maps each bad parameter to what it accepts."""
+def problem(request, status, detail="", **members):
+    """An RFC 9457 problem: `type` about:blank, so the `title` is the status's own phrase;
+    `members` are the catalogue's extension members (`parameters`, `allow`)."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    body.update(members)
+    return JsonResponse(
+        body,
+        status=status,
+        content_type=PROBLEM_JSON,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def bad_request(request, errors, status=400):
+    """`errors` maps each bad parameter to what it accepts; `status` 404 for a well-formed
+    request of something there is not (a page past the last)."""
     errors = {
         name: " ".join(str(m) for m in msgs) if isinstance(msgs, list | tuple) else str(msgs)
         for name, msgs in errors.items()
     }
-    if wants_json(request):
-        return JsonResponse(
-            {"error": "bad request", "status": 400, "parameters": errors}, status=400
-        )
-    return render(request, "400.html", {"errors": errors}, status=400)
+    if wants_data(request):
+        detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
+        return problem(request, status, detail, parameters=errors)
+    return render(request, f"{status}.html", {"errors": errors}, status=status)
 
 
 def unknown_parameters(request, accepted, who="this page"):

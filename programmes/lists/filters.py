@@ -74,6 +74,8 @@ class SortNames(BaseCSVField):
     def clean(self, value):
         if value and len(value) > 1 and "" in value:
             raise forms.ValidationError("column names separated by commas, none of them empty")
+        if value and len(set(value)) < len(value):
+            raise forms.ValidationError("each column name at most once")
         return super().clean(value)
 
 

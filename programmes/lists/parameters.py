@@ -23,6 +23,13 @@ def at_most_max_words(value):
         raise forms.ValidationError(f"at most {MAX_WORDS} words")
 
 
+# Values a multi-valued filter may hold (`?city=a&city=b`): the API description says so, and any
+# request it allows stays within the request middleware's limits (tests/test_api.py).
+MAX_VALUES = 5
+# A page number beyond any list's last page (a million records at one per page): a larger one
+# is refused as malformed, a smaller one past the last page is not found.
+MAX_PAGE = 1_000_000
+
 PAGE_PARAMETERS = ("page", "page_size")
 MULTI_VALUED_FIELDS = (forms.MultipleChoiceField, forms.ModelMultipleChoiceField)
 # A list of choices this long is said in full in an error message.
@@ -39,7 +46,9 @@ class PageForm(forms.Form):
 
     # Checked by the clean_ methods below, as digits only: "+3", " 3" and "3.0" are refused.
     page = forms.CharField(
-        required=False, strip=False, help_text="page number, from 1; past the last page is a 400"
+        required=False,
+        strip=False,
+        help_text=f"page number, from 1 to {MAX_PAGE}; past the last page is a 404 naming the last",
     )
     page_size = forms.CharField(required=False, strip=False)
 
@@ -58,8 +67,8 @@ class PageForm(forms.Form):
 
     def clean_page(self):
         raw = self.data.get("page", "1")
-        if not _digits(raw) or int(raw) < 1:
-            raise forms.ValidationError("must be a positive whole number")
+        if not _digits(raw) or not 1 <= int(raw) <= MAX_PAGE:
+            raise forms.ValidationError(f"must be a positive whole number, at most {MAX_PAGE}")
         return int(raw)
 
 

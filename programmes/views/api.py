@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from ..http.caching import document_once
+from ..lists.parameters import MAX_VALUES
 from ..site import absolute_url
 from .api_docs import endpoints, openapi
 
@@ -31,6 +32,7 @@ def api_page(request):
             "spec": spec,
             "groups": endpoints(spec),
             "base_url": spec["servers"][0]["url"],
+            "max_values": MAX_VALUES,
             "page_description": (
                 "The city cooperation catalogue as data: every list as JSON and CSV with its "
                 "page's filters, every record as JSON, citations as W3C Web Annotations."

@@ -8,10 +8,37 @@ import django_filters as filters
 from django.conf import settings
 from django.urls import reverse
 
+from ..http.errors import PROBLEM_JSON
 from ..kinds import KINDS, tables
-from ..lists.parameters import MAX_VALUE_LENGTH, PageForm, is_multi_valued
+from ..lists.parameters import (
+    MAX_CHOICES_NAMED,
+    MAX_PAGE,
+    MAX_VALUE_LENGTH,
+    MAX_VALUES,
+    MAX_WORDS,
+    PageForm,
+    is_multi_valued,
+)
+from ..loading.dump import FORMAT, FORMAT_VERSION
 from ..pictures.share_images import HEIGHT, WIDTH
 from ..search import HITS_PER_GROUP, MAX_QUERY_LENGTH
+
+# A filter of at most this many values in the catalogue is described with every one of them (an
+# enum, read when the description is built: once per catalogue version); one of more, by the
+# pattern of its values and examples of them, the 400 answering any value the catalogue lacks.
+MAX_ENUM = 500
+EXAMPLES = 3
+# Django's slug path converter; codes (sectors, sector categories) are digits.
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
+# Words (`q`): at most MAX_WORDS runs of characters that are neither white space nor control
+# characters (the request middleware refuses C0 controls and DEL), the white space being what
+# str.split() splits at, named one by one: `\s` means less in ECMA-262, the dialect of JSON Schema.
+_CONTROLS = "\\u0000-\\u001f\\u007f"
+_SPACES = "".join(
+    f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace() and not (c < 0x20 or c == 0x7F)
+)
+_WORD, _SPACE = f"[^{_SPACES}{_CONTROLS}]", f"[{_SPACES}]"
+WORDS_PATTERN = f"^{_SPACE}*(?:{_WORD}+(?:{_SPACE}+{_WORD}+){{0,{MAX_WORDS - 1}}})?{_SPACE}*$"
 
 ANNOTATION = {
     "type": "object",
@@ -124,13 +151,23 @@ LIST_PAGE = {
         "results": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
     },
 }
-ERROR = {
+PROBLEM = {
     "type": "object",
-    "description": "A 400 answer: each bad parameter and what it accepts.",
+    "description": "An RFC 9457 problem (application/problem+json). A 400 names each bad "
+    "parameter and what it accepts in `parameters`; `detail` says the same in one line.",
+    "required": ["type", "title", "status"],
     "properties": {
-        "error": {"const": "bad request"},
-        "status": {"const": 400},
-        "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+        "type": {"const": "about:blank"},
+        "title": {"type": "string", "description": "the status's phrase: Bad Request, ..."},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "the path asked for"},
+        "parameters": {
+            "type": "object",
+            "description": "each bad parameter (or `query string`, `path`): what it accepts",
+            "additionalProperties": {"type": "string"},
+        },
+        "allow": {"type": "array", "items": {"type": "string"}, "description": "on a 405"},
     },
 }
 SEARCH_RESULTS = {
@@ -193,8 +230,8 @@ DUMP = {
     "`manage.py load_dump FILE` loads it into an empty database.",
     "required": ["format", "format_version", "catalogue_version", "sources", "passages"],
     "properties": {
-        "format": {"const": "city-cooperation-catalogue-dump"},
-        "format_version": {"const": 1},
+        "format": {"const": FORMAT},
+        "format_version": {"const": FORMAT_VERSION},
         "catalogue_version": {"type": ["string", "null"]},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         **{key: {"type": "array", "items": {"type": "object"}} for key in tables()},
@@ -202,35 +239,75 @@ DUMP = {
 }
 
 
-def _error_response():
+def _problem(description):
     return {
-        "description": "a parameter is unknown, repeated or has a value the list does not "
-        "accept; the answer names each bad parameter and what it accepts",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
+
+
+def _bad_request():
+    return _problem(
+        "a parameter is unknown, repeated or has a value the list does not accept; the answer "
+        "names each bad parameter and what it accepts"
+    )
+
+
+def _values(filt):
+    """The values a filter accepts, as the catalogue holds them now: (values, field)."""
+    if isinstance(filt, filters.ModelMultipleChoiceFilter):
+        field = filt.extra.get("to_field_name", "slug")
+        values = filt.queryset.order_by(field).values_list(field, flat=True)[: MAX_ENUM + 1]
+        return [str(v) for v in values], field
+    choices = filt.extra.get("choices")
+    choices = choices() if callable(choices) else choices
+    return [str(value) for value, _label in choices], None
 
 
 def _filter_parameter(name, filt):
     """One query parameter of a list, described from its django-filter Filter."""
     schema, description, example = {"type": "string"}, str(filt.label or name), None
+    many = is_multi_valued(filt)
     if isinstance(filt, filters.OrderingFilter):
         keys = list(filt.param_map)
-        schema = {"enum": [k for key in keys for k in (key, f"-{key}")]}
-        description = "sort by this column; a leading '-' sorts descending"
-        example = keys[0]
-    elif isinstance(filt, filters.ModelMultipleChoiceFilter):
-        field = filt.extra.get("to_field_name", "slug")
-        noun = filt.queryset.model._meta.verbose_name
-        description = filt.extra.get("help_text") or f"{noun} by {field} (as in its URL)"
-        example = filt.queryset.order_by(field).values_list(field, flat=True).first()
-    elif isinstance(filt, filters.MultipleChoiceFilter):
-        choices = filt.extra.get("choices")
-        if isinstance(choices, list | tuple):
-            schema = {"enum": [str(value) for value, _label in choices]}
-            description = "; ".join(f"{value}: {label}" for value, label in choices)
-            example = schema["enum"][0]
+        # Several columns, separated by commas: `sort=country,-name`.
+        schema = {
+            "type": "array",
+            "items": {"enum": [k for key in keys for k in (key, f"-{key}")]},
+            "maxItems": 2 * len(keys),
+            "uniqueItems": True,
+        }
+        description = (
+            "sort by these columns, separated by commas, each name at most once; a leading "
+            "'-' sorts descending"
+        )
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "description": description,
+            "schema": schema,
+            "style": "form",
+            "explode": False,
+            "example": [keys[0]],
+        }
+    if isinstance(filt, filters.MultipleChoiceFilter | filters.ModelMultipleChoiceFilter):
+        values, field = _values(filt)
+        if field is not None:
+            noun = filt.queryset.model._meta.verbose_name
+            description = filt.extra.get("help_text") or f"{noun} by {field} (as in its URL)"
         else:
-            description = f"{name} (a value the list's facet shows)"
+            choices = filt.extra.get("choices")
+            if callable(choices):
+                description = f"{filt.label or name}: a value the list's facet shows"
+            else:
+                description = "; ".join(f"{value}: {label}" for value, label in choices)
+        if values and len(values) <= MAX_ENUM:
+            schema = {"enum": values}
+        else:  # a catalogue too large to list: the form of its values, and some of them
+            pattern = "^[0-9]+$" if all(v.isdigit() for v in values) else SLUG_PATTERN
+            schema = {"type": "string", "pattern": pattern, "examples": values[:EXAMPLES]}
+        example = values[0] if values else None
     elif isinstance(filt, filters.NumberFilter):
         schema = {
             "type": "integer",
@@ -239,14 +316,19 @@ def _filter_parameter(name, filt):
         }
         example = 2003
     elif isinstance(filt, filters.CharFilter):
-        schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH}
-        description = "words that must all occur (case-insensitive)"
+        schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": WORDS_PATTERN}
+        description = (
+            f"words (at most {MAX_WORDS}), each found in some field (case-insensitive); "
+            "no control characters"
+        )
     if filt.label and str(filt.label) not in description:
         description = f"{filt.label}: {description}"
-    many = is_multi_valued(filt)
     if many:
-        description += "; repeat the parameter for several values (they combine with OR)"
-        schema = {"type": "array", "items": schema}
+        description += (
+            f"; repeat the parameter for several values, at most {MAX_VALUES} "
+            "(they combine with OR)"
+        )
+        schema = {"type": "array", "items": schema, "maxItems": MAX_VALUES}
         example = [example] if example is not None else None
     parameter = {
         "name": name,
@@ -269,7 +351,8 @@ def _pagination():
             "name": "page",
             "in": "query",
             "description": fields["page"].help_text,
-            "schema": {"type": "integer", "minimum": 1, "default": 1},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1},
+            "example": 1,
         },
         {
             "name": "page_size",
@@ -281,8 +364,26 @@ def _pagination():
                 "maximum": settings.MAX_PAGE_SIZE,
                 "default": settings.PAGE_SIZE,
             },
+            "example": settings.PAGE_SIZE,
         },
     ]
+
+
+PAST_THE_LAST_PAGE = _problem("`page` is past the last page; the answer names the last")
+
+
+def _slug_parameter(kind):
+    """A record's slug: the form of every slug, and some of the catalogue's as examples (read
+    when the description is built, so that they are records it holds)."""
+    slugs = kind.model.objects.order_by("slug").values_list("slug", flat=True)[:EXAMPLES]
+    return {
+        "name": "slug",
+        "in": "path",
+        "required": True,
+        "description": f"the slug of one of the {kind.noun}, as in its URL",
+        "schema": {"type": "string", "pattern": SLUG_PATTERN},
+        "examples": {slug: {"value": slug} for slug in slugs},
+    }
 
 
 def _list_paths(kind):
@@ -308,7 +409,8 @@ def _list_paths(kind):
                     "application/json": {"schema": {"$ref": "#/components/schemas/ListPage"}}
                 },
             },
-            "400": _error_response(),
+            "400": _bad_request(),
+            "404": PAST_THE_LAST_PAGE,
         },
     }
     csv_op = {
@@ -326,7 +428,8 @@ def _list_paths(kind):
                 "headers": {"Content-Disposition": {"schema": {"type": "string"}}},
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             },
-            "400": _error_response(),
+            "400": _bad_request(),
+            "404": PAST_THE_LAST_PAGE,
         },
     }
     detail_op = {
@@ -334,9 +437,7 @@ def _list_paths(kind):
         "summary": f"One of the {noun} as JSON",
         "description": f"The JSON twin of {prefix}/{{slug}}/.",
         "operationId": f"{url_name}_detail_json",
-        "parameters": [
-            {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
-        ],
+        "parameters": [_slug_parameter(kind)],
         "responses": {
             "200": {
                 "description": "the record with its citations",
@@ -344,7 +445,8 @@ def _list_paths(kind):
                     "application/json": {"schema": {"$ref": "#/components/schemas/Record"}}
                 },
             },
-            "404": {"description": "no such record"},
+            "400": _problem("a query parameter: a record takes none"),
+            "404": _problem("no such record"),
         },
     }
     paths = {
@@ -366,7 +468,8 @@ def _list_paths(kind):
                         "description": "the text",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
                     },
-                    "404": {"description": "no such record"},
+                    "400": _problem("a query parameter: a text takes none"),
+                    "404": _problem("no such record"),
                 },
             }
         }
@@ -388,8 +491,13 @@ def _other_paths():
                     {
                         "name": "q",
                         "in": "query",
-                        "description": "words and quoted phrases; empty: no results",
-                        "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                        "description": f"words and quoted phrases, at most {MAX_WORDS} words "
+                        "and no control characters; empty: no results",
+                        "schema": {
+                            "type": "string",
+                            "maxLength": MAX_QUERY_LENGTH,
+                            "pattern": WORDS_PATTERN,
+                        },
                         "example": "sewage plants",
                     }
                 ],
@@ -402,7 +510,7 @@ def _other_paths():
                             }
                         },
                     },
-                    "400": _error_response(),
+                    "400": _bad_request(),
                 },
             }
         },
@@ -483,7 +591,7 @@ def openapi(base_url, version):
                 "Record": RECORD,
                 "Evidence": EVIDENCE,
                 "ListPage": LIST_PAGE,
-                "Error": ERROR,
+                "Problem": PROBLEM,
                 "SearchResults": SEARCH_RESULTS,
                 "Dump": DUMP,
             }
@@ -491,12 +599,18 @@ def openapi(base_url, version):
     }
 
 
-def accepts(schema):
+def accepts(schema, explode=True):
     """A parameter's schema in words, for the /api/ page."""
     if schema.get("type") == "array":
-        return accepts(schema["items"]) + " (repeatable)"
+        most = schema.get("maxItems")
+        how = "repeat the parameter" if explode else "separated by commas"
+        many = f"up to {most}, {how}" if most else how
+        return f"{accepts(schema['items'])} ({many})"
     if "enum" in schema:
-        return "one of " + ", ".join(str(v) for v in schema["enum"])
+        values = [str(v) for v in schema["enum"]]
+        if len(values) > MAX_CHOICES_NAMED:
+            return f"one of {len(values)} values: {', '.join(values[:EXAMPLES])}, …"
+        return "one of " + ", ".join(values)
     if schema.get("type") == "integer":
         low, high = schema.get("minimum"), schema.get("maximum")
         if high is not None:
@@ -504,10 +618,19 @@ def accepts(schema):
         return f"a whole number from {low}" if low is not None else "a whole number"
     if "maxLength" in schema:
         return f"text of at most {schema['maxLength']} characters"
+    if "examples" in schema:
+        return "a value such as " + ", ".join(schema["examples"])
+    if schema.get("pattern") == SLUG_PATTERN:
+        return "a slug: letters, digits, - and _"
     return "text"
 
 
-def _example(value):
+def _example(parameter):
+    value = parameter.get("example")
+    if value is None and parameter.get("examples"):
+        value = [example["value"] for example in parameter["examples"].values()]
+    if value is None:
+        return ""
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
@@ -520,10 +643,10 @@ def endpoints(spec):
                 {
                     "name": p["name"],
                     "where": p["in"],
-                    "accepts": accepts(p["schema"]),
+                    "accepts": accepts(p["schema"], p.get("explode", True)),
                     "default": p["schema"].get("default", ""),
                     "description": p.get("description", ""),
-                    "example": _example(p["example"]) if "example" in p else "",
+                    "example": _example(p),
                 }
                 for p in op.get("parameters", [])
             ]

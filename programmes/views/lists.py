@@ -44,7 +44,8 @@ def list_page(request, kind, format="html"):
         paginator.count = summary["count"]
     last = max(1, paginator.num_pages)
     if paging.cleaned_data["page"] > last:
-        return bad_request(request, {"page": f"is past the last page ({last})"})
+        # A well-formed page number of a page there is not: not found, as Django's ListView.
+        return bad_request(request, {"page": f"is past the last page ({last})"}, status=404)
     if format == "csv":  # one page of the download
         keys = paginator.page_keys(paging.cleaned_data["page"])
         return exports.csv_response(request, kind, exports.csv_chunks(kind, records, keys), chips)

@@ -10,11 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
-from pytest_django.live_server_helper import LiveServer
-
-from programmes.models import CatalogueVersion
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,31 +65,6 @@ def chromium():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="session")
-def _live_catalogue(django_db_setup, django_db_blocker):
-    """pytest-django's live server, started once and serving the session's committed catalogue."""
-    with django_db_blocker.unblock():
-        if not CatalogueVersion.objects.exists():
-            call_command("load_catalogue", verbosity=0)
-    server = LiveServer("localhost")
-    server._live_server_modified_settings.enable()
-    yield server.url
-    server._live_server_modified_settings.disable()
-    server.stop()
-
-
-@pytest.fixture
-def catalogue_server(_live_catalogue, db):
-    """The live server's URL, for a test that reads the catalogue as the session loaded it.
-
-    pytest-django's `live_server` fixture would make each test transactional and empty every
-    table after it, to be filled again for the next; the pages only read, so each test runs in
-    the ordinary rolled-back transaction and the server thread reads the committed catalogue
-    (PostgreSQL: its own connection; in-memory SQLite: the test's shared connection).
-    """
-    return _live_catalogue
 
 
 def _page(chromium, base_url, viewport, bypass_csp=True):
