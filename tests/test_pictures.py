@@ -298,7 +298,7 @@ def test_it_draws_a_page_of_milestones_from_that_page_only():
     ],
 )
 def test_it_counts_the_projects_it_is_given(condition, expected):
-    counts = _chart_counts(_chart(FundedProject.objects.for_list().filter(condition)))
+    counts = _charted_counts(_chart_html(FundedProject.objects.for_list().filter(condition)))
     assert counts == {"category": expected, "programme": expected}
 
 
@@ -459,13 +459,37 @@ def test_it_draws_one_mark_per_dated_milestone_of_the_list(client, query):
 def test_it_charts_the_same_numbers_as_the_filtered_list(client, query):
     response = _page(client, f"/projects/{query}")
     total = response.context["page"].paginator.count
-    counts = _chart_counts(_svg(response.content.decode(), "funding-chart"))
+    counts = _charted_counts(response.content.decode())
     assert counts == {"category": total, "programme": total}
 
 
-def test_it_charts_two_projects_for_sewage_treatment(client):
+def _charted_counts(html):
+    """The projects the chart counts in each section or, where they all fall in one category and
+    one programme, the number its sentence gives instead."""
+    sentence = re.search(r'<p class="funding-sentence" data-count="(\d+)"', html)
+    if sentence:
+        assert 'class="funding-chart"' not in html  # no chart of one full bar
+        n = int(sentence.group(1))
+        return {"category": n, "programme": n}
+    return _chart_counts(_svg(html, "funding-chart"))
+
+
+def test_it_counts_two_projects_for_sewage_treatment(client):
     html = _page(client, "/projects/?sector=14022").content.decode()
-    assert _chart_counts(_svg(html, "funding-chart")) == {"category": 2, "programme": 2}
+    assert _charted_counts(html) == {"category": 2, "programme": 2}
+
+
+@pytest.mark.parametrize("query", ["?sector=14022", "?sector=41010", "?sector_category=410", ""])
+def test_projects_of_one_category_and_one_programme_are_a_sentence_not_a_chart(client, query):
+    response = _page(client, f"/projects/{query}")
+    projects = response.context["filterset"].qs
+    one_each = (
+        projects.values("sector__category").distinct().count() == 1
+        and projects.values("programme").distinct().count() == 1
+    )
+    html = response.content.decode()
+    assert ('class="funding-sentence"' in html) == one_each, query
+    assert ('class="funding-chart"' in html) == (not one_each), query
 
 
 @pytest.mark.parametrize("url", ["/cities/", "/"])

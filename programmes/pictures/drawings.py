@@ -675,11 +675,20 @@ def drawn_funding_chart(groups, svg):
     """The chart of `groups` whose SVG `draw_funding_chart` drew earlier (when the catalogue was
     loaded: `loading.summaries`), with its table and caption."""
     total, currencies = _funding_totals(groups)
-    return Picture(svg, groups, {"currencies": currencies, "total": total})
+    extra = {"currencies": currencies, "total": total, "single": _one_bar_each(groups)}
+    return Picture("" if extra["single"] else svg, groups, extra)
+
+
+def _one_bar_each(groups):
+    """Whether every project falls in one sector category and one programme (or none): then a
+    chart would draw one full bar per section, and the page says it in a sentence instead."""
+    return all(len(rows) == 1 for rows in groups.values())
 
 
 def draw_funding_chart(groups, id_prefix="funding"):
     """The chart of `funding_rows`' groups (already folded to at most MAX_BARS rows each)."""
+    if _one_bar_each(groups):
+        return drawn_funding_chart(groups, "")
     total, currencies = _funding_totals(groups)
     unstated = sum(r.unstated for r in groups["category"])
     names = _GROUP_NAMES

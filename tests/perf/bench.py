@@ -272,7 +272,7 @@ def measure(env, pages, args, script, label, ceiling, datasette=None):
 
 def first_requests(env, urls, args, script, downloads=True, label="first"):
     """Every URL with the page and facet caches off, one client: each request a first one.
-    Returns URL -> p95 (ms)."""
+    Returns URL -> (p50, p95) in ms."""
     server = Server({**env, "CACHE_PAGES": "0", "CACHE_FACETS": "0"})
     worst = 0
     p95 = {}
@@ -285,7 +285,7 @@ def first_requests(env, urls, args, script, downloads=True, label="first"):
                 continue
             result = wrk(server.base + url, args.first_duration, 1, script)
             worst = max(worst, result["p95"])
-            p95[url] = result["p95"]
+            p95[url] = (result["p50"], result["p95"])
             row(label, url, result)
         if not downloads:
             return p95
@@ -316,21 +316,28 @@ def list_key(url):
 
 def real_size_ratios(env, tmp, big, args, script):
     """The same lists (and the same one filter, at its most frequent value) on the real
-    catalogue, measured in this run: each synthetic list's p95 as a multiple of it."""
+    catalogue, measured in this run: each synthetic list's median and p95 as multiples of the
+    real list's. With one client for a few seconds a list's p95 is its second or third slowest
+    request, which the host's other work decides as much as the list; the median is the list's
+    own."""
     real_env = {**env, "DATABASE_URL": f"sqlite:///{tmp / 'real.sqlite3'}"}
     manage(real_env, "migrate", "--verbosity", "0")
     manage(real_env, "load_catalogue", "--verbosity", "0")
     urls = json.loads(python({**real_env, "CACHE_FACETS": "0"}, LISTS_AND_FILTERS))
     real = first_requests(real_env, urls, args, script, downloads=False, label="real")
-    by_key = {list_key(url): ms for url, ms in real.items()}
-    worst = 0.0
-    for url, ms in big.items():
+    by_key = {list_key(url): times for url, times in real.items()}
+    worst = [0.0, 0.0]
+    for url, times in big.items():
         base = by_key.get(list_key(url))
         if base:
-            worst = max(worst, ms / base)
-            against = f"({ms:.1f} ms against {base:.1f} ms)"
-            print(f"ratio  {list_key(url):34} x{ms / base:4.1f}  {against}")
-    print(f"worst ratio to the real size: x{worst:.1f}", flush=True)
+            ratios = [ms / real_ms for ms, real_ms in zip(times, base, strict=True)]
+            worst = [max(w, r) for w, r in zip(worst, ratios, strict=True)]
+            print(
+                f"ratio  {list_key(url):34} median x{ratios[0]:4.1f} ({times[0]:.1f} ms against"
+                f" {base[0]:.1f} ms), p95 x{ratios[1]:4.1f} ({times[1]:.1f} ms against"
+                f" {base[1]:.1f} ms)"
+            )
+    print(f"worst ratio to the real size: median x{worst[0]:.1f}, p95 x{worst[1]:.1f}", flush=True)
 
 
 def main():
