@@ -104,3 +104,22 @@ def test_every_picture_fits_its_box_on_a_phone_with_labels_a_reader_can_read(pho
         assert figure <= box + 0.5, name
         if name in ("timeline", "network") and label_height is not None:
             assert label_height >= 10, (name, label_height)
+
+
+# The top and bottom of each block of a record page's article, and whether it floats.
+RECORD_BLOCKS = """() => Array.from(document.querySelectorAll('main > article > *')).map(e => {
+  const box = e.getBoundingClientRect();
+  return [e.tagName + '.' + e.className, box.top, box.bottom, getComputedStyle(e).float];
+})"""
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=[k.key for k in kinds.KINDS])
+def test_no_block_of_a_record_page_runs_into_the_next_on_a_wide_screen(wide_page, kind):
+    """Each block starts below the one before it; only a floated block (the facts beside the
+    "on this page" list) stands beside the next."""
+    wide_page.goto(kind.detail_queryset().first().get_absolute_url())
+    blocks = wide_page.evaluate(RECORD_BLOCKS)
+    assert len(blocks) > 2
+    for (name, _, bottom, floated), (after, top, _, _) in zip(blocks, blocks[1:], strict=False):
+        if floated == "none" or not after.startswith("NAV.on-this-page"):
+            assert top >= bottom - 1, f"{after} starts at {top}, above {name}'s end at {bottom}"
