@@ -486,12 +486,12 @@ KINDS = (
             ),
             _choice_facet("status", "Status", models.FundedProject.Status.choices, READ_SOME),
         ),
+        # What a reader scans a list of projects by; the city, programme and instrument are on
+        # each project's page, in the filters, the JSON and the CSV.
         columns=(
             ("Project", "title"),
             ("Sector", "sector"),
-            ("City", "city"),
-            ("Programme", "programme"),
-            ("Instrument", ""),
+            ("Funder", ""),
             ("Amount as stated", "amount"),
             ("Status", ""),
             ("Named in the source", ""),

@@ -166,6 +166,7 @@ class EvidenceMixin(models.Model):
     # Where lists' prefetches put a record's passages and participants (`querysets._prefetch`).
     _rows_passages = Prefetched("passages")
     _rows_participations = Prefetched("participations")
+    _rows_funders = Prefetched("funders")
 
     class Meta:
         abstract = True

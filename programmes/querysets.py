@@ -293,11 +293,15 @@ class AwardQuerySet(models.QuerySet):
 
 class FundedProjectQuerySet(models.QuerySet):
     def for_list(self):
-        """The HTML list: each row shows the passage that names its project (the evidence of its
-        title), so every cited passage of the page's rows comes in one query."""
+        """The HTML list: each row shows its funders and the passage that names its project (the
+        evidence of its title), so every funder and every cited passage of the page's rows come
+        in one query each."""
+        Partner = _model("Partner")
         return self.select_related(
             "programme", "city", "sector", "sector__category"
-        ).prefetch_related(_passages())
+        ).prefetch_related(
+            _prefetch("funders", Partner.objects.only("slug", "name", "acronym")), _passages()
+        )
 
     def for_export(self):
         """The JSON and CSV lists: every citation and every funder of each row."""
