@@ -184,6 +184,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A stored page with all its headers, before any middleware does work for it; the page is
+    # built and stored by CatalogueCacheMiddleware below.
+    "programmes.http.caching.CachedPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp's policy, built once at start-up rather than for every answer.

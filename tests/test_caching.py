@@ -193,6 +193,41 @@ def test_a_cached_page_carries_the_body_and_headers_of_the_page_as_built(
     assert dict(head.headers) == dict(built.headers)
 
 
+def test_a_cached_page_is_answered_before_the_other_middlewares_with_their_headers(
+    client, page_cache, monkeypatch
+):
+    """A hit is answered by the outermost middleware: the headers the others add (security,
+    frame, content and resource policies) come stored with the page, none is set again."""
+    from django.middleware.security import SecurityMiddleware
+
+    built = client.get("/cities/dalian/")
+    assert built.headers["Content-Security-Policy"] and built.headers["X-Frame-Options"]
+    calls = []
+    original = SecurityMiddleware.process_response
+    monkeypatch.setattr(
+        SecurityMiddleware,
+        "process_response",
+        lambda self, request, response: (
+            calls.append(request.path) or original(self, request, response)
+        ),
+    )
+    cached = client.get("/cities/dalian/")
+    assert dict(cached.headers) == dict(built.headers)
+    assert calls == []  # the stored page passed them when it was built
+    client.get("/static/programmes/favicon.svg")  # not a page: served below, as before
+    assert calls
+
+
+def test_a_page_kept_for_one_scheme_is_not_served_for_the_other(client, page_cache, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    secure = client.get("/cities/dalian/", secure=True)
+    assert "Strict-Transport-Security" in secure.headers
+    plain = client.get("/cities/dalian/")
+    assert "Strict-Transport-Security" not in plain.headers
+    again = client.get("/cities/dalian/", secure=True)
+    assert dict(again.headers) == dict(secure.headers)
+
+
 def test_a_cached_page_is_compressed_once_and_only_for_clients_that_accept_it(
     client, page_cache, monkeypatch
 ):
