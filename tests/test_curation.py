@@ -1,0 +1,186 @@
+"""The curator's commands: find_quote, draft_source, fixture_schema, and every one of them (with
+check_fixtures and load_catalogue) on a fresh checkout whose database has no tables.
+
+Expected values come from the fixtures and the source texts; none is a number typed in here."""
+
+import io
+import json
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from programmes import coverage
+from programmes.loading.curation import locate, read_text
+from programmes.loading.errors import LoadError
+from programmes.loading.quotes import find_quote
+from programmes.models import Passage
+
+RECORDS = settings.FIXTURES_DIR / "records"
+# A Japanese text made of these sentences (full-width punctuation, no spaces between them).
+JAPANESE = [
+    "大連市は北九州市と環境協力を進めた。",
+    "一九九三年末、「大連環境モデル地区計画」（開発調査）が提案された！",
+    "調査は二〇〇〇年三月に完了したか？",
+    "ＪＩＣＡが機材を送った。",
+]
+
+
+def _fixtures():
+    """(path, document) of every fixture file."""
+    return [(path, json.loads(path.read_text())) for path in sorted(RECORDS.glob("*.json"))]
+
+
+def _source_text(doc):
+    return read_text(settings.FIXTURES_DIR / "sources" / doc["source"]["file"])
+
+
+def _run(command, *args):
+    out = io.StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
+
+
+QUOTE_LISTS = ("cite", "stated", "from")
+
+
+def _specs(value):
+    """Every quote of this document that a fixture (or part of one) holds, as the loader reads
+    it: records', participants', evidence's and the uncatalogued sentences'."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in QUOTE_LISTS and isinstance(inner, list):
+                for quote in inner:
+                    spec = {"quote": quote} if isinstance(quote, str) else quote
+                    if "source" not in spec:  # another document's words
+                        yield spec
+            elif key == "uncatalogued":
+                for mark in inner:
+                    yield {k: v for k, v in mark.items() if k != "reason"}
+            else:
+                yield from _specs(inner)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _specs(item)
+
+
+# --- find_quote -------------------------------------------------------------------------------
+
+
+def test_find_quote_gives_the_offsets_the_loader_finds_for_every_fixture_quote():
+    # No django_db mark: find_quote needs no database.
+    for _path, doc in _fixtures():
+        text = _source_text(doc)
+        for spec in _specs(doc):
+            start, end = find_quote(text, spec, ("", ""))
+            found = locate(text, spec["quote"])
+            assert {"start": start, "end": end} in [
+                {"start": o["start"], "end": o["end"]} for o in found["occurrences"]
+            ]
+            assert found["nearest"] is None
+
+
+def test_the_shortest_prefix_picks_out_each_occurrence_as_the_loader_reads_it():
+    ambiguous = 0
+    for _path, doc in _fixtures():
+        text = _source_text(doc)
+        for spec in _specs(doc):
+            found = locate(text, spec["quote"])["occurrences"]
+            if len(found) < 2:
+                continue
+            ambiguous += 1
+            for o in found:
+                if o["prefix"] is None:
+                    pick = {"quote": spec["quote"], "occurrence": o["occurrence"]}
+                else:
+                    pick = {"quote": spec["quote"], "prefix": o["prefix"]}
+                    # Shortest: one character less and it no longer picks one out.
+                    shorter = {"quote": spec["quote"], "prefix": o["prefix"][1:]}
+                    with pytest.raises(LoadError, match="ambiguous"):
+                        find_quote(text, shorter, ("", ""))
+                assert find_quote(text, pick, ("", "")) == (o["start"], o["end"])
+    assert ambiguous, "the fixtures disambiguate some quotes with a prefix or an occurrence"
+
+
+def _with_uncatalogued():
+    return next(doc for _path, doc in _fixtures() if doc["source"]["uncatalogued"])
+
+
+def test_find_quote_prints_a_unique_quotes_offsets_and_sentence():
+    doc = _with_uncatalogued()
+    text = _source_text(doc)
+    quote = doc["source"]["uncatalogued"][0]["quote"]
+    start = text.index(quote)
+    out = _run("find_quote", doc["source"]["slug"], quote)
+    number = coverage.sentences(text).index((start, start + len(quote))) + 1
+    assert f"start {start}, end {start + len(quote)}" in out
+    assert f"in sentence {number}" in out
+    assert "occurs once" in out
+
+
+def test_find_quote_lists_every_occurrence_of_an_ambiguous_quote():
+    for _path, doc in _fixtures():
+        prefixed = [s for s in _specs(doc) if "prefix" in s]
+        if prefixed:
+            break
+    spec, text = prefixed[0], _source_text(doc)
+    out = json.loads(_run("find_quote", doc["source"]["file"], spec["quote"], "--json"))
+    starts = [o["start"] for o in out["occurrences"]]
+    assert starts == [i for i in range(len(text)) if text.startswith(spec["quote"], i)]
+    lines = _run("find_quote", doc["source"]["slug"], spec["quote"])
+    assert f"occurs {len(starts)} times" in lines
+    for start in starts:
+        assert f"start {start}, end {start + len(spec['quote'])}" in lines
+
+
+def test_a_near_miss_shows_the_nearest_passage_and_where_it_differs():
+    _path, doc = _fixtures()[0]
+    text = _source_text(doc)
+    quote = doc["source"]["evidence"]["title"]["stated"][0]
+    start = text.index(quote)
+    middle = len(quote) // 2
+    typo = quote[:middle] + "#" + quote[middle + 1 :]
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="not in"):
+        call_command("find_quote", doc["source"]["slug"], typo, stdout=out)
+    lines = out.getvalue()
+    assert f"start {start}, end {start + len(quote)}" in lines
+    assert (
+        f"at {start + middle}–{start + middle + 1}: the source has {quote[middle]!r} "
+        "where the quote has '#'" in lines
+    )
+
+
+def test_find_quote_counts_code_points_in_a_japanese_text(tmp_path):
+    text = "".join(JAPANESE)
+    path = tmp_path / "ja.txt"
+    path.write_text(text, encoding="utf-8")
+    quote = "「大連環境モデル地区計画」（開発調査）"
+    out = json.loads(_run("find_quote", str(path), quote, "--json"))
+    (only,) = out["occurrences"]
+    assert only["start"] == text.index(quote)
+    assert only["end"] - only["start"] == len(quote)  # code points, not UTF-8 bytes
+    assert only["sentence"] == next(n for n, s in enumerate(JAPANESE, start=1) if quote in s)
+    # Half-width brackets typed for the full-width ones: the near miss names each.
+    typed = quote.replace("（", "(").replace("）", ")")
+    answer = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("find_quote", str(path), typed, "--json", stdout=answer)
+    near = json.loads(answer.getvalue())["nearest"]
+    assert (near["start"], near["end"]) == (only["start"], only["end"])
+    assert [(d["source"], d["quote"]) for d in near["differences"]] == [("（", "("), ("）", ")")]
+    assert near["differences"][0]["start"] == text.index("（")
+
+
+def test_find_quote_names_the_sources_it_knows_when_given_another():
+    with pytest.raises(CommandError) as excinfo:
+        _run("find_quote", "no-such-source", "Dalian")
+    for _path, doc in _fixtures():
+        assert doc["source"]["slug"] in str(excinfo.value)
+
+
+@pytest.mark.django_db
+def test_every_stored_passage_is_where_find_quote_says():
+    for passage in Passage.objects.select_related("source"):
+        starts = [o["start"] for o in locate(passage.source.text, passage.quote)["occurrences"]]
+        assert passage.start in starts
