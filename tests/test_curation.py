@@ -6,6 +6,7 @@ Expected values come from the fixtures and the source texts; none is a number ty
 import io
 import json
 
+import jsonschema
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
@@ -14,6 +15,7 @@ from programmes import coverage
 from programmes.loading.curation import locate, read_text
 from programmes.loading.errors import LoadError
 from programmes.loading.quotes import find_quote
+from programmes.loading.schema import SCHEMA_FILE
 from programmes.models import Passage
 
 RECORDS = settings.FIXTURES_DIR / "records"
@@ -184,3 +186,78 @@ def test_every_stored_passage_is_where_find_quote_says():
     for passage in Passage.objects.select_related("source"):
         starts = [o["start"] for o in locate(passage.source.text, passage.quote)["occurrences"]]
         assert passage.start in starts
+
+
+# --- the fixture schema -----------------------------------------------------------------------
+
+
+def _validator():
+    schema = json.loads((settings.FIXTURES_DIR / SCHEMA_FILE).read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def test_the_committed_schema_is_what_fixture_schema_generates():
+    assert (settings.FIXTURES_DIR / SCHEMA_FILE).read_text() == _run("fixture_schema")
+
+
+@pytest.mark.parametrize("path", sorted(RECORDS.glob("*.json")), ids=lambda p: p.name)
+def test_every_fixture_validates_against_the_schema(path):
+    errors = list(_validator().iter_errors(json.loads(path.read_text())))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def _first(doc, model, having="cite"):
+    return next(
+        r for r in doc["records"] if r["model"] == model and having in r and not r.get("extend")
+    )
+
+
+# What the schema refuses, and the key (or the words) its best-matching error names.
+BAD = {
+    "unknown-model": (
+        lambda d: d["records"].append({"model": "town", "slug": "x", "cite": ["x"]}),
+        "model",
+    ),
+    "unknown-field": (
+        lambda d: _first(d, "city").update(population=1),
+        "'population' was unexpected",
+    ),
+    "bad-choice": (lambda d: _first(d, "programme").update(kind="not-a-kind"), "kind"),
+    "no-cite": (lambda d: _first(d, "award").pop("cite"), "'cite' is a required property"),
+    "evidence-for-no-field": (
+        lambda d: _first(d, "partner", "evidence")["evidence"].update(x={"stated": ["x"]}),
+        "evidence",
+    ),
+    "stated-and-interpreted": (
+        lambda d: _first(d, "person", "evidence")["evidence"].update(
+            name={"stated": ["x"], "interpreted": "y"}
+        ),
+        "name",
+    ),
+    "city-and-partner": (
+        lambda d: _first(d, "programme", "participants")["participants"][0].update(
+            city="dalian", partner="jica"
+        ),
+        "participants",
+    ),
+    "bad-slug": (lambda d: _first(d, "milestone").update(slug="Not A Slug"), "slug"),
+    "over-long": (lambda d: _first(d, "city").update(name="x" * 1000), "name"),
+    "bad-hash": (lambda d: d["source"].update(sha256="nothex"), "sha256"),
+    "extend-with-fields": (
+        lambda d: d["records"].append(
+            {"model": "city", "slug": "dalian", "extend": True, "cite": ["x"], "name": "y"}
+        ),
+        "'name' was unexpected",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_the_schema_refuses_what_the_loader_refuses(case):
+    doc = json.loads((RECORDS / "000_dalian_speech_2003.json").read_text())
+    mutate, named = BAD[case]
+    mutate(doc)
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
+    assert error is not None
+    assert named in error.absolute_path or named in error.message, error
