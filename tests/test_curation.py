@@ -5,6 +5,7 @@ Expected values come from the fixtures and the source texts; none is a number ty
 
 import io
 import json
+import shutil
 
 import jsonschema
 import pytest
@@ -12,11 +13,12 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from programmes import coverage
+from programmes.kinds import LOADED
 from programmes.loading.curation import locate, read_text
 from programmes.loading.errors import LoadError
 from programmes.loading.quotes import find_quote
-from programmes.loading.schema import SCHEMA_FILE
-from programmes.models import Passage
+from programmes.loading.schema import SCHEMA_FILE, choices
+from programmes.models import Passage, Source
 
 RECORDS = settings.FIXTURES_DIR / "records"
 # A Japanese text made of these sentences (full-width punctuation, no spaces between them).
@@ -261,3 +263,112 @@ def test_the_schema_refuses_what_the_loader_refuses(case):
     error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
     assert error is not None
     assert named in error.absolute_path or named in error.message, error
+
+
+# --- draft_source -----------------------------------------------------------------------------
+
+
+def _draft(*args):
+    return json.loads(_run("draft_source", *args))
+
+
+@pytest.mark.parametrize("path", sorted(RECORDS.glob("*.json")), ids=lambda p: p.name)
+def test_a_draft_has_the_sources_hash_sentences_and_a_stub_for_each(path):
+    doc = json.loads(path.read_text())
+    text = _source_text(doc)
+    draft = _draft(str(settings.FIXTURES_DIR / "sources" / doc["source"]["file"]))
+    assert draft["source"]["sha256"] == doc["source"]["sha256"]
+    assert draft["source"]["file"] == doc["source"]["file"]
+    spans = coverage.sentences(text)
+    assert [
+        (s["sentence"], s["start"], s["end"], s["text"]) for s in draft["draft"]["sentences"]
+    ] == [(n, a, b, text[a:b]) for n, (a, b) in enumerate(spans, start=1)]
+    assert len(draft["records"]) == len(spans)
+    for record, (a, b) in zip(draft["records"], spans, strict=True):
+        assert find_quote(text, record["cite"][0], ("", "")) == (a, b)
+
+
+def test_a_drafts_choices_are_the_models():
+    found = choices()
+    assert found["model"] == [kind.fixture for kind in LOADED]
+    assert found["source"]["kind"] == dict(Source.Kind.choices)
+    for kind in LOADED:
+        for f in kind.model._meta.concrete_fields:
+            if f.choices:
+                assert found[kind.fixture][f.name] == {str(v): str(k) for v, k in f.flatchoices}
+        if kind.participation:
+            role = kind.participation._meta.get_field("role")
+            assert found["participant"]["role"] == dict(role.flatchoices)
+    drafted = _draft(str(settings.FIXTURES_DIR / "sources" / _fixtures()[0][1]["source"]["file"]))
+    assert drafted["draft"]["choices"] == json.loads(json.dumps(found))
+
+
+def _folder_with(tmp_path, name, text, **options):
+    """A copy of the fixtures with a new source `name` of `text`, and its draft written into
+    records/ as draft_source writes it."""
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, fixtures)
+    (fixtures / "sources" / name).write_text(text, encoding="utf-8")
+    target = fixtures / "records" / "900_draft.json"
+    args = [f"--{k}={v}" for k, v in options.items()]
+    call_command("draft_source", str(fixtures / "sources" / name), "-o", str(target), *args)
+    return fixtures, target
+
+
+def _check(fixtures):
+    out = io.StringIO()
+    try:
+        call_command("check_fixtures", fixtures=str(fixtures), stdout=out)
+    except CommandError as exc:
+        return out.getvalue().splitlines(), str(exc)
+    return out.getvalue().splitlines(), ""
+
+
+def test_check_fixtures_names_everything_a_japanese_draft_leaves_to_fill(tmp_path):
+    fixtures, target = _folder_with(tmp_path, "900_ja.txt", "".join(JAPANESE), language="ja")
+    draft = json.loads(target.read_text())
+    assert [s["text"] for s in draft["draft"]["sentences"]] == JAPANESE
+    assert draft["source"]["language"] == "ja"
+    lines, failure = _check(fixtures)
+    assert failure
+    problems = [line for line in lines if line.startswith("fixtures/records/900_draft.json")]
+    assert problems == lines  # the real fixtures stay clean
+    stubs = [line for line in problems if "field 'model': unknown model ''" in line]
+    assert [line.split("'")[1] for line in stubs] == [r["slug"] for r in draft["records"]]
+    assert all(", ".join(kind.fixture for kind in LOADED) in line for line in stubs)
+    assert any("field 'kind'" in line for line in problems)
+    assert any("field 'title'" in line for line in problems)
+    (uncovered,) = [line for line in problems if "field 'coverage'" in line]
+    assert f"{len(JAPANESE)} of {len(JAPANESE)} sentences are cited by no record" in uncovered
+    assert len(problems) == len(stubs) + 3
+
+
+def test_a_draft_filled_in_passes_check_fixtures(tmp_path):
+    _path, doc = _fixtures()[-1]
+    text = _source_text(doc)
+    title = doc["source"]["title"]
+    fixtures, target = _folder_with(
+        tmp_path, "900_en.txt", text, title=title, kind="news-article", slug="a-new-article"
+    )
+    draft = json.loads(target.read_text())
+    assert draft["source"]["evidence"]["title"] == {"stated": [title]}
+    lines, _failure = _check(fixtures)
+    assert any("field 'kind'" in line and "has no evidence" in line for line in lines)
+    # Filled in: its classification's evidence, and each sentence marked as carrying no fact.
+    draft["source"]["evidence"]["kind"] = {
+        "interpreted": "A headline and a report.",
+        "from": [title],
+    }
+    stubs = draft.pop("records")
+    for stub in stubs:
+        (quote,) = stub["cite"]
+        if quote == title:  # the header line the source's own evidence cites
+            continue
+        mark = {"quote": quote} if isinstance(quote, str) else dict(quote)
+        draft["source"]["uncatalogued"].append({**mark, "reason": "left for a later reading"})
+    target.write_text(json.dumps(draft, ensure_ascii=False))
+    assert _check(fixtures) == (
+        ["Fixtures OK: every value has evidence, every sentence is accounted for."],
+        "",
+    )
+    _validator().validate(draft)
