@@ -5,7 +5,10 @@ Expected values come from the fixtures and the source texts; none is a number ty
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -372,3 +375,41 @@ def test_a_draft_filled_in_passes_check_fixtures(tmp_path):
         "",
     )
     _validator().validate(draft)
+
+
+# --- a fresh checkout -------------------------------------------------------------------------
+
+
+def _manage(*args, database):
+    environ = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**environ, "DATABASE_URL": f"sqlite:///{database}"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_every_curator_command_works_on_a_database_without_tables(tmp_path):
+    database = tmp_path / "fresh.sqlite3"
+    doc = _with_uncatalogued()
+    quote = doc["source"]["uncatalogued"][0]["quote"]
+    source = str(settings.FIXTURES_DIR / "sources" / doc["source"]["file"])
+    for args in (
+        ["check_fixtures"],
+        ["find_quote", doc["source"]["slug"], quote],
+        ["draft_source", source],
+        ["fixture_schema"],
+    ):
+        run = _manage(*args, database=database)
+        assert run.returncode == 0, run.stderr
+        assert "Traceback" not in run.stderr
+    assert not database.exists() or database.stat().st_size == 0  # none of them needs one
+    run = _manage("load_catalogue", database=database)
+    assert run.returncode == 0, run.stderr
+    assert "migrating it first" in run.stderr and "Traceback" not in run.stderr
+    assert run.stdout.startswith("Loaded catalogue version")
+    run = _manage("load_catalogue", database=database)  # now migrated: nothing more to say
+    assert run.returncode == 0 and "migrating" not in run.stderr, run.stderr
