@@ -41,10 +41,11 @@ To add a kind (say `Statement`):
    `templates/base.html` and its count on `home.html` (`counts.statements`).
 
 The URLs, the JSON and CSV twins, the search group, the share card, the JSON-LD, the OpenAPI
-paths, the records the source reader names, the dump table, the record counts and the loader's
-fixture kind then follow from the entry; tests/test_kinds.py checks that every name the entry
-gives is found and that every model citing passages is a kind, and the tests parametrized over
-`KINDS` (tests/test_kinds.py, test_api.py) cover it.
+paths, the records the source reader names, the dump table, the record counts, the loader's
+fixture kind and the fixtures' JSON Schema (regenerate fixtures/fixture.schema.json with
+`manage.py fixture_schema`) then follow from the entry; tests/test_kinds.py checks that every
+name the entry gives is found and that every model citing passages is a kind, and the tests
+parametrized over `KINDS` (tests/test_kinds.py, test_api.py) cover it.
 """
 
 import dataclasses

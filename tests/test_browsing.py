@@ -101,11 +101,20 @@ def test_the_source_reader_anchors_and_lists_every_passage(client):
     assert html.count(f'id="{passage.anchor}"') == 1
 
 
-def test_the_reader_shows_the_whole_text_in_order():
+# A source's text as it is, and as it would be saved by an editor that ends a file with a line
+# break (or leaves blank lines around it): the reader shows no empty line for them.
+@pytest.mark.parametrize("around", [("", ""), ("", "\n"), ("", "\n\n"), ("\n", " \n")])
+def test_the_reader_shows_the_whole_text_in_order(around):
     from programmes.formats.reader import render
 
+    before, after = around
     for source in Source.objects.all():
-        paragraphs = render(source.text, list(source.passages.all()))
+        source.text = before + source.text + after
+        passages = list(source.passages.all())
+        for passage in passages:
+            passage.start += len(before)
+            passage.end += len(before)
+        paragraphs = render(source.text, passages)
         plain = "\n\n".join(
             re.sub(r"<[^>]+>", "", str(p.html)).replace("<br>\n", "\n") for p in paragraphs
         )

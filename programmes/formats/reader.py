@@ -25,12 +25,15 @@ class Paragraph:
 
 
 def paragraphs(text):
-    """(start, end) of each non-blank paragraph, in code points."""
-    spans, pos = [], 0
-    for match in PARAGRAPH_BREAK.finditer(text):
+    """(start, end) of each non-blank paragraph, in code points. The line breaks and spaces
+    before the first and after the last are no paragraph's: a text ending in "\n" shows no
+    empty line after its last word."""
+    first, last = len(text) - len(text.lstrip()), len(text.rstrip())
+    spans, pos = [], first
+    for match in PARAGRAPH_BREAK.finditer(text, first, last):
         spans.append((pos, match.start()))
         pos = match.end()
-    spans.append((pos, len(text)))
+    spans.append((pos, last))
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 

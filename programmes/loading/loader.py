@@ -188,7 +188,11 @@ class Loader:
             source = Source(slug=slug, filename=data["file"], text=text, **fields)
         except TypeError as exc:
             raise LoadError(file, where, "", f"unknown field: {exc}") from None
-        self.validate(source, file, where, exclude=["slug", "filename"])
+        try:
+            self.validate(source, file, where, exclude=["slug", "filename"])
+        except LoadError as exc:
+            # Its text is read: check_fixtures goes on to check its records against it.
+            self.problem(exc)
         self.plan.sources[slug] = SourceFile(source, path)
 
     def source_path(self, file, where, name):
@@ -410,7 +414,12 @@ class Loader:
                 file, f"{kind} record", "slug", f"a slug is lower-case words, not {slug!r}"
             )
         if not isinstance(kind, str) or kind not in RECORD_KINDS:
-            raise LoadError(file, f"record '{slug}'", "model", f"unknown model {kind!r}")
+            raise LoadError(
+                file,
+                f"record '{slug}'",
+                "model",
+                f"unknown model {kind!r}: a record is one of {', '.join(RECORD_KINDS)}",
+            )
         where = f"{kind} '{slug}'"
         model, fks, m2ms = RECORD_KINDS[kind]
         key = (kind, slug)
@@ -618,8 +627,15 @@ class Loader:
                 exclude=[*exclude, *resolved], validate_unique=False, validate_constraints=False
             )
         except ValidationError as exc:
-            name, messages = next(iter(exc.message_dict.items()))
-            raise LoadError(file, where, name, "; ".join(messages)) from None
+            errors = [
+                LoadError(file, where, name, "; ".join(messages))
+                for name, messages in exc.message_dict.items()
+            ]
+        else:
+            return
+        for error in errors[:-1]:  # check_fixtures names every field; a load stops at the first
+            self.problem(error)
+        raise errors[-1]
 
     # --- writing ------------------------------------------------------------------------------
 

@@ -1,8 +1,12 @@
-"""What the commands that load or check a catalogue share: the fixtures folder they read, and
-what `load_catalogue` and `load_dump` say when done."""
+"""What the commands that load or check a catalogue share: the fixtures folder they read, a
+database migrated before they write to it, and what `load_catalogue` and `load_dump` say when
+done."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
 
 
 def add_fixtures_argument(parser):
@@ -11,6 +15,19 @@ def add_fixtures_argument(parser):
         default=str(settings.FIXTURES_DIR),
         help="fixtures folder (default: the project's fixtures/)",
     )
+
+
+def migrate_first(stderr, using=DEFAULT_DB_ALIAS):
+    """Apply the migrations a database lacks (a fresh checkout's has no tables), saying so in
+    one line, so that loading never stops at "no such table"."""
+    try:
+        executor = MigrationExecutor(connections[using])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        raise CommandError(f"cannot read the database: {exc}".strip()) from None
+    if plan:
+        stderr.write(f"The database lacks {len(plan)} migration(s): migrating it first.")
+        call_command("migrate", database=using, interactive=False, verbosity=0)
 
 
 def not_loaded(exc):

@@ -4,29 +4,93 @@ import difflib
 
 from .errors import LoadError
 
+# The characters of a long quote's head and tail that place its nearest passage.
+EDGE = 300
+
+
+def occurrences(text, quote):
+    """The start of every occurrence of `quote` in `text`, overlapping ones included (as the
+    loader counts them for `occurrence`)."""
+    starts, i = [], text.find(quote)
+    while i != -1:
+        starts.append(i)
+        i = text.find(quote, i + 1)
+    return starts
+
+
+def shortest_prefix(text, starts, start):
+    """The shortest `prefix` (the words just before an occurrence) that picks the occurrence at
+    `start` out of `starts`, as the loader reads a quote's `prefix`; None if none does (an
+    occurrence at the very start of the text, or one whose whole preceding text ends another's)."""
+    length = 0
+    for other in starts:
+        if other == start:
+            continue
+        # How far back the text before `start` and the text before `other` agree.
+        same = 0
+        while same < min(start, other) and text[start - same - 1] == text[other - same - 1]:
+            same += 1
+        if same >= start:
+            return None
+        length = max(length, same + 1)
+    return text[start - length : start]
+
+
+def differences(found, quote):
+    """How `found` (a slice of the source) differs from `quote`: (offset in `found`, end offset in
+    `found`, the source's characters there, the quote's), in order."""
+    ops = difflib.SequenceMatcher(None, found, quote, autojunk=False).get_opcodes()
+    return [(i1, i2, found[i1:i2], quote[j1:j2]) for op, i1, i2, j1, j2 in ops if op != "equal"]
+
+
+def _anchor(text, quote):
+    """Where the quote would start if the longest block it shares with `text` is in place: found
+    from its first and last `EDGE` characters, so that a long quote costs no more."""
+    blocks = []
+    for offset in sorted({0, max(0, len(quote) - EDGE)}):
+        piece = quote[offset : offset + EDGE]
+        block = difflib.SequenceMatcher(None, text, piece, autojunk=False).find_longest_match()
+        blocks.append((block.size, -(offset + block.b), block.a - block.b - offset))
+    return max(0, max(blocks)[2])
+
+
+def _ratio(a, b):
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
 
 def nearest_passage(text, quote):
-    """The slice of `text` most like `quote`, and how the two differ (for an editor's fix)."""
-    matcher = difflib.SequenceMatcher(None, text, quote, autojunk=False)
-    block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
-    anchor = max(0, block.a - block.b)
+    """The slice of `text` most like `quote`, and how the two differ (for an editor's fix).
+
+    Each candidate start and end near the longest block the two share is scored by how like the
+    quote's first (or last) `EDGE` characters the text there is: a paragraph-long quote costs
+    what one of that length does (scored whole, one of 2,000 characters took ten seconds)."""
+    anchor = _anchor(text, quote)
     slack = min(60, max(8, len(quote) // 3))
-
-    def ratio(start, end):
-        return difflib.SequenceMatcher(None, text[start:end], quote, autojunk=False).ratio()
-
+    size = min(len(quote), EDGE)
     # First the start (at the quote's length), then the end: linear in the slack, not square.
     starts = range(max(0, anchor - slack), min(len(text), anchor + slack) + 1)
-    start = max(starts, key=lambda s: (ratio(s, s + len(quote)), -abs(s - anchor)))
+    start = max(starts, key=lambda s: (_ratio(text[s : s + size], quote[:size]), -abs(s - anchor)))
     ends = range(start + max(1, len(quote) - slack), min(len(text), start + len(quote) + slack) + 1)
-    end = max(ends, key=lambda e: (ratio(start, e), -abs(e - start - len(quote))))
+
+    def tail(e):
+        if len(quote) <= EDGE:
+            return _ratio(text[start:e], quote)
+        return _ratio(text[max(start, e - EDGE) : e], quote[-EDGE:])
+
+    end = max(ends, key=lambda e: (tail(e), -abs(e - start - len(quote))))
+    # A differing first or last character scores better left out; take it in, so that the
+    # passage shows the source's character where the quote has another (（ for "(").
+    ops = difflib.SequenceMatcher(None, text[start:end], quote, autojunk=False).get_opcodes()
+    if ops and ops[0][0] == "insert":
+        start = max(0, start - (ops[0][4] - ops[0][3]))
+    if ops and ops[-1][0] == "insert":
+        end = min(len(text), end + (ops[-1][4] - ops[-1][3]))
     best = (start, end)
     found = text[best[0] : best[1]]
-    changes = []
-    ops = difflib.SequenceMatcher(None, found, quote, autojunk=False).get_opcodes()
-    for op, i1, i2, j1, j2 in ops:
-        if op != "equal":
-            changes.append(f"source {found[i1:i2]!r} where the quote has {quote[j1:j2]!r}")
+    changes = [
+        f"source {theirs!r} where the quote has {ours!r}"
+        for _i1, _i2, theirs, ours in differences(found, quote)
+    ]
     return best, found, changes
 
 
@@ -40,10 +104,7 @@ def find_quote(text, spec, where, field_name="cite"):
         raise LoadError(
             file, record, field_name, "a quote is non-empty text, or {'quote': text, …}"
         )
-    starts, i = [], text.find(quote)
-    while i != -1:
-        starts.append(i)
-        i = text.find(quote, i + 1)
+    starts = occurrences(text, quote)
     if not starts:
         (n_start, n_end), found, changes = nearest_passage(text, quote)
         raise LoadError(
