@@ -439,9 +439,14 @@ class CatalogueCacheMiddleware:
             snapshot.close(type(exc), exc, exc.__traceback__)
             raise
         # A streamed body read from the database is read in the snapshot; a file written for
-        # the version (a list's whole CSV, the catalogue) needs no database while it is sent,
-        # so a slow client does not hold a read transaction open.
-        if response.streaming and getattr(response, "file_to_stream", None) is None:
+        # the version (a list's whole CSV, the catalogue) or a body built whole already
+        # (`reads_database` False) needs no database while it is sent, so a slow client does
+        # not hold a read transaction open.
+        if (
+            response.streaming
+            and getattr(response, "file_to_stream", None) is None
+            and getattr(response, "reads_database", True)
+        ):
             response.streaming_content = SnapshotStream(response.streaming_content, snapshot)
         else:
             snapshot.close()
