@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from programmes.management.commands.serve import HEADER_READ_TIMEOUT_MS, granian_argv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,3 +90,34 @@ def test_served_on_a_port_of_its_own_every_absolute_url_names_that_port(tmp_path
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _server_env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "DEBUG", "CATALOGUE_ENV")}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'served.sqlite3'}",
+        DOWNLOADS_DIR=str(tmp_path / "downloads"),
+        CACHE_URL="",
+        **extra,
+    )
+    return env
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_a_damaged_sqlite_file_ends_the_command_in_one_line_naming_it(tmp_path, command):
+    damaged = tmp_path / "served.sqlite3"
+    garbage = b"\x00not a database\xff" * 512
+    damaged.write_bytes(garbage)
+    argv = [sys.executable, "manage.py", command]
+    if command == "serve":
+        argv += ["--port", str(_free_port())]
+    result = subprocess.run(
+        argv, cwd=ROOT, env=_server_env(tmp_path), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert str(damaged) in line
+    assert "delete it" in line and f"manage.py {command}" in line
+    assert "Serving" not in result.stdout
+    assert damaged.read_bytes() == garbage  # left for its owner to look at

@@ -32,7 +32,8 @@ while the loader commits a reload.
 An unreachable cache (Redis down) slows the site down and never takes it down: every read and
 write here falls back to computing. An unreachable database does not take down the pages already
 in the page cache: the page of the last version this process read is served, with an `Age` header
-saying how old it is; other pages get the quick 503 (`error_pages.server_error`).
+saying how old it is; other pages get the quick 503 (`error_pages.server_error`). A damaged SQLite
+file is answered the same way (`outages.database_damaged`), the log naming it.
 """
 
 import datetime
@@ -56,7 +57,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from ..models import CatalogueVersion
-from ..outages import database_unavailable
+from ..outages import database_unavailable, report_damage
 
 logger = logging.getLogger(__name__)
 
@@ -407,6 +408,7 @@ class CatalogueCacheMiddleware:
         stale = stale_page(request)
         if stale is None:
             raise exc  # handler500 answers an unreachable database with the quick 503
+        report_damage(exc)
         logger.error("database unavailable; serving the cached page of %s", request.path)
         return finish(stale)
 
