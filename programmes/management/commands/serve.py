@@ -12,6 +12,13 @@ from ...outages import damaged_database_message, database_damaged
 # worker; gunicorn's sync and gthread workers give such a client a whole worker or thread
 # (tests/perf/slow_clients.py measures the three; README "Faults" has the figures).
 HEADER_READ_TIMEOUT_MS = 5000
+# A worker that dies (killed, out of memory) is replaced: without it granian shuts the whole
+# server down and every client is refused. Granian gives up should a worker die again within
+# 5.5 s of its replacement (a crash loop), so a broken deployment still ends.
+RESPAWN = "--respawn-failed-workers"
+# Seconds a worker has to stop gracefully (its requests in flight) when the server stops: one
+# told to stop while it was still starting, a replacement among them, never would.
+WORKERS_KILL_TIMEOUT = 30
 
 
 def granian_argv(executable, host, port, workers, working_dir, target="catalogue.wsgi:application"):
@@ -23,6 +30,8 @@ def granian_argv(executable, host, port, workers, working_dir, target="catalogue
         "--workers", workers,
         "--no-ws",
         "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
+        RESPAWN,
+        "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT),
         "--access-log",
         "--working-dir", str(working_dir),
         target,
