@@ -6,6 +6,7 @@ import logging
 import re
 import shutil
 import sqlite3
+import stat
 from http import HTTPStatus
 
 import pytest
@@ -434,3 +435,10 @@ def test_a_damaged_database_is_a_503_and_its_cached_pages_are_still_served(
             assert leak not in body
     assert str(connection.settings_dict["NAME"]) in caplog.text
     assert "delete it" in caplog.text
+
+
+def test_a_share_card_is_readable_as_other_static_files_are(client, settings, tmp_path):
+    settings.SHARE_IMAGES_DIR = tmp_path
+    assert client.get("/share/project/sewage-processing-plant-1.png").status_code == 200
+    (card,) = tmp_path.rglob("*.png")
+    assert stat.S_IMODE(card.stat().st_mode) == 0o644
