@@ -7,10 +7,13 @@ import re
 import shutil
 import sqlite3
 import stat
+import threading
+import uuid
 from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, OperationalError, connection
 
@@ -442,3 +445,21 @@ def test_a_share_card_is_readable_as_other_static_files_are(client, settings, tm
     assert client.get("/share/project/sewage-processing-plant-1.png").status_code == 200
     (card,) = tmp_path.rglob("*.png")
     assert stat.S_IMODE(card.stat().st_mode) == 0o644
+
+
+def test_a_failed_redis_is_left_alone_by_every_thread_of_the_process(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "programmes.redis_cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "KEY_PREFIX": f"test-{uuid.uuid4()}",
+            "OPTIONS": {"timeout_ms": 50, "retry_seconds": 30},
+        }
+    }
+    assert caches["default"].get("a", "miss") == "miss"  # refused: the circuit opens
+    assert caches["default"].circuit.is_open()
+    seen = []
+    other = threading.Thread(target=lambda: seen.append(caches["default"].circuit.is_open()))
+    other.start()
+    other.join(10)
+    assert seen == [True]
