@@ -169,6 +169,7 @@ def test_a_worker_killed_under_load_is_replaced_and_the_server_keeps_answering(t
         env=_server_env(tmp_path, PORT=str(port), WEB_CONCURRENCY="2"),
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # its workers with it, should it have to be killed
     )
     url = f"http://127.0.0.1:{port}/cities/"
     failures, answers, stop = [], [], threading.Event()
@@ -221,5 +222,11 @@ def test_a_worker_killed_under_load_is_replaced_and_the_server_keeps_answering(t
     finally:
         stop.set()
         server.terminate()
-        server.wait(timeout=20)
-        log.close()
+        try:
+            server.wait(timeout=WORKERS_KILL_TIMEOUT + 15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+            raise
+        finally:
+            log.close()
