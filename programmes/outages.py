@@ -1,19 +1,61 @@
 """Whether an error means the database cannot be reached, as opposed to a fault in the code: the
-error pages answer it with a quick 503, and a streamed download with a clean end."""
+error pages answer it with a quick 503, and a streamed download with a clean end. A SQLite file
+damaged under the server (`database_damaged`) is answered the same way: the pages already in the
+page cache are served, the others are a 503, and the log names the file and what to do."""
 
-from django.db import InterfaceError, OperationalError
+import logging
+import sqlite3
+
+from django.db import InterfaceError, OperationalError, connections
+
+logger = logging.getLogger(__name__)
 
 # Errors that mean "the database cannot be reached or is overloaded", not "the code is wrong".
 UNAVAILABLE = (OperationalError, InterfaceError)
 # The driver's own names, should one escape Django's wrapping (psycopg, psycopg_pool).
 DRIVER_UNAVAILABLE = {"OperationalError", "InterfaceError", "PoolTimeout", "PoolClosed"}
+# SQLite's primary result codes for a file that is not, or is no longer, a database.
+DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+def _causes(exception):
+    """The exception and what caused it, five deep at most."""
+    seen = 0
+    while exception is not None and seen < 5:
+        yield exception
+        exception, seen = exception.__cause__ or exception.__context__, seen + 1
+
+
+def database_damaged(exception):
+    """True when the exception, or what caused it, says an SQLite file is not a database (any
+    longer): garbage bytes, a truncated or overwritten file ("file is not a database",
+    "database disk image is malformed")."""
+    return any(
+        isinstance(exc, sqlite3.DatabaseError)
+        and ((getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF) in DAMAGED
+        for exc in _causes(exception)
+    )
 
 
 def database_unavailable(exception):
-    """True when the exception, or what caused it, says the database cannot be reached."""
-    seen = 0
-    while exception is not None and seen < 5:
-        if isinstance(exception, UNAVAILABLE) or type(exception).__name__ in DRIVER_UNAVAILABLE:
-            return True
-        exception, seen = exception.__cause__ or exception.__context__, seen + 1
-    return False
+    """True when the exception, or what caused it, says the database cannot be reached or its
+    file is damaged."""
+    return any(
+        isinstance(exc, UNAVAILABLE) or type(exc).__name__ in DRIVER_UNAVAILABLE
+        for exc in _causes(exception)
+    ) or database_damaged(exception)
+
+
+def damaged_database_message(alias="default", command="manage.py serve"):
+    """One line naming the damaged SQLite file of `alias` and what to do about it."""
+    name = connections[alias].settings_dict["NAME"]
+    return (
+        f"the database file {name} is damaged (not an SQLite database): "
+        f"delete it and run `{command}` again"
+    )
+
+
+def report_damage(exception, alias="default"):
+    """Log, when `exception` says the database file is damaged, which file and what to do."""
+    if database_damaged(exception):
+        logger.error(damaged_database_message(alias))

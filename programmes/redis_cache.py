@@ -4,8 +4,9 @@ The catalogue's pages and facet counts can always be computed from the database,
 an optimisation: a Redis that is gone, frozen or refusing writes must cost a request at most about
 one socket timeout (CACHE_TIMEOUT_MS, 50 ms by default), never seconds, and must not be asked
 again and again while it is down. Each cache operation that fails opens a circuit for
-CACHE_RETRY_SECONDS: until then every operation answers at once as a miss (reads give the
-default, writes are dropped), and then one request tries Redis again.
+CACHE_RETRY_SECONDS, shared by every thread of the process: until then every operation answers at
+once as a miss (reads give the default, writes are dropped), and then one request tries Redis
+again.
 """
 
 import logging
@@ -55,6 +56,21 @@ class Circuit:
             self.open_until = time.monotonic() + self.retry_after
 
 
+# One circuit per process for each cache configuration: Django makes a cache object per thread,
+# and a circuit of each would have every thread of a worker (up to 256) pay its own timeout
+# before it leaves a failed Redis alone.
+_circuits = {}
+_circuits_lock = threading.Lock()
+
+
+def circuit_for(configuration, retry_after):
+    with _circuits_lock:
+        circuit = _circuits.get(configuration)
+        if circuit is None:
+            circuit = _circuits[configuration] = Circuit(retry_after)
+        return circuit
+
+
 def _guarded(name):
     operation = getattr(RedisCache, name)
 
@@ -81,7 +97,8 @@ class ResilientRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", timeout)
         options.setdefault("retry_on_timeout", False)
         super().__init__(server, {**params, "OPTIONS": options})
-        self.circuit = Circuit(retry_after)
+        configuration = repr((server, sorted((k, repr(v)) for k, v in params.items())))
+        self.circuit = circuit_for(configuration, retry_after)
 
 
 for _name in MISS:

@@ -406,7 +406,7 @@ def test_the_download_is_written_once_per_version_and_served_from_its_file(
     assert len(list(tmp_path.glob("catalogue-*.json"))) == 1
 
 
-def test_the_download_is_built_in_memory_when_its_folder_cannot_be_written(
+def test_the_download_is_streamed_from_memory_when_its_folder_cannot_be_written(
     client, settings, tmp_path
 ):
     blocked = tmp_path / "file"
@@ -414,7 +414,8 @@ def test_the_download_is_built_in_memory_when_its_folder_cannot_be_written(
     settings.DOWNLOADS_DIR = blocked / "downloads"  # under a file: cannot be made
     response = client.get("/catalogue.json")
     assert response.status_code == 200
-    assert json.loads(response.content)["format"] == "city-cooperation-catalogue-dump"
+    body = b"".join(response.streaming_content)
+    assert json.loads(body)["format"] == "city-cooperation-catalogue-dump"
 
 
 def test_it_sets_no_cookie_on_any_page(client):

@@ -5,12 +5,17 @@ import json
 import logging
 import re
 import shutil
+import sqlite3
+import stat
+import threading
+import uuid
 from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
-from django.db import OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
 
 from programmes.http.logs import RequestLineFormatter
 from programmes.http.middleware import MAX_QUERY_STRING
@@ -389,3 +394,72 @@ def test_an_error_page_links_only_to_this_site(client, path):
     assert links
     for link in links:
         assert link.startswith(("/", "#")) and not link.startswith(("//", "/\\")), link
+
+
+# --- a damaged database and other faults of the machine ----------------------------------
+
+
+def damaged_sqlite_file(path):
+    """A file of garbage bytes where an SQLite database should be."""
+    path.write_bytes(b"\x00not a database\xff" * 512)
+    return path
+
+
+def _damage(tmp_path):
+    """The error SQLite gives for a file of garbage bytes, raised as Django raises it."""
+    damaged = damaged_sqlite_file(tmp_path / "damaged.sqlite3")
+    with pytest.raises(sqlite3.DatabaseError) as caught:
+        sqlite3.connect(damaged).execute("SELECT name FROM sqlite_master")
+
+    def raise_it(execute, sql, params, many, context):
+        raise DatabaseError(*caught.value.args) from caught.value
+
+    return raise_it
+
+
+def test_a_damaged_database_is_a_503_and_its_cached_pages_are_still_served(
+    client, settings, fresh_cache, tmp_path, caplog
+):
+    settings.CACHE_PAGES = True
+    fresh = client.get("/cities/dalian/")
+    assert fresh.status_code == 200
+    client.raise_request_exception = False
+    with connection.execute_wrapper(_damage(tmp_path)):
+        stale = client.get("/cities/dalian/")
+        uncached = {url: client.get(url) for url in ("/cities/shanghai/", "/cities.json")}
+    assert stale.status_code == 200
+    assert stale.content == fresh.content
+    assert int(stale["Age"]) >= 0
+    for url, response in uncached.items():
+        assert response.status_code == 503, url
+        assert response["Retry-After"]
+        body = response.content.decode()
+        for leak in LEAKS + ["not a database", "damaged"]:
+            assert leak not in body
+    assert str(connection.settings_dict["NAME"]) in caplog.text
+    assert "delete it" in caplog.text
+
+
+def test_a_share_card_is_readable_as_other_static_files_are(client, settings, tmp_path):
+    settings.SHARE_IMAGES_DIR = tmp_path
+    assert client.get("/share/project/sewage-processing-plant-1.png").status_code == 200
+    (card,) = tmp_path.rglob("*.png")
+    assert stat.S_IMODE(card.stat().st_mode) == 0o644
+
+
+def test_a_failed_redis_is_left_alone_by_every_thread_of_the_process(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "programmes.redis_cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "KEY_PREFIX": f"test-{uuid.uuid4()}",
+            "OPTIONS": {"timeout_ms": 50, "retry_seconds": 30},
+        }
+    }
+    assert caches["default"].get("a", "miss") == "miss"  # refused: the circuit opens
+    assert caches["default"].circuit.is_open()
+    seen = []
+    other = threading.Thread(target=lambda: seen.append(caches["default"].circuit.is_open()))
+    other.start()
+    other.join(10)
+    assert seen == [True]

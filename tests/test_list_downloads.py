@@ -1,12 +1,17 @@
 """Every list's whole CSV (`/projects.csv`, no parameters) is a file per catalogue version: the
 same bytes and headers as the streamed answer, written by the loader or the first request."""
 
+import errno
+import fcntl
 import gzip
 import io
+import json
 import os
+import threading
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from programmes.kinds import BY_KEY, KINDS
@@ -165,17 +170,98 @@ def test_another_site_url_has_a_file_of_its_own(client, settings, tmp_path):
     assert b"http://testserver/" not in body
 
 
-def test_a_file_another_answer_is_writing_is_left_to_it(client, settings, tmp_path):
+def test_a_file_another_writer_holds_is_left_to_it_until_its_writer_is_gone(
+    client, settings, tmp_path
+):
+    """Another process or server writing the file holds its lock for as long as it writes, slow
+    or not; once it is gone (the kernel gives the lock up with the process) the next request
+    writes the file, and the temporary file the dead writer left is removed."""
     settings.DOWNLOADS_DIR = tmp_path
     path = download_files.list_csv_path(CatalogueVersion.objects.latest(), BY_KEY["city"])
-    part = path.with_name(f".{path.name}.part")
-    part.write_bytes(b"slug,url")
-    assert _body(client.get("/cities.csv")).startswith(b"slug,url,name")
-    assert part.read_bytes() == b"slug,url" and not path.exists()
-    old = time.time() - download_files.ABANDONED_AFTER - 1
-    os.utime(part, (old, old))  # its writer died: taken over
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = os.open(download_files.lock_path(path), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    partial = path.with_name(f".{path.name}.other-writer.tmp")
+    partial.write_bytes(b"slug,url")
+    old = time.time() - 3600
+    os.utime(partial, (old, old))  # however long it has not been written to
+    try:
+        assert _body(client.get("/cities.csv")).startswith(b"slug,url,name")
+        assert partial.read_bytes() == b"slug,url" and not path.exists()
+    finally:
+        os.close(holder)  # its writer died
     body = _body(client.get("/cities.csv"))
-    assert path.read_bytes() == body and not part.exists()
+    assert path.read_bytes() == body
+    assert not partial.exists()
+    assert not [p for p in tmp_path.iterdir() if p != path]  # no lock or temporary file left
+
+
+def _stalling_chunks(text, written, resume):
+    """`text` in two chunks; after the first, `written` is set and the second waits for
+    `resume`, as a download waits on a client that reads slowly."""
+    half = len(text) // 2
+    yield text[:half]
+    written.set()
+    assert resume.wait(30)
+    yield text[half:]
+
+
+def test_a_stalled_first_writer_keeps_its_file_and_no_partial_file_is_ever_served(
+    client, settings, tmp_path
+):
+    """The first download of a list's file stalls (a slow client) however long; a second one
+    meanwhile neither deletes its temporary file nor has its own partial file renamed into
+    place by the first: the file, once there, is whole."""
+    settings.DOWNLOADS_DIR = tmp_path
+    whole = _body(client.get("/projects.csv?sort=title"))  # streamed: no file
+    text = whole.decode()
+    path = download_files.list_csv_path(CatalogueVersion.objects.latest(), BY_KEY["project"])
+    answers = {}
+    events = {name: (threading.Event(), threading.Event()) for name in ("first", "second")}
+
+    def download(name):
+        written, resume = events[name]
+        chunks = _stalling_chunks(text, written, resume)
+        answers[name] = b"".join(download_files.saved(chunks, path))
+
+    first = threading.Thread(target=download, args=("first",))
+    second = threading.Thread(target=download, args=("second",))
+    first.start()
+    assert events["first"][0].wait(30)
+    first_files = set(tmp_path.iterdir())
+    old = time.time() - 3600
+    for stalled in first_files:  # not written to for an hour
+        os.utime(stalled, (old, old))
+    second.start()
+    try:
+        assert events["second"][0].wait(30)
+        assert first_files <= set(tmp_path.iterdir())  # the first writer's files untouched
+        events["first"][1].set()
+        first.join(30)
+        assert path.read_bytes() == whole  # not the second's half-written file
+    finally:
+        for _, resume in events.values():
+            resume.set()
+        first.join(30)
+        second.join(30)
+    assert answers == {"first": whole, "second": whole}
+    assert path.read_bytes() == whole
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_writer_renames_only_its_own_temporary_file(settings, tmp_path):
+    """Should its temporary file be replaced under it by another, the writer renames nothing
+    into place: the answer is whole, and no file is served."""
+    settings.DOWNLOADS_DIR = tmp_path
+    path = download_files.list_csv_path(CatalogueVersion.objects.latest(), BY_KEY["city"])
+    chunks = download_files.saved(iter(["slug,url\n", "a,b\n"]), path)
+    assert next(chunks) == b"slug,url\n"
+    (temporary,) = tmp_path.glob(".*.tmp")
+    temporary.unlink()
+    temporary.write_bytes(b"slug")  # another's partial file at the same name
+    assert next(chunks) == b"a,b\n"
+    assert list(chunks) == []
+    assert not path.exists()
 
 
 def test_a_head_request_for_the_file_has_no_body(client, settings, tmp_path):
@@ -188,8 +274,6 @@ def test_a_head_request_for_the_file_has_no_body(client, settings, tmp_path):
 
 
 def test_a_file_answer_holds_no_read_transaction_while_it_is_sent(client, settings, tmp_path):
-    from django.db import connection
-
     settings.DOWNLOADS_DIR = tmp_path
     _body(client.get("/projects.csv"))  # streamed in its snapshot, and written
     outside = len(connection.atomic_blocks)
@@ -210,3 +294,65 @@ def test_summarise_writes_the_lists_files_it_finds_missing(settings, tmp_path):
         download_files.list_csv_path(version, kind).name for kind in KINDS
     }
     assert "list downloads written" in out.getvalue()
+
+
+class FullDisk(io.FileIO):
+    """A file on a disk with `room` bytes free: once they are written, every write fails, a
+    buffered writer's flush and close included."""
+
+    room = 0
+
+    def write(self, data):
+        if self.room <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written = super().write(bytes(data[: self.room]))
+        self.room -= written
+        return written
+
+
+@pytest.mark.parametrize("short", [None, 1], ids=["no-room", "one-byte-short"])
+@pytest.mark.parametrize("url", ["/catalogue.json", "/projects.csv", "/cities.csv"])
+def test_a_full_downloads_disk_answers_the_download_whole_and_leaves_no_file(
+    client, settings, tmp_path, monkeypatch, url, short
+):
+    settings.DOWNLOADS_DIR = tmp_path / "room"
+    whole = _body(client.get(url))
+    room = 0 if short is None else len(whole) - short  # the last write, or the close, fails
+    settings.DOWNLOADS_DIR = full = tmp_path / "full"
+
+    def full_disk(fd, *args, **kwargs):
+        # As a disk gives it: buffered, so the write that fails may be a later one, or the close.
+        raw = FullDisk(fd, "wb")
+        raw.room = room
+        return io.BufferedWriter(raw)
+
+    monkeypatch.setattr(download_files.os, "fdopen", full_disk)
+    outside = len(connection.atomic_blocks)
+    for _ in range(2):  # and again, with nothing of the first left behind
+        response = client.get(url)
+        assert response.status_code == 200
+        if url.endswith(".json"):  # built whole: a slow client holds no read transaction
+            assert len(connection.atomic_blocks) == outside
+        assert _body(response) == whole
+        assert not list(full.iterdir())
+    if url.endswith(".json"):
+        assert json.loads(whole)["catalogue_version"] == CatalogueVersion.objects.current().version
+
+
+def test_servers_of_other_databases_sharing_the_folder_keep_each_others_files(
+    client, settings, tmp_path, monkeypatch
+):
+    """Three databases (three servers, one folder): each writes its lists' files, and none
+    removes another's as a version of its own that is old."""
+    settings.DOWNLOADS_DIR = tmp_path
+    paths, name = [], connection.settings_dict["NAME"]
+    for database in ("first", "second", "third"):
+        with monkeypatch.context() as patch:
+            patch.setitem(connection.settings_dict, "NAME", f"{name}-{database}")
+            new_version()  # each database has a catalogue of its own
+            body = _body(client.get("/cities.csv"))
+            path = download_files.list_csv_path(CatalogueVersion.objects.latest(), BY_KEY["city"])
+            assert path.read_bytes() == body
+            paths.append(path)
+    assert len(set(paths)) == len(paths)
+    assert all(path.exists() for path in paths)

@@ -33,7 +33,8 @@ the catalogue the body was built from even while the loader commits a reload.
 An unreachable cache (Redis down) slows the site down and never takes it down: every read and
 write here falls back to computing. An unreachable database does not take down the pages already
 in the page cache: the page of the last version this process read is served, with an `Age` header
-saying how old it is; other pages get the quick 503 (`error_pages.server_error`).
+saying how old it is; other pages get the quick 503 (`error_pages.server_error`). A damaged SQLite
+file is answered the same way (`outages.database_damaged`), the log naming it.
 """
 
 import datetime
@@ -57,7 +58,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from ..models import CatalogueVersion
-from ..outages import database_unavailable
+from ..outages import database_unavailable, report_damage
 
 logger = logging.getLogger(__name__)
 
@@ -456,6 +457,7 @@ class CatalogueCacheMiddleware:
         stale = stale_page(request)
         if stale is None:
             raise exc  # handler500 answers an unreachable database with the quick 503
+        report_damage(exc)
         logger.error("database unavailable; serving the cached page of %s", request.path)
         return finish(stale)
 
@@ -488,9 +490,14 @@ class CatalogueCacheMiddleware:
             snapshot.close(type(exc), exc, exc.__traceback__)
             raise
         # A streamed body read from the database is read in the snapshot; a file written for
-        # the version (a list's whole CSV, the catalogue) needs no database while it is sent,
-        # so a slow client does not hold a read transaction open.
-        if response.streaming and getattr(response, "file_to_stream", None) is None:
+        # the version (a list's whole CSV, the catalogue) or a body built whole already
+        # (`reads_database` False) needs no database while it is sent, so a slow client does
+        # not hold a read transaction open.
+        if (
+            response.streaming
+            and getattr(response, "file_to_stream", None) is None
+            and getattr(response, "reads_database", True)
+        ):
             response.streaming_content = SnapshotStream(response.streaming_content, snapshot)
         else:
             snapshot.close()

@@ -11,7 +11,7 @@ import sys
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from ..outages import database_unavailable
+from ..outages import database_unavailable, report_damage
 from .errors import problem, wants_data
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,10 @@ def service_unavailable(request):
 
 
 def server_error(request):
-    """handler500; an unreachable database is a 503 (try again), not a fault of the catalogue."""
-    if database_unavailable(sys.exc_info()[1]):
+    """handler500; an unreachable database (or a damaged SQLite file) is a 503 (try again), not
+    a fault of the catalogue."""
+    exception = sys.exc_info()[1]
+    if database_unavailable(exception):
+        report_damage(exception)
         return service_unavailable(request)
     return error_response(request, 500, "Server error")

@@ -193,12 +193,18 @@ def render_card(kind_label, title, quote, source_line, wording=""):
 # --- drawing once per version -----------------------------------------------------------------
 
 
+CARD_MODE = 0o644  # as Django writes stored files (FILE_UPLOAD_PERMISSIONS)
+
+
 def write_atomically(path, data):
     """Write `data` to `path` whole or not at all: a full or read-only disk leaves no partial or
     empty file behind (it raises OSError, and the caller serves the card from memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".png")
     try:
+        # mkstemp makes the file 0600: readable by this user alone, unlike every other static
+        # file (a proxy or a second server's user serving the folder could not read it).
+        os.fchmod(fd, CARD_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

@@ -3,8 +3,9 @@ written once per catalogue version to a file under DOWNLOADS_DIR (default `var/d
 then served from it: a request reads the file, so the download costs neither memory nor the page
 cache, whatever the catalogue's size. The file is written whole or not at all (a temporary file
 renamed into place), by whichever request first asks for a version; files of other versions are
-removed. Should the folder not be writable, the download is built for that request in memory. Every
-list's whole CSV is kept the same way (`list_csv`, `loading.download_files`).
+removed. Should there be no file to read (a folder that cannot be written, a full disk), the
+download is streamed for that request from memory. Every list's whole CSV is kept the same way
+(`list_csv`, `loading.download_files`).
 The Frictionless Data Package of the current version (`/datapackage.json`,
 `/releases/<version>.zip`) and `/releases/` are built once per version and kept in the cache."""
 
@@ -13,13 +14,12 @@ import json
 import logging
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from ..formats import exports
 from ..http.caching import document_once
 from ..loading import datapackage, download_files
-from ..loading.download_files import downloads_root, version_stamp
 from ..loading.dump import dump_catalogue
 from .linked_data import dataset_script
 
@@ -28,11 +28,6 @@ logger = logging.getLogger(__name__)
 
 # Bytes read from a download's file per chunk of the answer (FileResponse's own is 4 KiB).
 FILE_BLOCK = 256 * 1024
-
-
-def file_name(version):
-    # The version and the load time, as the ETag: a reload of the same fixtures is a new file.
-    return f"catalogue-{version_stamp(version)}.json"
 
 
 def file_response(fh, content_type, disposition):
@@ -56,28 +51,44 @@ def list_csv(request, kind, records):
     return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(request, kind, []))
 
 
+def _encoded(data, size=FILE_BLOCK):
+    """The catalogue's JSON as text in pieces of about `size` characters (the encoder's own are
+    single tokens)."""
+    pieces, length = [], 0
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(data):
+        pieces.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(pieces)
+            pieces, length = [], 0
+    if pieces:
+        yield "".join(pieces)
+
+
 def catalogue_json(request):
     """The whole catalogue: its file of this version, written first by the request that finds
     none (`loading.download_files.saved`: whole or not at all, the previous version's removed);
-    built in memory for this answer when the file cannot be written."""
+    streamed from memory for this answer when there is no file to read (a folder that cannot be
+    written, a full disk, another request writing it)."""
     version = getattr(request, "catalogue_version", None)
     name = version.version[:12] if version else ""
     disposition = f'inline; filename="catalogue-{name}.json"'
     content_type = "application/json; charset=utf-8"
     data = None
     if version is not None:
-        path = downloads_root() / file_name(version)
+        path = download_files.catalogue_path(version)
         if not path.exists():
             data = dump_catalogue(version)
-            chunks = json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(data)
-            collections.deque(download_files.saved(chunks, path, keep=1), maxlen=0)
+            collections.deque(download_files.saved(_encoded(data), path, keep=1), maxlen=0)
         try:
             return file_response(path.open("rb"), content_type, disposition)
         except OSError:
-            logger.error("cannot write the catalogue download; building it in memory")
+            logger.warning("no file of the catalogue download; streaming it from memory")
     data = dump_catalogue(version) if data is None else data
-    body = json.dumps(data, ensure_ascii=False, indent=1).encode()
-    response = HttpResponse(body, content_type=content_type)
+    response = StreamingHttpResponse(
+        (piece.encode() for piece in _encoded(data)), content_type=content_type
+    )
+    response.reads_database = False  # built whole already: a slow client holds no snapshot
     response["Content-Disposition"] = disposition
     return response
 

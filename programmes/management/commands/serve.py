@@ -5,11 +5,20 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from ...outages import damaged_database_message, database_damaged
+
 # Granian reads every request in Rust (tokio) before a Python thread sees it, so a client that
 # connects and sends nothing, or trickles its header a byte at a time, holds a socket and no
 # worker; gunicorn's sync and gthread workers give such a client a whole worker or thread
 # (tests/perf/slow_clients.py measures the three; README "Faults" has the figures).
 HEADER_READ_TIMEOUT_MS = 5000
+# A worker that dies (killed, out of memory) is replaced: without it granian shuts the whole
+# server down and every client is refused. Granian gives up should a worker die again within
+# 5.5 s of its replacement (a crash loop), so a broken deployment still ends.
+RESPAWN = "--respawn-failed-workers"
+# Seconds a worker has to stop gracefully (its requests in flight) when the server stops: one
+# told to stop while it was still starting, a replacement among them, never would.
+WORKERS_KILL_TIMEOUT = 30
 
 
 def granian_argv(executable, host, port, workers, working_dir, target="catalogue.wsgi:application"):
@@ -21,6 +30,8 @@ def granian_argv(executable, host, port, workers, working_dir, target="catalogue
         "--workers", workers,
         "--no-ws",
         "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
+        RESPAWN,
+        "--workers-kill-timeout", str(WORKERS_KILL_TIMEOUT),
         "--access-log",
         "--working-dir", str(working_dir),
         target,
@@ -46,9 +57,14 @@ class Command(BaseCommand):
         workers = os.environ.get("WEB_CONCURRENCY", "2")
         if not workers.isdigit() or int(workers) < 1:
             raise CommandError(f"WEB_CONCURRENCY must be a positive integer, not {workers!r}")
-        call_command("migrate", interactive=False, verbosity=0)
-        if not no_load:
-            call_command("load_catalogue")
+        try:
+            call_command("migrate", interactive=False, verbosity=0)
+            if not no_load:
+                call_command("load_catalogue")
+        except Exception as exc:  # migrate's own one line names the command run: this one
+            if not database_damaged(exc):
+                raise
+            raise CommandError(damaged_database_message()) from exc
         call_command("collectstatic", interactive=False, verbosity=0)
         # Absolute URLs (next links, JSON `url`s, JSON-LD ids, the sitemap) name SITE_URL; on a
         # machine of one's own it is the address served, unless set (the workers read it).
