@@ -37,3 +37,14 @@ def not_loaded(exc):
 def loaded(version):
     counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in version.counts.items())
     return f"Loaded catalogue version {version.version[:12]}: {counts}"
+
+
+def load_and_report(command, load, error, *args):
+    """A loading command's run: the database migrated first, `load(*args)` in its one
+    transaction, then what was loaded, or, on `error`, that nothing changed and why."""
+    migrate_first(command.stderr)
+    try:
+        version = load(*args)
+    except error as exc:
+        raise not_loaded(exc) from None
+    command.stdout.write(loaded(version))

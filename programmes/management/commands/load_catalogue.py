@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from programmes.loading.loader import LoadError, load_catalogue
-from programmes.loading.outcome import add_fixtures_argument, loaded, migrate_first, not_loaded
+from programmes.loading.outcome import add_fixtures_argument, load_and_report
 
 
 class Command(BaseCommand):
@@ -14,9 +14,4 @@ class Command(BaseCommand):
         add_fixtures_argument(parser)
 
     def handle(self, *args, fixtures, **options):
-        migrate_first(self.stderr)
-        try:
-            version = load_catalogue(fixtures)
-        except LoadError as exc:
-            raise not_loaded(exc) from None
-        self.stdout.write(loaded(version))
+        load_and_report(self, load_catalogue, LoadError, fixtures)

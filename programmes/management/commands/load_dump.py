@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from programmes.loading.dump import DumpError, load_dump
-from programmes.loading.outcome import loaded, migrate_first, not_loaded
+from programmes.loading.outcome import load_and_report
 
 
 class Command(BaseCommand):
@@ -21,9 +21,4 @@ class Command(BaseCommand):
                 data = json.load(fh)
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read {file}: {exc}") from None
-        migrate_first(self.stderr)
-        try:
-            version = load_dump(data)
-        except DumpError as exc:
-            raise not_loaded(exc) from None
-        self.stdout.write(loaded(version))
+        load_and_report(self, load_dump, DumpError, data)
