@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.middleware import gzip as gzip_middleware
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -439,3 +439,39 @@ def test_it_takes_the_latest_load_as_the_version(client):
         version="1" * 64, loaded_at=timezone.now() - datetime.timedelta(days=3650), counts={}
     )
     assert client.get("/cities/")["ETag"] == old
+
+
+class _FailingDriver:
+    """A driver connection whose every statement fails as a lost database's does."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def execute(self, sql):
+        raise self.error("the database went away")
+
+
+def test_the_version_is_read_on_the_drivers_connection_where_nothing_counts_statements(
+    monkeypatch,
+):
+    db = connections[DEFAULT_DB_ALIAS]
+    assert not db.force_debug_cursor and not db.execute_wrappers
+    monkeypatch.setattr(type(db), "cursor", lambda self: pytest.fail("Django's cursor was used"))
+    version = caching.current_version(db.alias)
+    monkeypatch.undo()
+    assert version.version == CatalogueVersion.objects.latest().version
+
+
+def test_a_driver_error_reading_the_version_is_djangos_so_an_outage_is_recognised(monkeypatch):
+    from django.db import OperationalError
+
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    monkeypatch.setattr(db, "connection", _FailingDriver(db.Database.OperationalError))
+    with pytest.raises(OperationalError):
+        caching.current_version(db.alias)
+
+
+def test_where_statements_are_counted_the_version_is_counted_too(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        caching.current_version(DEFAULT_DB_ALIAS)
