@@ -38,7 +38,7 @@ def _render(partial, picture, **context):
 
 def _network_html(record):
     if isinstance(record, City):
-        return _render("network", page_pictures.city_network(record), subject=record)
+        return _render("network", page_pictures.city_network(record)[0], subject=record)
     return _render("network", page_pictures.programme_network(record), subject=record)
 
 

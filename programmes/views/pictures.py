@@ -9,8 +9,21 @@ from ..pictures import drawings, funding, maps
 
 
 def city_network(city):
-    """The city's partner cities and organisations: 1 query."""
-    return drawings.city_network(city, Participation.objects.network_of_city(city))
+    """The city's partner cities and organisations, and its programmes, each with every
+    participant (its `participations`) and the key that labels its lines in the picture
+    (`network_key`), for the one table of who works with the city: 1 query."""
+    participations = list(Participation.objects.network_of_city(city))
+    picture = drawings.city_network(city, participations)
+    keys = {item["programme"].pk: item["key"] for item in picture.extra["legend"]}
+    programmes = {}
+    for part in participations:
+        programme = programmes.setdefault(part.programme_id, part.programme)
+        programme.__dict__.setdefault("parts", []).append(part)
+    for programme in programmes.values():
+        programme.network_key = keys.get(programme.pk, "")
+        programme._rows_participations = programme.__dict__.pop("parts")
+    ordered = sorted(programmes.values(), key=lambda p: (p.name, p.pk))  # as the model orders
+    return picture, ordered
 
 
 def programme_network(programme):

@@ -17,13 +17,7 @@ from . import pictures
 def city(city, request):
     milestones = list(models.Milestone.objects.for_list().filter(cities=city))
     projects, totals, count = pictures.projects_of(city=city)
-    network = pictures.city_network(city)
-    programmes = list(models.Programme.objects.for_city(city))
-    # Each programme keeps the key that labels its lines in the network picture, so the one
-    # table of who works with the city reads with the picture.
-    keys = {item["programme"].pk: item["key"] for item in network.extra["legend"]}
-    for programme in programmes:
-        programme.network_key = keys.get(programme.pk, "")
+    network, programmes = pictures.city_network(city)
     years = sorted(m.date.year for m in milestones if m.date)
     country = reference.country(city.country)
     return {
