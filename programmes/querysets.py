@@ -215,12 +215,19 @@ class PassageQuerySet(models.QuerySet):
 
 
 def _participations(model_name, passages=False):
-    """A record's participants with their cities and organisations (one query), and with their
-    passages and sources (one more) where `passages`."""
+    """The lookups of a record's participants with their cities and organisations (one query),
+    and with their passages and sources (one more) where `passages`.
+
+    The passages are a lookup of their own through the participants, not a prefetch nested in
+    the participants' queryset: a reverse foreign key's manager evaluates that queryset, nested
+    prefetch included, before Django takes the nested lookups over, so they ran twice."""
     rows = _model(model_name).objects.select_related("city", "partner").defer(*PARTICIPANT_BEHIND)
+    lookups = [_prefetch("participations", rows)]
     if passages:
-        rows = rows.prefetch_related(_passages())
-    return _prefetch("participations", rows)
+        lookups.append(
+            Prefetch("participations__passages", _passages().queryset, to_attr="_rows_passages")
+        )
+    return lookups
 
 
 class CityQuerySet(models.QuerySet):
@@ -262,12 +269,12 @@ class PersonQuerySet(models.QuerySet):
 
 class ProgrammeQuerySet(models.QuerySet):
     def for_list(self):
-        return self.prefetch_related(_passages(), _participations("Participation"))
+        return self.prefetch_related(_passages(), *_participations("Participation"))
 
     def for_detail(self):
         """Each participant's passages too: its table quotes them."""
         return self.select_related("part_of").prefetch_related(
-            _passages(), _participations("Participation", passages=True)
+            _passages(), *_participations("Participation", passages=True)
         )
 
     for_export = for_detail  # the JSON and CSV: each participant's role's evidence
@@ -277,7 +284,7 @@ class ProgrammeQuerySet(models.QuerySet):
         return (
             self.filter(participations__city=city)
             .distinct()
-            .prefetch_related(_participations("Participation"), _passages())
+            .prefetch_related(*_participations("Participation"), _passages())
         )
 
 
@@ -338,13 +345,13 @@ class FundedProjectQuerySet(models.QuerySet):
 class MilestoneQuerySet(models.QuerySet):
     def for_list(self):
         return self.select_related("programme").prefetch_related(
-            _passages(), _participations("MilestoneParticipation")
+            _passages(), *_participations("MilestoneParticipation")
         )
 
     def for_detail(self):
         """Each participant's passages too: its table quotes them."""
         return self.select_related("programme").prefetch_related(
-            _passages(), _participations("MilestoneParticipation", passages=True)
+            _passages(), *_participations("MilestoneParticipation", passages=True)
         )
 
     for_export = for_detail  # each participant's role's evidence names its passages

@@ -157,6 +157,28 @@ def test_each_page_type_makes_the_same_number_of_queries_with_10_or_200_more_rec
     assert small["/projects.csv"] <= 3  # the rows, the sources' labels, the version
 
 
+def test_no_page_or_download_runs_the_same_statement_twice(client):
+    """A statement run twice in one request is a prefetch taken twice (a nested prefetch under a
+    reverse foreign key ran so) or a value read again that the page already holds."""
+    urls = [resolve(url) for url in LISTS + DETAILS] + [
+        record.get_absolute_url()
+        for kind in KINDS
+        for record in kind.model.objects.order_by("pk")[:3]
+    ]
+    for url in urls:
+        client.get(url)  # once before: a connection's first JSON query checks JSON support
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        statements = [query["sql"] for query in captured if query["sql"] not in TRANSACTION]
+        repeated = {sql for sql in statements if statements.count(sql) > 1}
+        assert not repeated, (url, sorted(repeated))
+
+
+TRANSACTION = {"BEGIN", "COMMIT", "ROLLBACK"}
+
+
 def test_a_record_page_lists_its_first_projects_and_links_to_them_all(client):
     from programmes.views.pictures import RELATED_LIMIT
 
