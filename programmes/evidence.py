@@ -66,8 +66,8 @@ def factual_fields(model, exclude=()):
             continue
         if f.many_to_many and not f.remote_field.through._meta.auto_created:
             continue  # read through rows that carry their own evidence (a milestone's cities)
-        if f.name in NOT_FACTUAL or f.name in exclude:
-            continue
+        if f.name in NOT_FACTUAL or f.name in exclude or not f.editable:
+            continue  # bookkeeping, or derived by the load (a record's search text)
         names.append(f.name)
     return names
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from . import dates, models, reference
+from . import dates, models, reference, scripts
 from .fields import (
     CLASSIFICATION,
     FACT,
@@ -131,16 +131,33 @@ class Kind:
     text: str = ""
 
     def __post_init__(self):
-        # The list's words (`q`) and sort keys are those its fields declare.
+        # The list's words (`q`) and sort keys are those its fields declare: a cited record's
+        # words are its search text, as `/search/` matches them.
         sort = tuple((f.lookup, f.sort) for f in self.fields if f.sort)
-        words = tuple(f.lookup for f in self.fields if f.words)
+        words = ("search_text",) if self.cited else tuple(f.lookup for f in self.fields if f.words)
         object.__setattr__(self, "filterset", filters.listing(self.filterset, words, sort))
 
     @property
     def search_fields(self):
-        """The fields `/search/` matches: its fields' words; none for a source, which is searched
-        as text, paragraph by paragraph (programmes.search)."""
-        return tuple(f.lookup for f in self.fields if f.words) if self.cited else ()
+        """The fields whose words `/search/` and a list's `q` match (in the record's
+        `search_text`, which `search_text()` writes): its own words, the names of the records it
+        names and its classifications in words; none for a source, which is searched as text,
+        paragraph by paragraph (programmes.search)."""
+        return tuple(f for f in self.fields if f.words) if self.cited else ()
+
+    def search_text(self, record):
+        """The words `/search/` matches in `record` (its relations prefetched): each searched
+        field's value as its page says it (a choice by its label), then, where they differ, the
+        same words with their Han characters simplified, so that 大連 and 大连 find each other."""
+        words = []
+        for f in self.search_fields:
+            value = f.value(record)
+            if isinstance(f.lookup, str) and "__" not in f.lookup:
+                value = _choice_labels(self.model, f.lookup).get(value, value)
+            words.extend(_strings(value))
+        text = SEARCH_SEPARATOR.join(dict.fromkeys(w for w in words if w))
+        simple = scripts.simplified(text)
+        return text if simple == text else f"{text}\n{simple}"
 
     @property
     def json_fields(self):
@@ -291,7 +308,11 @@ KINDS = (
             field("acronym", words=True),
             field("kind", tier=CLASSIFICATION, sort="kind"),
             field(
-                "kind_name", "kind", show=choice_label(models.Partner, "kind"), tier=CLASSIFICATION
+                "kind_name",
+                "kind",
+                show=choice_label(models.Partner, "kind"),
+                tier=CLASSIFICATION,
+                words=True,
             ),
             field("country", tier=REFERENCE, sort="country"),
             field("city", "city__slug"),
@@ -320,7 +341,13 @@ KINDS = (
             field("name", words=True, sort="name"),
             field("role", words=True),
             field("organisation", "organisation__slug"),
-            field("organisation_name", "organisation__name", "organisation__acronym", show=named),
+            field(
+                "organisation_name",
+                "organisation__name",
+                "organisation__acronym",
+                show=named,
+                words=True,
+            ),
         ),
         search_rank=5,
         describe=Describer.person,
@@ -362,6 +389,7 @@ KINDS = (
                 "kind",
                 show=choice_label(models.Programme, "kind"),
                 tier=CLASSIFICATION,
+                words=True,
             ),
             field("summary", words=True, tier=WORDING),
             field("status", tier=CLASSIFICATION),
@@ -427,12 +455,28 @@ KINDS = (
         fields=(
             field("name", words=True, sort="name"),
             field("recipient", "recipient__slug"),
-            field("recipient_name", "recipient__name", "recipient__native_name", show=named),
+            field(
+                "recipient_name",
+                "recipient__name",
+                "recipient__native_name",
+                show=named,
+                words=True,
+            ),
             field("conferred_by", "conferred_by__slug"),
-            field("conferred_by_name", "conferred_by__name", "conferred_by__acronym", show=named),
+            field(
+                "conferred_by_name",
+                "conferred_by__name",
+                "conferred_by__acronym",
+                show=named,
+                words=True,
+            ),
             field("recommended_by", "recommended_by__slug"),
             field(
-                "recommended_by_name", "recommended_by__name", "recommended_by__acronym", show=named
+                "recommended_by_name",
+                "recommended_by__name",
+                "recommended_by__acronym",
+                show=named,
+                words=True,
             ),
             field("year", sort="year"),
             field("year_as_stated", words=True),
@@ -501,16 +545,18 @@ KINDS = (
         fields=(
             field("title", words=True, tier=WORDING, sort="title"),
             field("programme", "programme__slug"),
-            field("programme_name", "programme__name", sort="programme"),
+            field("programme_name", "programme__name", sort="programme", words=True),
             field("city", "city__slug"),
-            field("city_name", "city__name", sort="city"),
+            field("city_name", "city__name", sort="city", words=True),
             field("sector", "sector__code", tier=CLASSIFICATION, sort="sector"),
-            field("sector_name", "sector__name", tier=CLASSIFICATION),
+            field("sector_name", "sector__name", tier=CLASSIFICATION, words=True),
             field("sector_category", "sector__category__code", tier=CLASSIFICATION),
-            field("sector_category_name", "sector__category__name", tier=CLASSIFICATION),
+            field(
+                "sector_category_name", "sector__category__name", tier=CLASSIFICATION, words=True
+            ),
             field("funders", FUNDERS, show=firsts),
-            field("funder_names", FUNDERS, show=named_rows),
-            field("instrument", tier=CLASSIFICATION),
+            field("funder_names", FUNDERS, show=named_rows, words=True),
+            field("instrument", tier=CLASSIFICATION, words=True),
             field("amount", show=decimal, sort="amount"),
             field("currency"),
             field("amount_as_stated"),
@@ -562,7 +608,7 @@ KINDS = (
         export_method="for_export",
         fields=(
             field("title", words=True, tier=WORDING, sort="title"),
-            field("kind", tier=CLASSIFICATION, sort="kind"),
+            field("kind", tier=CLASSIFICATION, sort="kind", words=True),
             field("description", words=True),
             field("date", show=iso, sort="date"),
             field("date_end", "date", "date_precision", show=date_end),
@@ -624,13 +670,15 @@ KINDS = (
         ),
         fields=(
             field("summary", words=True, tier=WORDING),
-            field("topic", tier=CLASSIFICATION, sort="topic"),
+            field("topic", tier=CLASSIFICATION, sort="topic", words=True),
             field("city", "city__slug"),
-            field("city_name", "city__name", "city__native_name", show=named, sort="city"),
+            field(
+                "city_name", "city__name", "city__native_name", show=named, sort="city", words=True
+            ),
             field("programme", "programme__slug"),
-            field("programme_name", "programme__name"),
+            field("programme_name", "programme__name", words=True),
             field("partner", "partner__slug"),
-            field("partner_name", "partner__name", "partner__acronym", show=named),
+            field("partner_name", "partner__name", "partner__acronym", show=named, words=True),
             field("date", show=iso, sort="date"),
             field("date_precision"),
             field("date_as_stated"),
@@ -706,6 +754,26 @@ KINDS = (
         text="text",
     ),
 )
+
+# Between the values of a record's search text (and of a search hit's snippet).
+SEARCH_SEPARATOR = " · "
+
+
+@functools.cache
+def _choice_labels(model, name):
+    """A field's choices by their labels; none for a name that is no field of the model."""
+    field = next((f for f in model._meta.concrete_fields if f.name == name), None)
+    return {str(k): str(v) for k, v in field.flatchoices} if field else {}
+
+
+def _strings(value):
+    """The texts in a field's value: itself, or those of its items."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings(item)]
+    return [] if value is None or isinstance(value, bool) else [str(value)]
+
 
 BY_KEY = {kind.key: kind for kind in KINDS}
 BY_MODEL = {kind.model: kind for kind in KINDS}

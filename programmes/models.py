@@ -450,6 +450,10 @@ class CitedRecord(InterpretationsMixin, EvidenceMixin, models.Model):
     """What every catalogued record shares: a slug, its passages and its interpretations."""
 
     slug = models.SlugField(max_length=120, unique=True)
+    # The words `/search/` and a list's `q` match (`Kind.search_text`): the record's searched
+    # fields, the names of the records it names, its classifications in words. Derived: every
+    # load writes it (`loading.search_text`); no dump, export or version reads it.
+    search_text = models.TextField(default="", editable=False)
 
     class Meta:
         abstract = True

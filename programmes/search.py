@@ -30,12 +30,13 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import Case, F, Func, Q, TextField, Value, When
-from django.db.models.functions import Length, NullIf
+from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import scripts
 from .kinds import SEARCHED
 from .lists.parameters import MAX_VALUE_LENGTH
 from .models import Passage, Source, shortened
@@ -57,7 +58,6 @@ ELLIPSIS = "…"
 # ts_headline marks matches with these; the text is escaped first, then they become <mark>.
 # Private-use code points never occur in the catalogue's verified source texts.
 START_SEL, STOP_SEL = "\ue000", "\ue001"
-FIELD_SEPARATOR = " · "
 
 
 PASSAGES = ("passage", "Cited passages")
@@ -77,6 +77,10 @@ class Hit:
     note: str = ""
     quoted: bool = False  # the title is the source's own words (a passage's)
     year: int | None = None  # the source's year, where it states one
+    # A passage found through a record it is cited for (the record matched, its words did not
+    # all): that record's title and address.
+    cited_for: str = ""
+    cited_for_url: str = ""
 
 
 @dataclass
@@ -207,18 +211,13 @@ def _headline(expression, query):
     )
 
 
-def _joined(fields):
-    """The searched fields as one text, empty ones left out (concat_ws skips NULLs)."""
-    return Func(
-        Value(FIELD_SEPARATOR),
-        *(NullIf(F(name), Value("")) for name in fields),
-        function="CONCAT_WS",
-        output_field=TextField(),
-    )
+def shown_text(search_text):
+    """What a record hit's snippet is cut from: its search text without the simplified copy of
+    its Han characters (`Kind.search_text`), which a match in either form finds in it."""
+    return search_text.partition("\n")[0]
 
 
-def _joined_text(obj, fields):
-    return FIELD_SEPARATOR.join(str(v) for name in fields if (v := getattr(obj, name)))
+_SHOWN = Func(F("search_text"), Value("\n"), Value(1), function="split_part")
 
 
 # --- the two engines ---------------------------------------------------------------------------
@@ -243,14 +242,14 @@ class PostgresEngine:
         )
 
     def records(self, kind):
-        vector = SearchVector(*kind.search_fields, config=CONFIG)
+        vector = SearchVector("search_text", config=CONFIG)
         rows = (
             self._ranked(kind.model, vector)
-            .annotate(headline=_headline(_joined(kind.search_fields), self.query))
+            .annotate(headline=_headline(_SHOWN, self.query))
             .order_by("-rank", kind.title_field)
-            .only("slug", "evidence", *kind.search_fields)[: HITS_PER_GROUP + 1]
+            .only("slug", "evidence", "search_text", kind.title_field)[: HITS_PER_GROUP + 1]
         )
-        return [(r, safe_headline(r.headline, _joined_text(r, kind.search_fields))) for r in rows]
+        return [(r, safe_headline(r.headline, shown_text(r.search_text))) for r in rows]
 
     def passages(self):
         rows = (
@@ -357,7 +356,10 @@ def required(n_terms):
 
 class SimpleEngine:
     """Each term (a word by its stem, or a quoted phrase) is searched case-insensitively in the
-    searched text; a hit matches at least `required()` of them, most matches first."""
+    searched text, a term in Han characters in each of its forms (大連 / 大连, `scripts.forms`);
+    a hit matches at least `required()` of them, most matches first. It serves SQLite, and
+    PostgreSQL for a query in Han characters or kana, which its English configuration cannot
+    split into words."""
 
     name = "simple"
 
@@ -366,13 +368,15 @@ class SimpleEngine:
         phrases = [t for t in terms if " " in t]
         stems = [_stem(t) for t in terms if " " not in t]
         self.terms = list(dict.fromkeys([*phrases, *stems]))
-        self.words = self.terms
+        self.forms = {term: scripts.forms(term) for term in self.terms}
+        self.words = [form for term in self.terms for form in self.forms[term]]
         self.needed = required(len(self.terms))
 
     def _term(self, term, fields):
         any_field = Q()
         for name in fields:
-            any_field |= Q(**{f"{name}__icontains": term})
+            for form in self.forms[term]:
+                any_field |= Q(**{f"{name}__icontains": form})
         return any_field
 
     def _matching(self, queryset, fields):
@@ -393,13 +397,13 @@ class SimpleEngine:
         if not self.terms:
             return []
         rows = (
-            self._matching(kind.model.objects, kind.search_fields)
-            .only("slug", "evidence", *kind.search_fields)
+            self._matching(kind.model.objects, ["search_text"])
+            .only("slug", "evidence", "search_text", kind.title_field)
             .order_by(F("matched").desc(), _unindexed(kind.title_field), "slug")[
                 : HITS_PER_GROUP + 1
             ]
         )
-        return [(r, highlight(_joined_text(r, kind.search_fields), self.terms)) for r in rows]
+        return [(r, highlight(shown_text(r.search_text), self.words)) for r in rows]
 
     def passages(self):
         if not self.terms:
@@ -410,7 +414,7 @@ class SimpleEngine:
             .only("start", "end", "quote", *SOURCE_OF_HIT)
             .order_by(F("matched").desc(), "source__date", "start")[:PASSAGE_CANDIDATES]
         )
-        return [(p, highlight(p.quote, self.terms)) for p in rows]
+        return [(p, highlight(p.quote, self.words)) for p in rows]
 
     def paragraphs(self):
         if not self.terms:
@@ -420,9 +424,9 @@ class SimpleEngine:
         for source in sources:
             for start, end in paragraph_spans(source.text):
                 text = source.text[start:end].lower()
-                matched = sum(term in text for term in self.terms)
+                matched = sum(any(form in text for form in self.forms[term]) for term in self.terms)
                 if matched >= self.needed:
-                    snippet = highlight(source.text[start:end], self.terms)
+                    snippet = highlight(source.text[start:end], self.words)
                     found.append((-matched, source.slug, source.title, start, end, snippet))
         found.sort(key=lambda hit: hit[0])  # most terms first, then in the sources' order
         return [hit[1:] for hit in found[: HITS_PER_GROUP + 1]]
@@ -433,6 +437,8 @@ def _unindexed(name):
     not read from an index. Ordered by an index on `name`, a term that few rows hold walks the
     whole index and reads every row in index order (167 ms for 100,000 projects); one pass over
     the table that sorts only the matches takes a fifth of that, and no longer for a common term."""
+    if connection.vendor != "sqlite":
+        return F(name)
     return Func(F(name), template="+%(expressions)s", output_field=TextField())
 
 
@@ -446,7 +452,9 @@ def paragraph_spans(text):
 
 
 def engine_for(q):
-    return PostgresEngine(q) if connection.vendor == "postgresql" else SimpleEngine(q)
+    if connection.vendor == "postgresql" and not scripts.has_han(q):
+        return PostgresEngine(q)
+    return SimpleEngine(q)
 
 
 # --- the search --------------------------------------------------------------------------------
@@ -460,18 +468,33 @@ def _capped(group, items):
 def search(q):
     """Search the whole catalogue for `q` (at most MAX_QUERY_LENGTH characters, already checked)."""
     engine = engine_for(q)
-    groups = []
+    groups, found = [], []
     for kind in SEARCHED:
         group = Group(kind.key, kind.plural)
         for record, snippet in _capped(group, engine.records(kind)):
             title = str(getattr(record, kind.title_field))
             entry = (record.evidence or {}).get(kind.title_field) or {}
             status, note = entry.get("status", ""), entry.get("note", "")
-            group.hits.append(Hit(title, record.get_absolute_url(), snippet, "", "", status, note))
+            hit = Hit(title, record.get_absolute_url(), snippet, "", "", status, note)
+            group.hits.append(hit)
+            found.append((kind, record, hit))
         groups.append(group)
 
     group = Group(*PASSAGES)
-    for passage, snippet in _capped(group, _one_per_sentence(engine.passages())):
+    matched = engine.passages()
+    # Then the passages that the records found are cited for and that hold some of the words
+    # without holding enough of them: "JICA equipment" finds the sentence on the equipment JICA
+    # sent, which says "analytic machinery". Those holding more of the words come first.
+    holding = [
+        (p, hit, sum(w in p.quote.lower() for w in engine.words)) for p, hit in _cited_for(found)
+    ]
+    through = [
+        (p, highlight(p.quote, engine.words), hit)
+        for p, hit, n in sorted(holding, key=lambda row: -row[2])
+        if n
+    ]
+    ranked = [(p, snippet, None) for p, snippet in matched] + through
+    for passage, snippet, record_hit in _capped(group, _one_per_sentence(ranked)):
         source = passage.source
         group.hits.append(
             Hit(
@@ -482,6 +505,8 @@ def search(q):
                 _source_url(source.slug),
                 quoted=True,
                 year=source.date.year if source.date and not source.date_inferred else None,
+                cited_for=record_hit.title if record_hit else "",
+                cited_for_url=record_hit.url if record_hit else "",
             )
         )
     groups.append(group)
@@ -500,13 +525,49 @@ def _one_per_sentence(ranked):
     """The passage hits in their order, each overlapping an earlier one of its source left out:
     a sentence cited whole by one record and in parts by others is one hit, not seven."""
     kept = []
-    for passage, snippet in ranked:
+    for passage, *rest in ranked:
         if not any(
             k.source_id == passage.source_id and k.start < passage.end and passage.start < k.end
-            for k, _ in kept
+            for k, *_ in kept
         ):
-            kept.append((passage, snippet))
+            kept.append((passage, *rest))
     return kept
+
+
+def _cited_for(found):
+    """(passage, record hit) for each passage the evidence of a found record's title names, in
+    the order the records were found: two queries (which passages the records cite, across
+    every kind found; those passages), however many kinds matched."""
+    if not found:
+        return []
+    cites = None
+    for key in dict.fromkeys(kind.key for kind, _record, _hit in found):
+        model = next(kind.model for kind, _r, _h in found if kind.key == key)
+        through = model._meta.get_field("passages").remote_field.through
+        record_column = f"{model._meta.model_name}_id"
+        ids = [record.pk for kind, record, _hit in found if kind.key == key]
+        rows = through.objects.filter(**{f"{record_column}__in": ids}).values_list(
+            Value(key), record_column, "passage_id"
+        )
+        cites = rows if cites is None else cites.union(rows, all=True)
+    cited = {}
+    for key, record_id, passage_id in cites:
+        cited.setdefault((key, record_id), []).append(passage_id)
+    passages = (
+        Passage.objects.filter(pk__in=[pk for pks in cited.values() for pk in pks])
+        .select_related("source")
+        .only("start", "end", "quote", *SOURCE_OF_HIT)
+        .in_bulk()
+    )
+    pairs, seen = [], set()
+    for kind, record, hit in found:
+        spans = ((record.evidence or {}).get(kind.title_field) or {}).get("passages", ())
+        own = [passages[pk] for pk in cited.get((kind.key, record.pk), ()) if pk in passages]
+        for passage in own:
+            if [passage.start, passage.end] in spans and passage.pk not in seen:
+                seen.add(passage.pk)
+                pairs.append((passage, hit))
+    return pairs
 
 
 def _source_url(slug):

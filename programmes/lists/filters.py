@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, ExtractYear
 from django_filters.fields import BaseCSVField
 
+from .. import scripts
 from ..models import (
     Award,
     City,
@@ -115,7 +116,8 @@ def text_filter(*fields):
         for word in value.split():
             word_query = Q()
             for field in fields:
-                word_query |= Q(**{f"{field}__icontains": word})
+                for form in scripts.forms(word):
+                    word_query |= Q(**{f"{field}__icontains": form})
             query &= word_query
         return queryset.filter(query)
 

@@ -87,8 +87,11 @@ def natural_key(model, row):
 
 
 def _fields(model):
-    """Every stored field but an automatic id (a sector's code is its primary key)."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
+    """Every stored field but an automatic id (a sector's code is its primary key) and what a
+    load derives (a record's `search_text`)."""
+    fields = [
+        f for f in model._meta.concrete_fields if f.editable and not isinstance(f, models.AutoField)
+    ]
     return sorted(fields, key=lambda f: (f.name != "slug", f.name == "interpretations"))
 
 

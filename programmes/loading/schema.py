@@ -101,6 +101,8 @@ def record_fields(kind):
     for f in kind.model._meta.get_fields():
         if f.auto_created or f.name in NOT_GIVEN or not (f.concrete or f.many_to_many):
             continue
+        if not f.editable:
+            continue  # derived by the load (a record's search text)
         if f.many_to_many:
             if f.name in kind.fixture_many:  # others are read from rows of their own
                 target = kind.fixture_many[f.name]

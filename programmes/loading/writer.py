@@ -3,9 +3,9 @@
 `load_catalogue` (the fixtures), `load_dump` (a dump) and `synthesize` (a synthetic catalogue)
 differ only in how they fill the tables. `replace` deletes what is there, in the order the
 registry's tables allow (each table before the ones it refers to), lets `fill` insert the new
-rows, resets the id sequences so that a later insert does not collide with a loaded id, records
-the catalogue version with its counts, stores the lists' summaries and, once committed, writes
-the lists' download files.
+rows, resets the id sequences so that a later insert does not collide with a loaded id, writes
+the records' search text, records the catalogue version with its counts, stores the lists'
+summaries and, once committed, writes the lists' download files.
 """
 
 from django.core.management.color import no_style
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..kinds import counts, tables
 from ..models import CatalogueVersion
-from . import download_files, summaries
+from . import download_files, search_text, summaries
 
 
 def delete_order():
@@ -54,6 +54,7 @@ def replace(fill, using="default", report=None):
             model.objects.using(using).all().delete()
         name = fill()
         reset_sequences(using)
+        search_text.write(using)
         version = CatalogueVersion.objects.using(using).create(
             version=name, loaded_at=timezone.now(), counts=counts(using)
         )

@@ -215,6 +215,15 @@ SEARCH_RESULTS = {
                                     "description": "HTML: escaped text, matches in <mark>",
                                 },
                                 "source": {"type": ["object", "null"]},
+                                "cited_for": {
+                                    "type": ["object", "null"],
+                                    "description": "a passage found through a record found "
+                                    "above, whose title it states: that record's title and url",
+                                    "properties": {
+                                        "title": {"type": "string"},
+                                        "url": {"type": "string", "format": "uri"},
+                                    },
+                                },
                             },
                         },
                     },

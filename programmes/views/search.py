@@ -117,6 +117,11 @@ def search_json(request):
                                 if hit.source_url
                                 else None
                             ),
+                            "cited_for": (
+                                {"title": hit.cited_for, "url": url(hit.cited_for_url)}
+                                if hit.cited_for
+                                else None
+                            ),
                         }
                         for hit in g.hits
                     ],
