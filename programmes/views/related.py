@@ -142,6 +142,34 @@ def _coverage(source, rows, by_key, text_url):
     return out
 
 
+def _passage_citation(source, passage, permalink):
+    """A passage cited as text to paste: its words, the source, where they stand, the link."""
+    return (
+        f"“{passage.quote}” — {source.citation_label}, "
+        f"characters {passage.start}–{passage.end}. {permalink}"
+    )
+
+
+def _in_margin(paragraphs, listed, cited_by):
+    """Each paragraph with the records that the passages of this page beginning in it feed,
+    each record once, in the order of its first passage there, naming the passages it cites
+    (`margin`: (kind label, name, URL, anchors)): what the reader sets beside the text."""
+    starts = [p.start for p in paragraphs]
+    margins = [{} for _ in paragraphs]
+    for passage in listed:
+        n = max(0, bisect.bisect_right(starts, passage.start) - 1)
+        for label, name, url in cited_by.get(passage.pk, ()):
+            margins[n].setdefault((label, name, url), []).append(passage.anchor)
+    return [
+        {
+            "start": paragraph.start,
+            "html": paragraph.html,
+            "margin": [(*record, " ".join(anchors)) for record, anchors in margin.items()],
+        }
+        for paragraph, margin in zip(paragraphs, margins, strict=True)
+    ]
+
+
 def source(source, request):
     """The reader: the text with every passage marked (on the first page), then a page of the
     cited passages with the records citing each, and a page of the sentences with their coverage.
@@ -175,8 +203,9 @@ def source(source, request):
     def link(n):
         return f"?page={n}" if n > 1 else source_url
 
+    paragraphs = reader.render(source.text, passages) if number == 1 else None
     return {
-        "paragraphs": reader.render(source.text, passages) if number == 1 else None,
+        "paragraphs": _in_margin(paragraphs, listed, cited_by) if paragraphs else None,
         "passages": passages,
         "cited": [
             {
@@ -184,7 +213,8 @@ def source(source, request):
                 "end": p.end,
                 "quote": p.quote,
                 "url": f"{source_url}#{p.anchor}",
-                "permalink": absolute_url(f"{source_url}#{p.anchor}"),
+                "permalink": (permalink := absolute_url(f"{source_url}#{p.anchor}")),
+                "citation": _passage_citation(source, p, permalink),
                 "records": cited_by.get(p.pk, ()),
             }
             for p in listed

@@ -108,6 +108,47 @@ def test_what_dalian_learnt_from_shanghai_is_found_by_asking_and_cited_in_the_so
     expect(target).to_contain_text("learned")
 
 
+def _jica_equipment_sentence():
+    """The project JICA funded as equipment and the passage its title's evidence names."""
+    project = FundedProject.objects.get(funders__acronym="JICA", instrument="equipment")
+    (passage,) = project.evidence_for("title").passages
+    return project, passage
+
+
+def test_the_jica_equipment_sentence_is_found_by_search_and_cited_with_a_link(any_page):
+    """ "JICA equipment": neither word is in the project's title, and the sentence says
+    "analytic machinery"; search finds the sentence through the project, the reader shows it
+    highlighted with the records it feeds beside it, and its link and citation are copied."""
+    page = any_page
+    project, passage = _jica_equipment_sentence()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/")
+    search_from_the_header(page, "JICA equipment")
+    passages = page.locator("#results-passage")
+    hit = passages.get_by_role("link", name=re.compile(re.escape(passage.quote[:40])))
+    expect(hit).to_be_visible()
+    expect(passages.locator(".cited-for").first).to_contain_text(str(project)[:30])
+    hit.click()  # a pointer's click: Chromium follows none on a <q> inside its link
+    expect(page).to_have_url(re.compile(f"#{passage.anchor}$"))
+    target = page.locator(f"#{passage.anchor}")
+    expect(target).to_be_in_viewport()
+    # Beside it (below it on a phone), the record it feeds, marked as the one asked for.
+    beside = page.locator(".margin li.is-target").filter(has_text=str(project)[:30])
+    expect(beside).to_have_count(1)
+    # The citation, copied by the bar at the foot of the window.
+    bar = page.get_by_role("region", name="Cite this passage")
+    expect(bar).to_be_in_viewport()
+    bar.get_by_role("button", name="Copy link").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.endswith(passage.get_absolute_url())
+    bar.get_by_role("button", name="Copy citation").click()
+    citation = page.evaluate("navigator.clipboard.readText()")
+    assert f"“{passage.quote}”" in citation and citation.endswith(copied)
+    # Without the script the same citation is text in the page.
+    listed = page.locator(f"#cites-{passage.start}-{passage.end} .citation-text")
+    assert listed.text_content() == citation
+
+
 def test_the_milestones_leave_as_json_with_each_dates_precision_in_edtf(page):
     page.goto("/milestones/")
     href = page.locator(".result-count").get_by_role("link", name="JSON").get_attribute("href")
