@@ -151,3 +151,23 @@ def test_the_home_page_reads_its_counts_and_map_from_the_load_and_shows_what_cou
     ListSummary.objects.filter(version=version).delete()
     CatalogueVersion.objects.filter(pk=version.pk).update(counts={})
     assert client.get("/").content == from_load  # counted and drawn for the request
+
+
+def test_a_summarised_lists_first_page_is_the_page_its_query_gives(client):
+    """The loader stores each summarised list's first page of keys (a frequent value's first
+    page then sorts nothing); the page, its JSON twin and a page asked in another order are
+    those the queries give."""
+    version = CatalogueVersion.objects.latest()
+    for kind in KINDS:
+        stored = ListSummary.objects.get(version=version, kind=kind.key, param="").data
+        expected = list(kind.list_queryset().values_list("pk", flat=True)[:50])
+        assert stored["first_keys"][:50] == expected, kind.key
+        # The JSON rows are in the same order, so the stored keys serve them too.
+        assert list(kind.list_queryset("json").values_list("pk", flat=True)[:50]) == expected
+    projects = next(kind for kind in KINDS if kind.key == "project").model.objects
+    rows = client.get("/projects.json?page_size=5").json()["results"]
+    assert [r["slug"] for r in rows] == list(projects.for_list().values_list("slug", flat=True)[:5])
+    by_title = client.get("/projects.json?page_size=5&sort=-title").json()["results"]
+    assert [r["slug"] for r in by_title] == list(
+        projects.order_by("-title", "pk").values_list("slug", flat=True)[:5]
+    )

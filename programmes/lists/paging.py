@@ -12,6 +12,13 @@ from django.core.paginator import Paginator
 
 
 class KeysFirstPaginator(Paginator):
+    """`first_keys`: the first page's keys in the list's order where the loader stored them
+    (`loading.summaries`, for the list's own order only), read instead of sorting every row."""
+
+    def __init__(self, object_list, per_page, first_keys=(), **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.first_keys = list(first_keys)
+
     def page_keys(self, number):
         """The primary keys of page `number`'s rows, in order."""
         number = self.validate_number(number)
@@ -19,6 +26,8 @@ class KeysFirstPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if bottom == 0 and (top <= len(self.first_keys) or len(self.first_keys) == self.count):
+            return self.first_keys[:top]
         return list(self.object_list.values_list("pk", flat=True)[bottom:top])
 
     def page(self, number):

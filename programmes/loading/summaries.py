@@ -13,6 +13,7 @@ MIN_ROWS is left to the view: its queries read only those records, through an in
 from contextlib import contextmanager
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connections, router
 from django.http import QueryDict
 
@@ -33,6 +34,9 @@ def summary(kind, query):
         return None
     data = {
         "count": filterset.qs.count(),
+        # The first page's keys in the list's own order: a frequent value's first page then
+        # needs no sort of every record it matches (18,000 projects of one sector category).
+        "first_keys": list(filterset.qs.values_list("pk", flat=True)[: settings.PAGE_SIZE]),
         # A facet ignores its own parameter: under `?status=funded` the status facet is the
         # unfiltered list's (ListSummary.objects.for_list reads it from there), so it is not
         # counted again over the whole table for every value.

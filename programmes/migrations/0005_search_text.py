@@ -62,10 +62,14 @@ def write_search_text(apps, schema_editor):
     from programmes.loading import search_text
 
     try:
-        with transaction.atomic(using=schema_editor.connection.alias):
-            search_text.write(schema_editor.connection.alias)
+        with transaction.atomic(using=alias):
+            search_text.write(alias)
     except DatabaseError:
-        pass  # the next load writes it
+        return  # the next load writes it
+    if schema_editor.connection.vendor == "sqlite":
+        # Adding the columns rebuilt SQLite's tables, and their statistics with them: without
+        # them the planner reads a list's whole table (a load runs ANALYZE as it ends).
+        schema_editor.execute("ANALYZE")
 
 
 class Migration(migrations.Migration):

@@ -39,7 +39,12 @@ def list_page(request, kind, format="html"):
         return exports.csv_response(request, kind, exports.csv_chunks(kind, records), chips)
 
     summary = _summary(request, kind, filterset)
-    paginator = KeysFirstPaginator(records, paging.cleaned_data["page_size"])
+    in_own_order = not filterset.form.cleaned_data.get("sort")
+    paginator = KeysFirstPaginator(
+        records,
+        paging.cleaned_data["page_size"],
+        first_keys=summary.get("first_keys", ()) if in_own_order else (),
+    )
     if "count" in summary:  # counted when the catalogue was loaded
         paginator.count = summary["count"]
     last = max(1, paginator.num_pages)
