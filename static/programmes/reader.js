@@ -3,10 +3,12 @@
 // With it: every fragment of that passage is highlighted, and so are the records beside the text
 // that it feeds; a bar at the foot of the window copies its citation or its link.
 (function () {
-  function copyButtons(root) {
-    root.querySelectorAll(".copy-controls").forEach(function (controls) {
-      controls.hidden = !navigator.clipboard;
-    });
+  function copyButton(label, text) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    button.dataset.copy = text;
+    return button;
   }
 
   function highlight() {
@@ -25,15 +27,16 @@
       if (li.dataset.passages.split(" ").indexOf(id) !== -1) li.classList.add("is-target");
     });
     var listed = document.getElementById("cites-" + id.slice("passage-".length));
-    var copies = listed && listed.querySelectorAll("button[data-copy]");
-    if (!copies || !copies.length || !navigator.clipboard) return;
+    var citation = listed && listed.querySelector(".citation-text");
+    if (!citation || !navigator.clipboard) return;
     var bar = document.createElement("div");
     bar.className = "cite-bar";
     bar.setAttribute("role", "region");
     bar.setAttribute("aria-label", "Cite this passage");
     var quote = listed.querySelector("q").cloneNode(true);
     bar.appendChild(quote);
-    copies.forEach(function (button) { bar.appendChild(button.cloneNode(true)); });
+    bar.appendChild(copyButton("Copy citation", citation.textContent));
+    bar.appendChild(copyButton("Copy link", citation.dataset.link));
     var close = document.createElement("button");
     close.type = "button";
     close.textContent = "Close";
@@ -52,8 +55,5 @@
     });
   });
   window.addEventListener("hashchange", highlight);
-  document.addEventListener("DOMContentLoaded", function () {
-    copyButtons(document);
-    highlight();
-  });
+  document.addEventListener("DOMContentLoaded", highlight);
 })();
