@@ -13,18 +13,18 @@ CHUNK = 2000
 
 
 def write(using="default"):
-    """Write the search text of every record of every searched kind: its relations read a chunk
-    of records at a time, the texts written with one statement per chunk."""
+    """Write the search text of every record of every searched kind from the values its
+    searched fields read (one query per kind, read in chunks; no model instances), the texts
+    written with one statement per chunk."""
     connection = connections[using]
     quote = connection.ops.quote_name
     for kind in SEARCHED:
         table = quote(kind.model._meta.db_table)
         sql = f"UPDATE {table} SET {quote('search_text')} = %s WHERE {quote('id')} = %s"
-        records = kind.list_queryset("json").using(using).order_by("pk")
         rows = []
         with connection.cursor() as cursor:
-            for record in records.iterator(chunk_size=CHUNK):
-                rows.append((kind.search_text(record), record.pk))
+            for pk, values in kind.search_rows(using):
+                rows.append((kind.search_text(values=values), pk))
                 if len(rows) == CHUNK:
                     cursor.executemany(sql, rows)
                     rows = []
