@@ -53,7 +53,7 @@ TYPES = [
 ]
 
 
-def _key_field(model):
+def key_field(model):
     if model in (Sector, SectorCategory):
         return "code"
     if model is Passage:
@@ -90,8 +90,8 @@ def schema(name, model):
                     "fields": f.name,
                     "reference": {
                         # Table Schema names a reference to the table's own rows "".
-                        "resource": "" if target is model else _resource_name(target),
-                        "fields": _key_field(target),
+                        "resource": "" if target is model else resource_name(target),
+                        "fields": key_field(target),
                     },
                 }
             )
@@ -103,12 +103,12 @@ def schema(name, model):
                 "description": (
                     "ids of the passages (table passages) that state this record"
                     if _m2m_name(f) == CITATIONS
-                    else f"keys of rows of {_resource_name(f.related_model)}"
+                    else f"keys of rows of {resource_name(f.related_model)}"
                 ),
             }
         )
     data = {"fields": fields}
-    key = _key_field(model)
+    key = key_field(model)
     if key:
         data["primaryKey"] = key
     if foreign_keys:
@@ -116,11 +116,12 @@ def schema(name, model):
     return data
 
 
-def _resource_name(model):
+def resource_name(model):
     return next(name for name, m in TABLES.items() if m is model).replace("_", "-")
 
 
-def _cell(value):
+def cell(value):
+    """A value as its CSV cell holds it."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -130,18 +131,26 @@ def _cell(value):
     return str(value)
 
 
+def resource_title(name, model):
+    """A table's title: its kind's, or its dump name's words."""
+    kind = BY_MODEL.get(model)
+    return kind.title if kind else name.replace("_", " ").capitalize()
+
+
 def table_csv(rows, fields):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([_cell(row.get(name)) for name in fields])
+        writer.writerow([cell(row.get(name)) for name in fields])
     return out.getvalue().encode()
 
 
-def build(version, site_url):
-    """{file name: bytes} of the package: every table's CSV and `datapackage.json`."""
-    dump = dump_catalogue(version)
+def build(version, site_url, dump=None):
+    """{file name: bytes} of the package: every table's CSV, `datapackage.json` and
+    `CITATION.cff`. `dump`: the version's contents (a release's, `loading.releases`), read from
+    the database when not given."""
+    dump = dump_catalogue(version) if dump is None else dump
     files, resources = {}, []
     for name, model in TABLES.items():
         table = schema(name, model)
@@ -154,11 +163,10 @@ def build(version, site_url):
         body = table_csv(dump[name], [f["name"] for f in table["fields"]])
         path = f"data/{name.replace('_', '-')}.csv"
         files[path] = body
-        kind = BY_MODEL.get(model)
         resource = {
-            "name": _resource_name(model),
+            "name": resource_name(model),
             "path": path,
-            "title": kind.title if kind else name.replace("_", " ").capitalize(),
+            "title": resource_title(name, model),
             "profile": "tabular-data-resource",
             "format": "csv",
             "mediatype": "text/csv",
