@@ -48,6 +48,15 @@ def record(version):
     )
 
 
+def names(current=None):
+    """The names of every release, oldest first; `current` (the version being served) among
+    them even where it was loaded before releases were kept."""
+    held = [version[:12] for version in Release.objects.values_list("version", flat=True)]
+    if current is not None and current.version[:12] not in held:
+        held.append(current.version[:12])
+    return held
+
+
 def previous(release):
     """The release held before `release`, or None for the first."""
     earlier = Q(loaded_at__lt=release.loaded_at) | Q(loaded_at=release.loaded_at, pk__lt=release.pk)
@@ -85,13 +94,13 @@ def _table_changes(before, after, key):
         was = old.get(row[key])
         if was is None or was == row:
             continue
-        names = list(dict.fromkeys([*was, *row]))
+        columns = list(dict.fromkeys([*was, *row]))
         changed.append(
             {
                 "key": row[key],
                 "fields": [
                     {"field": name, "from": was.get(name), "to": row.get(name)}
-                    for name in names
+                    for name in columns
                     if was.get(name) != row.get(name)
                 ],
             }

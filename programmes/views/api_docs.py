@@ -19,6 +19,7 @@ from ..lists.parameters import (
     PageForm,
     is_multi_valued,
 )
+from ..loading import releases as history
 from ..loading.dump import FORMAT, FORMAT_VERSION
 from ..pictures.share_images import HEIGHT, WIDTH
 from ..search import HITS_PER_GROUP, MAX_QUERY_LENGTH
@@ -235,6 +236,65 @@ DUMP = {
         "catalogue_version": {"type": ["string", "null"]},
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         **{key: {"type": "array", "items": {"type": "object"}} for key in tables()},
+    },
+}
+
+
+_RELEASE = {
+    "type": ["object", "null"],
+    "required": ["version", "catalogue_version", "released"],
+    "properties": {
+        "version": {"type": "string", "description": "its first twelve characters"},
+        "catalogue_version": {"type": "string", "description": "the SHA-256 it is named by"},
+        "released": {"type": "string", "format": "date", "description": "first held by the site"},
+    },
+}
+CHANGES = {
+    "type": "object",
+    "description": "What changed from the release before (`from`; null for the first the site "
+    "held) to this one, read from the two versions' tables: for each table that changed, the "
+    "keys of the rows added and removed (whole rows for a table without a key) and each changed "
+    "row's fields, with their values before and after as the release's JSON holds them.",
+    "required": ["from", "to", "counts", "tables"],
+    "properties": {
+        "from": _RELEASE,
+        "to": {**_RELEASE, "type": "object"},
+        "counts": {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("added", "removed", "changed")},
+        },
+        "tables": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["table", "title", "key", "added", "removed", "changed"],
+                "properties": {
+                    "table": {"type": "string", "description": "its CSV: data/<table>.csv"},
+                    "title": {"type": "string"},
+                    "key": {"type": ["string", "null"], "description": "the field naming a row"},
+                    "added": {"type": "array"},
+                    "removed": {"type": "array"},
+                    "changed": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["key", "fields"],
+                            "properties": {
+                                "key": {"type": "string"},
+                                "fields": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["field", "from", "to"],
+                                        "properties": {"field": {"type": "string"}},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
     },
 }
 
@@ -551,7 +611,8 @@ def _other_paths():
                 ],
                 "responses": {
                     "200": {"description": "the card", "content": {"image/png": {}}},
-                    "404": {"description": "no such record"},
+                    "400": _problem("a query parameter: a card takes none"),
+                    "404": _problem("no such kind or record"),
                 },
             }
         },
@@ -566,6 +627,63 @@ def _other_paths():
     }
 
 
+def _version_parameter(names):
+    return {
+        "name": "version",
+        "in": "path",
+        "required": True,
+        "description": "a version the site has held (its first twelve characters), as "
+        "/releases/ lists them",
+        "schema": {"enum": names},
+    }
+
+
+def _release_paths(version):
+    """The release archives and the changes between versions, for every version held (read when
+    the description is built: a new version is a new description)."""
+    tag, unknown = "Releases", _problem("a query parameter: it takes none")
+    held = history.names(version)
+    kept = history.names()
+    return {
+        "/releases/{version}.zip": {
+            "get": {
+                "tags": [tag],
+                "summary": "A release: the Frictionless Data Package of one version, zipped",
+                "description": "datapackage.json, one CSV per table and CITATION.cff, for "
+                "every version the site has held. Example: "
+                + (f"/releases/{held[-1]}.zip" if held else "/releases/{version}.zip"),
+                "operationId": "release_zip",
+                "parameters": [_version_parameter(held)],
+                "responses": {
+                    "200": {"description": "the archive", "content": {"application/zip": {}}},
+                    "400": unknown,
+                    "404": _problem("a version the site has not held"),
+                },
+            }
+        },
+        "/releases/{version}/changes.json": {
+            "get": {
+                "tags": [tag],
+                "summary": "What changed from the version before, record by record",
+                "description": "Rows added, removed and changed, field by field, per table of "
+                "the package; the same as the page /releases/{version}/changes/.",
+                "operationId": "release_changes_json",
+                "parameters": [_version_parameter(kept)],
+                "responses": {
+                    "200": {
+                        "description": "the changes",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Changes"}}
+                        },
+                    },
+                    "400": unknown,
+                    "404": _problem("a version the site has not held, or not kept"),
+                },
+            }
+        },
+    }
+
+
 def openapi(base_url, version):
     """The OpenAPI 3.1 description; `base_url` is the site's root URL, `version` the catalogue
     version (or None)."""
@@ -573,6 +691,7 @@ def openapi(base_url, version):
     for kind in KINDS:
         paths.update(_list_paths(kind))
     paths.update(_other_paths())
+    paths.update(_release_paths(version))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -594,6 +713,7 @@ def openapi(base_url, version):
                 "Problem": PROBLEM,
                 "SearchResults": SEARCH_RESULTS,
                 "Dump": DUMP,
+                "Changes": CHANGES,
             }
         },
     }
