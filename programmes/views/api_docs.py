@@ -16,6 +16,7 @@ from ..lists.parameters import (
     MAX_VALUE_LENGTH,
     MAX_VALUES,
     MAX_WORDS,
+    CsvForm,
     PageForm,
     is_multi_valued,
 )
@@ -369,11 +370,13 @@ def _filter_parameter(name, filt):
             schema = {"type": "string", "pattern": pattern, "examples": values[:EXAMPLES]}
         example = values[0] if values else None
     elif isinstance(filt, filters.NumberFilter):
-        schema = {
+        year = {
             "type": "integer",
             "minimum": filt.extra.get("min_value", 1000),
             "maximum": filt.extra.get("max_value", 2999),
         }
+        # Left empty, as a list's form sends a year not filled in, it filters nothing.
+        schema = {"anyOf": [year, {"const": ""}]}
         example = 2003
     elif isinstance(filt, filters.CharFilter):
         schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": WORDS_PATTERN}
@@ -429,6 +432,17 @@ def _pagination():
     ]
 
 
+def _bom():
+    field = CsvForm.base_fields["bom"]
+    return {
+        "name": "bom",
+        "in": "query",
+        "description": str(field.help_text),
+        "schema": {"enum": [value for value, _ in field.choices], "default": "0"},
+        "example": "1",
+    }
+
+
 PAST_THE_LAST_PAGE = _problem("`page` is past the last page; the answer names the last")
 
 
@@ -479,9 +493,10 @@ def _list_paths(kind):
         "description": "One header row; codes with their names beside them, amounts with "
         "currency and as stated, the permalink and the citations. Without `page` the file "
         "holds every matching record; cells that a spreadsheet would run as a formula are "
-        f"prefixed with '. Example: {prefix}.csv{query}",
+        "prefixed with '; `bom=1` starts it with a byte-order mark, for spreadsheets. The file "
+        f"name says the catalogue version. Example: {prefix}.csv{query}",
         "operationId": f"{url_name}_list_csv",
-        "parameters": parameters + _pagination(),
+        "parameters": parameters + _pagination() + [_bom()],
         "responses": {
             "200": {
                 "description": "CSV, with a file name saying what was filtered",
@@ -721,6 +736,8 @@ def openapi(base_url, version):
 
 def accepts(schema, explode=True):
     """A parameter's schema in words, for the /api/ page."""
+    if "anyOf" in schema:  # a value, or empty for none
+        return f"{accepts(schema['anyOf'][0])}, or empty (no filter)"
     if schema.get("type") == "array":
         most = schema.get("maxItems")
         how = "repeat the parameter" if explode else "separated by commas"

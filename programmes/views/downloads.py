@@ -48,17 +48,25 @@ def file_response(fh, content_type, disposition):
     return response
 
 
-def list_csv(request, kind, records):
-    """A list's whole CSV (`/projects.csv`, no parameters): its file of this catalogue version,
-    the same bytes as the streamed answer; without one (see `loading.download_files`), streamed
-    and written to the file as it goes."""
+def list_csv(request, kind, records, bom=False):
+    """A list's whole CSV (`/projects.csv`, no filter): its file of this catalogue version, the
+    same bytes as the streamed answer (after a byte-order mark, `bom`); without one (see
+    `loading.download_files`), streamed and written to the file as it goes."""
     path = download_files.list_csv_path(request.catalogue_version, kind)
     try:
         fh = path.open("rb")
     except OSError:
         stream = download_files.saved(exports.csv_chunks(kind, records), path)
-        return exports.csv_response(request, kind, stream, [])
+        return exports.csv_response(request, kind, stream, [], bom)
+    if bom:
+        return exports.csv_response(request, kind, _blocks(fh), [], bom)
     return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(request, kind, []))
+
+
+def _blocks(fh):
+    """The open file's bytes, FILE_BLOCK at a time, closed when read."""
+    with fh:
+        yield from iter(lambda: fh.read(FILE_BLOCK), b"")
 
 
 def _encoded(data, size=FILE_BLOCK):
