@@ -48,6 +48,14 @@ def record(version):
     )
 
 
+def of(version):
+    """The release of `version` (the CatalogueVersion served), from which its citation's date is
+    read; the version itself where it was loaded before releases were kept (None: None)."""
+    if version is None:
+        return None
+    return Release.objects.listed().filter(version=version.version).first() or version
+
+
 def names(current=None):
     """The names of every release, oldest first; `current` (the version being served) among
     them even where it was loaded before releases were kept."""
