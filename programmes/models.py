@@ -33,6 +33,7 @@ from .querysets import (
     PersonQuerySet,
     Prefetched,
     ProgrammeQuerySet,
+    ReleaseQuerySet,
     SourceQuerySet,
     StatementQuerySet,
 )
@@ -1132,6 +1133,32 @@ class CatalogueVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("programmes:home")
+
+
+class Release(models.Model):
+    """A catalogue version the site has held, kept when the next one is loaded: its contents
+    (the dump, `/catalogue.json`, gzip-compressed) and the day the site first held it, from which
+    its package is built and served (`/releases/<version>.zip`) and the changes between versions
+    are read (`loading.releases`). Not a table of the catalogue: a load replaces those and adds
+    the new version here."""
+
+    version = models.CharField(max_length=64)
+    # When the site first held this version: a version loaded again keeps its first date.
+    loaded_at = models.DateTimeField()
+    contents = models.BinaryField()
+
+    objects = ReleaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["loaded_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["version"], name="release_version_unique")]
+
+    def __str__(self):
+        return f"{self.version[:12]} released {self.loaded_at:%Y-%m-%d}"
+
+    @property
+    def name(self):
+        return self.version[:12]
 
 
 class ListSummary(models.Model):

@@ -373,6 +373,16 @@ class CatalogueVersionQuerySet(models.QuerySet):
         return self.order_by("-loaded_at", "-pk").only("version", "loaded_at").first()
 
 
+class ReleaseQuerySet(models.QuerySet):
+    def listed(self):
+        """Every release, oldest first, without its contents (the releases page)."""
+        return self.defer("contents")
+
+    def named(self, name):
+        """The release whose version begins with `name` (its twelve characters), or None."""
+        return self.filter(version__startswith=name).first() if len(name) == 12 else None
+
+
 class ListSummaryQuerySet(models.QuerySet):
     def for_list(self, version, kind, param="", value=""):
         """The summary of a list without filters, or with the single filter `param=value`, as

@@ -42,6 +42,13 @@ urlpatterns = [
     path("releases/", downloads.releases, name="releases"),
     path("releases/<str:version>.zip", downloads.release_zip, name="release-zip"),
     path("releases/<str:version>/", downloads.release_page, name="release"),
+    path("releases/<str:version>/changes/", downloads.release_changes, name="release-changes"),
+    path(
+        "releases/<str:version>/changes.json",
+        downloads.release_changes,
+        {"format": "json"},
+        name="release-changes-json",
+    ),
     path("datapackage.json", downloads.datapackage_json, name="datapackage"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("sitemap.xml", site.sitemap_xml, name="sitemap"),

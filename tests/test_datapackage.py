@@ -131,7 +131,7 @@ def test_the_catalogue_is_a_schema_org_dataset_whose_files_answer(client, url):
 
 def test_the_address_a_citation_names_answers(client):
     """The citation, the package's id and the Dataset's @id name /releases/<version>/: it is
-    the releases page of the current version, and an older version's is a 404."""
+    the releases page of the current version, and a version the site never held is a 404."""
     version = CatalogueVersion.objects.current()
     short = version.version[:12]
     descriptor = json.loads(client.get("/datapackage.json").content)

@@ -13,6 +13,7 @@ from django.db.models.functions import Concat, Substr
 
 from programmes.formats.exports import evidence_columns, neutralise
 from programmes.kinds import BY_KEY, CITED, KINDS
+from programmes.loading.download_files import list_csv_path
 from programmes.models import (
     CatalogueVersion,
     City,
@@ -275,3 +276,52 @@ def test_every_download_names_the_catalogue_version_it_holds(client):
         response = client.get(url)
         assert f"_v{version}.csv" in response["Content-Disposition"], url
         b"".join(response.streaming_content) if response.streaming else response.content
+
+
+BOM = "\ufeff".encode()
+
+
+def _bytes(response):
+    assert response.status_code == 200, response.content[:300]
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize(
+    "url", ["/cities.csv", "/cities.csv?country=CN", "/cities.csv?page=1&page_size=2"]
+)
+def test_bom_1_puts_a_byte_order_mark_before_the_same_csv(client, url):
+    """Excel on Windows reads a CSV as its code page unless it starts with the UTF-8 mark."""
+    join = "&" if "?" in url else "?"
+    plain = _bytes(client.get(url))  # the whole list's: written to its file, then read from it
+    marked = client.get(f"{url}{join}bom=1")
+    assert not plain.startswith(BOM)
+    assert _bytes(marked) == BOM + plain
+    version = CatalogueVersion.objects.current().version[:12]
+    assert f"_v{version}.csv" in marked["Content-Disposition"]
+    assert _bytes(client.get(f"{url}{join}bom=0")) == plain
+    dalian = City.objects.get(slug="dalian")
+    assert dalian.native_name in (BOM + plain).decode("utf-8-sig")
+
+
+def test_the_whole_lists_file_is_served_after_the_mark_too(client):
+    _bytes(client.get("/cities.csv"))
+    path = list_csv_path(CatalogueVersion.objects.current(), BY_KEY["city"])
+    assert path.exists()
+    assert _bytes(client.get("/cities.csv?bom=1")) == BOM + path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/cities.csv?bom=2",
+        "/cities.csv?bom=",
+        "/cities.csv?bom=yes",
+        "/cities.json?bom=1",
+        "/cities.csv?bom=1&bom=1",
+    ],
+)
+def test_a_bom_other_than_0_or_1_or_off_a_csv_is_a_400_problem(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "bom" in response.json()["parameters"]

@@ -435,20 +435,23 @@ def csv_chunks(kind, records, keys=None):
 
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+# What `?bom=1` puts first: the UTF-8 byte-order mark, by which a spreadsheet (Excel on Windows)
+# reads the file as UTF-8 rather than as its locale's code page.
+BOM = "\ufeff"
 
 
 def csv_disposition(request, kind, chips):
     return f'attachment; filename="{csv_filename(kind, chips, short_version(request))}"'
 
 
-def csv_response(request, kind, stream, chips):
+def csv_response(request, kind, stream, chips, bom=False):
     """The CSV text `stream` (`csv_chunks`, or the bytes of the whole list as it is kept in its
-    file), streamed."""
+    file), streamed; after a byte-order mark if `bom`."""
     # The first rows are read here, inside the view: a database that cannot be reached is the
     # quick 503 of every page, not a stream that fails before its first byte.
     first = next(stream)
     response = StreamingHttpResponse(
-        _cut_short_cleanly(itertools.chain([first], stream), request.path),
+        _cut_short_cleanly(itertools.chain([BOM] if bom else [], [first], stream), request.path),
         content_type=CSV_CONTENT_TYPE,
     )
     response["Content-Disposition"] = csv_disposition(request, kind, chips)

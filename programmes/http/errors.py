@@ -8,8 +8,9 @@ from django.shortcuts import render
 
 PROBLEM_JSON = "application/problem+json"
 # The data endpoints: lists' and records' `.json` and `.csv`, a text's `.txt`, /search.json, the
-# API description and the data package. A script reads their errors, so they come as data.
-DATA_SUFFIXES = (".json", ".csv", ".txt")
+# API description, the data package, the release archives and the share cards. A script or an
+# image loader reads their errors, so they come as data.
+DATA_SUFFIXES = (".json", ".csv", ".txt", ".zip", ".png")
 
 
 def wants_data(request):

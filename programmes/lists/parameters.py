@@ -1,10 +1,10 @@
 """What a list's query string may hold, in one place.
 
 A list accepts its FilterSet's filters (each says what it accepts in `help_text`) and `page` and
-`page_size` (the `PageForm`). The request middleware, the lists, their 400 answers and the
-OpenAPI description all read these: a filter declared with `MultipleChoiceField` or
-`ModelMultipleChoiceField` may repeat, every other parameter is single; no value is longer than
-`MAX_VALUE_LENGTH`.
+`page_size` (the `PageForm`); its CSV twin also `bom` (the `CsvForm`). The request middleware,
+the lists, their 400 answers and the OpenAPI description all read these: a filter declared with
+`MultipleChoiceField` or `ModelMultipleChoiceField` may repeat, every other parameter is single;
+no value is longer than `MAX_VALUE_LENGTH`.
 """
 
 from urllib.parse import urlencode
@@ -72,6 +72,29 @@ class PageForm(forms.Form):
         return int(raw)
 
 
+# The CSV twin's own parameter (`CsvForm`).
+CSV_PARAMETERS = ("bom",)
+BOM_ON = "1"
+BOM_CHOICES = [("0", "0"), (BOM_ON, BOM_ON)]
+
+
+class CsvForm(forms.Form):
+    """`bom`: whether the CSV starts with a byte-order mark."""
+
+    bom = forms.ChoiceField(
+        required=False,
+        choices=BOM_CHOICES,
+        help_text="1: the file starts with a UTF-8 byte-order mark, by which spreadsheets "
+        "(Excel on Windows) read it as UTF-8; 0 or absent: no mark",
+    )
+
+    def clean_bom(self):
+        # Given, it is 0 or 1: an empty value is refused as any other (it is not a form's field).
+        if "bom" in self.data and self.data["bom"] not in (value for value, _ in BOM_CHOICES):
+            raise forms.ValidationError("must be 0 or 1")
+        return self.cleaned_data["bom"]
+
+
 def is_multi_valued(filt):
     return issubclass(filt.field_class, MULTI_VALUED_FIELDS)
 
@@ -81,8 +104,9 @@ def multi_valued(filterset_class):
     return {name for name, filt in filterset_class.base_filters.items() if is_multi_valued(filt)}
 
 
-def accepted(filterset_class):
-    return set(filterset_class.base_filters) | set(PAGE_PARAMETERS)
+def accepted(filterset_class, format="html"):
+    extra = CSV_PARAMETERS if format == "csv" else ()
+    return set(filterset_class.base_filters) | set(PAGE_PARAMETERS) | set(extra)
 
 
 def accepts(filterset, name):
@@ -101,8 +125,8 @@ def accepts(filterset, name):
     return ""
 
 
-def unknown_parameters(data, filterset_class):
-    allowed = accepted(filterset_class)
+def unknown_parameters(data, filterset_class, format="html"):
+    allowed = accepted(filterset_class, format)
     return {
         name: f"unknown parameter; this list accepts: {', '.join(sorted(allowed))}"
         for name in data
@@ -119,19 +143,25 @@ def filter_errors(filterset):
     return errors
 
 
-def checked(data, filterset_class, queryset):
-    """A list's query string `data` read: its FilterSet over `queryset`, its `PageForm`, and
-    {parameter: message} of what it may not hold (an unknown parameter is named before any
-    value is read)."""
-    errors = unknown_parameters(data, filterset_class)
+def checked(data, filterset_class, queryset, format="html"):
+    """A list's query string `data` read: its FilterSet over `queryset`, its `PageForm` (and for
+    the CSV twin, `format` "csv", its `CsvForm`), and {parameter: message} of what it may not
+    hold (an unknown parameter is named before any value is read)."""
+    errors = unknown_parameters(data, filterset_class, format)
     if errors:
         return None, None, errors
     filterset = filterset_class(data, queryset=queryset)
     paging = PageForm(data)
     errors = filter_errors(filterset) if not filterset.is_valid() else {}
-    if not paging.is_valid():
-        errors.update(paging.errors)
+    for form in (paging, CsvForm(data)) if format == "csv" else (paging,):
+        if not form.is_valid():
+            errors.update(form.errors)
     return filterset, paging, errors
+
+
+def wants_bom(data):
+    """Whether a CSV twin's query string asks for a byte-order mark (checked by `checked`)."""
+    return data.get("bom") == BOM_ON
 
 
 def flat(data):

@@ -53,7 +53,7 @@ TYPES = [
 ]
 
 
-def _key_field(model):
+def key_field(model):
     if model in (Sector, SectorCategory):
         return "code"
     if model is Passage:
@@ -90,8 +90,8 @@ def schema(name, model):
                     "fields": f.name,
                     "reference": {
                         # Table Schema names a reference to the table's own rows "".
-                        "resource": "" if target is model else _resource_name(target),
-                        "fields": _key_field(target),
+                        "resource": "" if target is model else resource_name(target),
+                        "fields": key_field(target),
                     },
                 }
             )
@@ -103,12 +103,12 @@ def schema(name, model):
                 "description": (
                     "ids of the passages (table passages) that state this record"
                     if _m2m_name(f) == CITATIONS
-                    else f"keys of rows of {_resource_name(f.related_model)}"
+                    else f"keys of rows of {resource_name(f.related_model)}"
                 ),
             }
         )
     data = {"fields": fields}
-    key = _key_field(model)
+    key = key_field(model)
     if key:
         data["primaryKey"] = key
     if foreign_keys:
@@ -116,11 +116,12 @@ def schema(name, model):
     return data
 
 
-def _resource_name(model):
+def resource_name(model):
     return next(name for name, m in TABLES.items() if m is model).replace("_", "-")
 
 
-def _cell(value):
+def cell(value):
+    """A value as its CSV cell holds it."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -130,18 +131,26 @@ def _cell(value):
     return str(value)
 
 
+def resource_title(name, model):
+    """A table's title: its kind's, or its dump name's words."""
+    kind = BY_MODEL.get(model)
+    return kind.title if kind else name.replace("_", " ").capitalize()
+
+
 def table_csv(rows, fields):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow([_cell(row.get(name)) for name in fields])
+        writer.writerow([cell(row.get(name)) for name in fields])
     return out.getvalue().encode()
 
 
-def build(version, site_url):
-    """{file name: bytes} of the package: every table's CSV and `datapackage.json`."""
-    dump = dump_catalogue(version)
+def build(version, site_url, dump=None):
+    """{file name: bytes} of the package: every table's CSV, `datapackage.json` and
+    `CITATION.cff`. `dump`: the version's contents (a release's, `loading.releases`), read from
+    the database when not given."""
+    dump = dump_catalogue(version) if dump is None else dump
     files, resources = {}, []
     for name, model in TABLES.items():
         table = schema(name, model)
@@ -154,11 +163,10 @@ def build(version, site_url):
         body = table_csv(dump[name], [f["name"] for f in table["fields"]])
         path = f"data/{name.replace('_', '-')}.csv"
         files[path] = body
-        kind = BY_MODEL.get(model)
         resource = {
-            "name": _resource_name(model),
+            "name": resource_name(model),
             "path": path,
-            "title": kind.title if kind else name.replace("_", " ").capitalize(),
+            "title": resource_title(name, model),
             "profile": "tabular-data-resource",
             "format": "csv",
             "mediatype": "text/csv",
@@ -173,7 +181,7 @@ def build(version, site_url):
     files["datapackage.json"] = json.dumps(
         descriptor(version, site_url, dump, resources), ensure_ascii=False, indent=1
     ).encode()
-    files["CITATION.cff"] = citation_cff(version, dump).encode()
+    files["CITATION.cff"] = citation_cff(version, dump, site_url).encode()
     return files
 
 
@@ -205,15 +213,19 @@ def descriptor(version, site_url, dump, resources):
     }
 
 
+ARCHIVE = "The release: every table as CSV, with its Data Package descriptor and CITATION.cff"
+
+
 def dataset_json_ld(version, site_url):
     """The catalogue as a schema.org Dataset (the home page's and /releases/'s JSON-LD), so that
     dataset search engines find it: its version, licence, citation and the files it comes as."""
     short = version.version[:12]
     files = [
-        ("application/zip", f"/releases/{short}.zip", "The release: every table as CSV, with "
-         "its Data Package descriptor and CITATION.cff"),
-        ("application/json", "/datapackage.json", "The release's Data Package descriptor"),
-        ("application/json", "/catalogue.json", "The whole catalogue as one JSON document"),
+        ("application/zip", archive_url(version, site_url), ARCHIVE),
+        ("application/json", f"{site_url}/datapackage.json",
+         "The release's Data Package descriptor"),
+        ("application/json", f"{site_url}/catalogue.json",
+         "The whole catalogue as one JSON document"),
     ]  # fmt: skip
     return {
         "@context": "https://schema.org",
@@ -232,10 +244,10 @@ def dataset_json_ld(version, site_url):
             {
                 "@type": "DataDownload",
                 "encodingFormat": media_type,
-                "contentUrl": f"{site_url}{path}",
+                "contentUrl": url,
                 "description": description,
             }
-            for media_type, path, description in files
+            for media_type, url, description in files
         ],
     }
 
@@ -243,6 +255,10 @@ def dataset_json_ld(version, site_url):
 def release_url(version, site_url):
     """The page of a release, as its citation, its package `id` and its Dataset name it."""
     return f"{site_url}/releases/{version.version[:12]}/"
+
+
+def archive_url(version, site_url):
+    return f"{site_url}/releases/{version.version[:12]}.zip"
 
 
 def citation_text(version, site_url):
@@ -258,10 +274,25 @@ def _yaml(value):
     return json.dumps(value, ensure_ascii=False)
 
 
-def citation_cff(version, dump):
+# What a site adds to a release's citation: where and when it released the version. The
+# repository's CITATION.cff (`citation_cff` without a site) has none of them: a clone served
+# elsewhere releases the same version at its own address, on its own day.
+SITE_KEYS = ("date-released", "url")
+
+
+def citation_cff(version, dump, site_url=None):
     """The release's citation in Citation File Format 1.2.0: the dataset, its version and
     licence, and the source documents it quotes as references (their authors as stated, their
-    texts' SHA-256). No site address: the file is the same wherever the catalogue is served."""
+    texts' SHA-256); served from `site_url`, also the day the site first held the version
+    (`version.loaded_at`, a release's: `loading.releases`) and the release's page, which names
+    the version: a citation made from it (cffconvert's BibTeX, APA) gives year and URL, and APA
+    the version too (BibTeX's @misc has no version field: its URL names it)."""
+    site = []
+    if site_url:
+        site = [
+            f"date-released: {_yaml(version.loaded_at.date().isoformat())}",
+            f"url: {_yaml(release_url(version, site_url))}",
+        ]
     lines = [
         'cff-version: "1.2.0"',
         "message: "
@@ -275,6 +306,7 @@ def citation_cff(version, dump):
         "authors:",
         f"  - name: {_yaml(f'{TITLE} contributors')}",
         f"version: {_yaml(version.version[:12])}",
+        *site,
         f"license: {_yaml(LICENCE['name'])}",
         f"abstract: {_yaml(DESCRIPTION)}",
         "keywords:",

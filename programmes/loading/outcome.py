@@ -1,12 +1,14 @@
 """What the commands that load or check a catalogue share: the fixtures folder they read, a
-database migrated before they write to it, and what `load_catalogue` and `load_dump` say when
-done."""
+database migrated before they write to it, the version they load kept as a release (in the same
+transaction: `loading.releases`), and what `load_catalogue` and `load_dump` say when done."""
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+
+from . import releases
 
 
 def add_fixtures_argument(parser):
@@ -41,10 +43,13 @@ def loaded(version):
 
 def load_and_report(command, load, error, *args):
     """A loading command's run: the database migrated first, `load(*args)` in its one
-    transaction, then what was loaded, or, on `error`, that nothing changed and why."""
+    transaction with the version kept as a release, then what was loaded, or, on `error`, that
+    nothing changed and why."""
     migrate_first(command.stderr)
     try:
-        version = load(*args)
+        with transaction.atomic():
+            version = load(*args)
+            releases.record(version)
     except error as exc:
         raise not_loaded(exc) from None
     command.stdout.write(loaded(version))

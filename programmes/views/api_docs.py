@@ -16,9 +16,11 @@ from ..lists.parameters import (
     MAX_VALUE_LENGTH,
     MAX_VALUES,
     MAX_WORDS,
+    CsvForm,
     PageForm,
     is_multi_valued,
 )
+from ..loading import releases as history
 from ..loading.dump import FORMAT, FORMAT_VERSION
 from ..pictures.share_images import HEIGHT, WIDTH
 from ..search import HITS_PER_GROUP, MAX_QUERY_LENGTH
@@ -248,6 +250,65 @@ DUMP = {
 }
 
 
+_RELEASE = {
+    "type": ["object", "null"],
+    "required": ["version", "catalogue_version", "released"],
+    "properties": {
+        "version": {"type": "string", "description": "its first twelve characters"},
+        "catalogue_version": {"type": "string", "description": "the SHA-256 it is named by"},
+        "released": {"type": "string", "format": "date", "description": "first held by the site"},
+    },
+}
+CHANGES = {
+    "type": "object",
+    "description": "What changed from the release before (`from`; null for the first the site "
+    "held) to this one, read from the two versions' tables: for each table that changed, the "
+    "keys of the rows added and removed (whole rows for a table without a key) and each changed "
+    "row's fields, with their values before and after as the release's JSON holds them.",
+    "required": ["from", "to", "counts", "tables"],
+    "properties": {
+        "from": _RELEASE,
+        "to": {**_RELEASE, "type": "object"},
+        "counts": {
+            "type": "object",
+            "properties": {k: {"type": "integer"} for k in ("added", "removed", "changed")},
+        },
+        "tables": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["table", "title", "key", "added", "removed", "changed"],
+                "properties": {
+                    "table": {"type": "string", "description": "its CSV: data/<table>.csv"},
+                    "title": {"type": "string"},
+                    "key": {"type": ["string", "null"], "description": "the field naming a row"},
+                    "added": {"type": "array"},
+                    "removed": {"type": "array"},
+                    "changed": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["key", "fields"],
+                            "properties": {
+                                "key": {"type": "string"},
+                                "fields": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["field", "from", "to"],
+                                        "properties": {"field": {"type": "string"}},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
 def _problem(description):
     return {
         "description": description,
@@ -318,11 +379,13 @@ def _filter_parameter(name, filt):
             schema = {"type": "string", "pattern": pattern, "examples": values[:EXAMPLES]}
         example = values[0] if values else None
     elif isinstance(filt, filters.NumberFilter):
-        schema = {
+        year = {
             "type": "integer",
             "minimum": filt.extra.get("min_value", 1000),
             "maximum": filt.extra.get("max_value", 2999),
         }
+        # Left empty, as a list's form sends a year not filled in, it filters nothing.
+        schema = {"anyOf": [year, {"const": ""}]}
         example = 2003
     elif isinstance(filt, filters.CharFilter):
         schema = {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": WORDS_PATTERN}
@@ -378,6 +441,17 @@ def _pagination():
     ]
 
 
+def _bom():
+    field = CsvForm.base_fields["bom"]
+    return {
+        "name": "bom",
+        "in": "query",
+        "description": str(field.help_text),
+        "schema": {"enum": [value for value, _ in field.choices], "default": "0"},
+        "example": "1",
+    }
+
+
 PAST_THE_LAST_PAGE = _problem("`page` is past the last page; the answer names the last")
 
 
@@ -428,9 +502,10 @@ def _list_paths(kind):
         "description": "One header row; codes with their names beside them, amounts with "
         "currency and as stated, the permalink and the citations. Without `page` the file "
         "holds every matching record; cells that a spreadsheet would run as a formula are "
-        f"prefixed with '. Example: {prefix}.csv{query}",
+        "prefixed with '; `bom=1` starts it with a byte-order mark, for spreadsheets. The file "
+        f"name says the catalogue version. Example: {prefix}.csv{query}",
         "operationId": f"{url_name}_list_csv",
-        "parameters": parameters + _pagination(),
+        "parameters": parameters + _pagination() + [_bom()],
         "responses": {
             "200": {
                 "description": "CSV, with a file name saying what was filtered",
@@ -560,7 +635,8 @@ def _other_paths():
                 ],
                 "responses": {
                     "200": {"description": "the card", "content": {"image/png": {}}},
-                    "404": {"description": "no such record"},
+                    "400": _problem("a query parameter: a card takes none"),
+                    "404": _problem("no such kind or record"),
                 },
             }
         },
@@ -575,6 +651,63 @@ def _other_paths():
     }
 
 
+def _version_parameter(names):
+    return {
+        "name": "version",
+        "in": "path",
+        "required": True,
+        "description": "a version the site has held (its first twelve characters), as "
+        "/releases/ lists them",
+        "schema": {"enum": names},
+    }
+
+
+def _release_paths(version):
+    """The release archives and the changes between versions, for every version held (read when
+    the description is built: a new version is a new description)."""
+    tag, unknown = "Releases", _problem("a query parameter: it takes none")
+    held = history.names(version)
+    kept = history.names()
+    return {
+        "/releases/{version}.zip": {
+            "get": {
+                "tags": [tag],
+                "summary": "A release: the Frictionless Data Package of one version, zipped",
+                "description": "datapackage.json, one CSV per table and CITATION.cff, for "
+                "every version the site has held. Example: "
+                + (f"/releases/{held[-1]}.zip" if held else "/releases/{version}.zip"),
+                "operationId": "release_zip",
+                "parameters": [_version_parameter(held)],
+                "responses": {
+                    "200": {"description": "the archive", "content": {"application/zip": {}}},
+                    "400": unknown,
+                    "404": _problem("a version the site has not held"),
+                },
+            }
+        },
+        "/releases/{version}/changes.json": {
+            "get": {
+                "tags": [tag],
+                "summary": "What changed from the version before, record by record",
+                "description": "Rows added, removed and changed, field by field, per table of "
+                "the package; the same as the page /releases/{version}/changes/.",
+                "operationId": "release_changes_json",
+                "parameters": [_version_parameter(kept)],
+                "responses": {
+                    "200": {
+                        "description": "the changes",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Changes"}}
+                        },
+                    },
+                    "400": unknown,
+                    "404": _problem("a version the site has not held, or not kept"),
+                },
+            }
+        },
+    }
+
+
 def openapi(base_url, version):
     """The OpenAPI 3.1 description; `base_url` is the site's root URL, `version` the catalogue
     version (or None)."""
@@ -582,6 +715,7 @@ def openapi(base_url, version):
     for kind in KINDS:
         paths.update(_list_paths(kind))
     paths.update(_other_paths())
+    paths.update(_release_paths(version))
     return {
         "openapi": "3.1.0",
         "info": {
@@ -603,6 +737,7 @@ def openapi(base_url, version):
                 "Problem": PROBLEM,
                 "SearchResults": SEARCH_RESULTS,
                 "Dump": DUMP,
+                "Changes": CHANGES,
             }
         },
     }
@@ -610,6 +745,8 @@ def openapi(base_url, version):
 
 def accepts(schema, explode=True):
     """A parameter's schema in words, for the /api/ page."""
+    if "anyOf" in schema:  # a value, or empty for none
+        return f"{accepts(schema['anyOf'][0])}, or empty (no filter)"
     if schema.get("type") == "array":
         most = schema.get("maxItems")
         how = "repeat the parameter" if explode else "separated by commas"

@@ -6,21 +6,31 @@ renamed into place), by whichever request first asks for a version; files of oth
 removed. Should there be no file to read (a folder that cannot be written, a full disk), the
 download is streamed for that request from memory. Every list's whole CSV is kept the same way
 (`list_csv`, `loading.download_files`).
-The Frictionless Data Package of the current version (`/datapackage.json`,
-`/releases/<version>.zip`) and `/releases/` are built once per version and kept in the cache."""
+The Frictionless Data Package of the current version (`/datapackage.json`) and of every version
+the site has held (`/releases/<version>.zip`, kept as `models.Release`), their pages and the
+changes between them are built once per version and kept in the cache."""
 
 import collections
 import json
 import logging
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 
 from ..formats import exports
 from ..http.caching import document_once
+from ..http.errors import unknown_parameters
 from ..loading import datapackage, download_files
+from ..loading import releases as history
 from ..loading.dump import dump_catalogue
+from ..models import Release
 from .linked_data import dataset_script
 
 logger = logging.getLogger(__name__)
@@ -38,17 +48,25 @@ def file_response(fh, content_type, disposition):
     return response
 
 
-def list_csv(request, kind, records):
-    """A list's whole CSV (`/projects.csv`, no parameters): its file of this catalogue version,
-    the same bytes as the streamed answer; without one (see `loading.download_files`), streamed
-    and written to the file as it goes."""
+def list_csv(request, kind, records, bom=False):
+    """A list's whole CSV (`/projects.csv`, no filter): its file of this catalogue version, the
+    same bytes as the streamed answer (after a byte-order mark, `bom`); without one (see
+    `loading.download_files`), streamed and written to the file as it goes."""
     path = download_files.list_csv_path(request.catalogue_version, kind)
     try:
         fh = path.open("rb")
     except OSError:
         stream = download_files.saved(exports.csv_chunks(kind, records), path)
-        return exports.csv_response(request, kind, stream, [])
+        return exports.csv_response(request, kind, stream, [], bom)
+    if bom:
+        return exports.csv_response(request, kind, _blocks(fh), [], bom)
     return file_response(fh, exports.CSV_CONTENT_TYPE, exports.csv_disposition(request, kind, []))
+
+
+def _blocks(fh):
+    """The open file's bytes, FILE_BLOCK at a time, closed when read."""
+    with fh:
+        yield from iter(lambda: fh.read(FILE_BLOCK), b"")
 
 
 def _encoded(data, size=FILE_BLOCK):
@@ -93,20 +111,35 @@ def catalogue_json(request):
     return response
 
 
-def _package(request):
-    version = request.catalogue_version
-    return document_once(
-        request,
-        ["catalogue-datapackage"],
-        lambda: datapackage.build(version, settings.SITE_URL.rstrip("/")),
-    )
-
-
 def _current(request):
     version = getattr(request, "catalogue_version", None)
     if version is None:
         raise Http404("no catalogue is loaded")
     return version
+
+
+def _held(request, name):
+    """(the release `name` names, its contents): any version the site has held. The current
+    version is served even where it was loaded before releases were kept (its contents read
+    from the database then, None)."""
+    release = Release.objects.named(name)
+    if release is not None:
+        return release, history.contents(release)
+    current = getattr(request, "catalogue_version", None)
+    if current is not None and current.version[:12] == name:
+        return current, None
+    raise Http404(f"the site has held no catalogue version {name!r}")
+
+
+def _package(request, name=None):
+    """{file name: bytes} of the package of release `name` (default: the current version)."""
+    name = name or _current(request).version[:12]
+    release, dump = _held(request, name)
+    return document_once(
+        request,
+        ["release-package", name],
+        lambda: datapackage.build(release, settings.SITE_URL.rstrip("/"), dump),
+    )
 
 
 def datapackage_json(request):
@@ -118,11 +151,14 @@ def datapackage_json(request):
 
 
 def release_zip(request, version):
-    """The release of this catalogue version as one archive; an older version is not kept here."""
-    current = _current(request)
-    if version != current.version[:12]:
-        raise Http404("only the current catalogue version is served")
-    response = HttpResponse(datapackage.zipped(_package(request)), content_type="application/zip")
+    """The package of any version the site has held, as one archive."""
+    refused = unknown_parameters(request, ())
+    if refused:
+        return refused
+    _held(request, version)
+    response = HttpResponse(
+        datapackage.zipped(_package(request, version)), content_type="application/zip"
+    )
     response["Content-Disposition"] = (
         f'attachment; filename="city-cooperation-catalogue-{version}.zip"'
     )
@@ -131,27 +167,85 @@ def release_zip(request, version):
 
 def release_page(request, version):
     """`/releases/<version>/`, the address the citation, the package's `id` and the Dataset name:
-    the releases page of the current version; an older version is not kept here."""
-    if version != _current(request).version[:12]:
-        raise Http404("only the current catalogue version is served")
-    return releases(request)
+    the page of that release, for every version the site has held."""
+    return _release_page(request, version)
 
 
 def releases(request):
-    version = getattr(request, "catalogue_version", None)
-    files = _package(request) if version else {}
-    package = json.loads(files["datapackage.json"]) if version else None
+    """`/releases/`: the current release's page, with every release the site has held."""
+    if getattr(request, "catalogue_version", None) is None:
+        return render(request, "programmes/releases.html", {"page_description": DESCRIPTION})
+    return _release_page(request, request.catalogue_version.version[:12])
+
+
+DESCRIPTION = (
+    "Citable releases of the city cooperation catalogue: every version it has held as a "
+    "Frictionless Data Package, how to cite it, and what changed between versions."
+)
+
+
+def _history(request):
+    """Every release (name, date, whether its changes are kept), newest first: the current
+    version among them even if it was loaded before releases were kept."""
+    held = [(r.name, r.loaded_at, True) for r in Release.objects.listed()]
+    current = request.catalogue_version
+    if not any(name == current.version[:12] for name, _, _ in held):
+        held.append((current.version[:12], current.loaded_at, False))
+    return held[::-1]
+
+
+def _release_page(request, name):
+    release, _ = _held(request, name)
+    files = _package(request, name)
     return render(
         request,
         "programmes/releases.html",
         {
-            "version": version,
-            "package": package,
-            "citation_cff": files["CITATION.cff"].decode() if version else "",
-            "dataset_ld": dataset_script(version),
+            "version": release,
+            "current": request.catalogue_version.version == release.version,
+            "package": json.loads(files["datapackage.json"]),
+            "citation_cff": files["CITATION.cff"].decode(),
+            "history": _history(request),
+            "dataset_ld": dataset_script(release),
+            "page_description": DESCRIPTION,
+        },
+    )
+
+
+def _cells(table):
+    """A table's changed fields as (key, field, before, after), the values as the release's CSV
+    cells hold them; the key only on a row's first field."""
+    cells = []
+    for row in table["changed"]:
+        for i, f in enumerate(row["fields"]):
+            key = row["key"] if i == 0 else None
+            before, after = datapackage.cell(f["from"]), datapackage.cell(f["to"])
+            cells.append((key, len(row["fields"]), f["field"], before, after))
+    return cells
+
+
+def release_changes(request, version, format="html"):
+    """What changed from the release before `version` to it, field by field (`loading.releases`),
+    as a page or as JSON."""
+    refused = unknown_parameters(request, ())
+    if refused:
+        return refused
+    release, _ = _held(request, version)
+    if not isinstance(release, Release):
+        raise Http404(f"version {version} was loaded before releases were kept: no changes")
+    changes = document_once(request, ["release-changes", version], lambda: history.changes(release))
+    if format == "json":
+        return JsonResponse(changes, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    return render(
+        request,
+        "programmes/release_changes.html",
+        {
+            "changes": changes,
+            "tables": [{**t, "cells": _cells(t)} for t in changes["tables"]],
             "page_description": (
-                "Citable releases of the city cooperation catalogue: every table as CSV with a "
-                "Frictionless Data Package descriptor, its version, licence and how to cite it."
+                f"What changed in the city cooperation catalogue from version "
+                f"{(changes['from'] or {}).get('version', '—')} to {version}: records added, "
+                f"removed and changed, field by field."
             ),
         },
     )

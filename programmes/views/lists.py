@@ -17,26 +17,37 @@ from ..http.caching import computed_once
 from ..http.errors import bad_request
 from ..lists.links import active_chips, describe, page_links, sort_columns
 from ..lists.paging import KeysFirstPaginator
-from ..lists.parameters import MAX_VALUE_LENGTH, PAGE_PARAMETERS, checked, flat
+from ..lists.parameters import (
+    CSV_PARAMETERS,
+    MAX_VALUE_LENGTH,
+    PAGE_PARAMETERS,
+    checked,
+    flat,
+    wants_bom,
+)
 from ..models import ListSummary
 from ..pictures import drawings, funding
 from . import downloads, pictures
 
 
 def list_page(request, kind, format="html"):
-    filterset, paging, errors = checked(request.GET, kind.filterset, kind.list_queryset(format))
+    data = request.GET
+    filterset, paging, errors = checked(data, kind.filterset, kind.list_queryset(format), format)
     if errors:
         return bad_request(request, errors)
 
     records = filterset.qs
-    pairs = flat(request.GET)
+    pairs = flat(data)
     chips = active_chips(pairs, filterset)
     description = describe(chips, filterset)
-    if format == "csv" and "page" not in request.GET:
+    bom = wants_bom(data)
+    if format == "csv" and "page" not in data:
         # A download holds every matching row, in the page's order; the whole list's is a file.
-        if not request.GET and getattr(request, "catalogue_version", None):
-            return downloads.list_csv(request, kind, records)
-        return exports.csv_response(request, kind, exports.csv_chunks(kind, records), chips)
+        whole = set(data) <= set(CSV_PARAMETERS)
+        if whole and getattr(request, "catalogue_version", None):
+            return downloads.list_csv(request, kind, records, bom)
+        stream = exports.csv_chunks(kind, records)
+        return exports.csv_response(request, kind, stream, chips, bom)
 
     summary = _summary(request, kind, filterset)
     in_own_order = not filterset.form.cleaned_data.get("sort")
@@ -53,7 +64,8 @@ def list_page(request, kind, format="html"):
         return bad_request(request, {"page": f"is past the last page ({last})"}, status=404)
     if format == "csv":  # one page of the download
         keys = paginator.page_keys(paging.cleaned_data["page"])
-        return exports.csv_response(request, kind, exports.csv_chunks(kind, records, keys), chips)
+        stream = exports.csv_chunks(kind, records, keys)
+        return exports.csv_response(request, kind, stream, chips, bom)
     page = paginator.page(paging.cleaned_data["page"])
 
     if format == "json":
@@ -99,7 +111,7 @@ def _summary(request, kind, filterset):
     active = [
         (name, values)
         for name, values in filterset.data.lists()
-        if name not in ("sort", *PAGE_PARAMETERS) and any(values)
+        if name not in ("sort", *PAGE_PARAMETERS, *CSV_PARAMETERS) and any(values)
     ]
     if version is None or len(active) > 1 or (active and len(active[0][1]) > 1):
         return {}

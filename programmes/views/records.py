@@ -13,6 +13,7 @@ from .. import kinds, models
 from ..formats import descriptions, exports
 from ..http.errors import bad_request, unknown_parameters
 from ..loading import datapackage
+from ..loading import releases as history
 from . import pictures, related
 from .linked_data import dataset_script, linked_data
 
@@ -68,11 +69,12 @@ def _home_summary(version):
 def home(request):
     version = getattr(request, "catalogue_version", None)
     counts, drawn_map = _home_summary(version)
+    cited = history.of(version)  # dated as the release: the day the site first held it
     release = (
         {
             "version": version.version[:12],
             "catalogue_version": version.version,
-            "citation": datapackage.citation_text(version, settings.SITE_URL.rstrip("/")),
+            "citation": datapackage.citation_text(cited, settings.SITE_URL.rstrip("/")),
         }
         if version
         else None
@@ -90,6 +92,6 @@ def home(request):
             "map_drawn": drawn_map,
             "page_description": descriptions.for_home(counts),
             "package": release,
-            "dataset_ld": dataset_script(version),
+            "dataset_ld": dataset_script(cited),
         },
     )

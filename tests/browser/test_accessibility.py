@@ -27,12 +27,13 @@ PAGES = [
     ("/sources/", 200),
     ("/sources/dalian-has-learnt-from-shanghai-about-environmental-protection/", 200),
     ("/search/?q=sewage", 200),
+    ("/releases/", 200),
     ("/projects/?sector=99999", 400),
     ("/cities/atlantis/", 404),
 ]
 
 # Pages whose layout changes most on a phone, where scrolling regions and reflow can fail rules.
-PHONE_PAGES = ["/", "/cities/dalian/", "/projects/?sector=14022", "/milestones/"]
+PHONE_PAGES = ["/", "/cities/dalian/", "/projects/?sector=14022", "/milestones/", "/releases/"]
 
 # Pages whose every link and control a keyboard user must reach, in a size Tab can walk quickly.
 KEYBOARD_PAGES = ["/", "/projects/", "/cities/dalian/"]

@@ -1,12 +1,13 @@
 """Write the catalogue as a Frictionless Data Package: `datapackage.json`, one CSV per table and
-the release's `CITATION.cff`."""
+the release's `CITATION.cff`; with `--citation FILE`, also the repository's CITATION.cff."""
 
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from programmes.loading import datapackage
+from programmes.loading import datapackage, releases
+from programmes.loading.dump import dump_catalogue
 from programmes.models import CatalogueVersion
 
 
@@ -15,12 +16,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("directory", help="where to write the package (created if need be)")
+        parser.add_argument(
+            "--citation",
+            metavar="FILE",
+            help="also write the citation without a site's address and date (the repository's "
+            "CITATION.cff) to FILE",
+        )
 
-    def handle(self, *args, directory, **options):
+    def handle(self, *args, directory, citation=None, **options):
         version = CatalogueVersion.objects.current()
         if version is None:
             raise CommandError("no catalogue is loaded: run manage.py load_catalogue first")
-        files = datapackage.build(version, settings.SITE_URL.rstrip("/"))
+        release = releases.of(version)
+        dump = dump_catalogue(version)
+        files = datapackage.build(release, settings.SITE_URL.rstrip("/"), dump)
         root = Path(directory)
         for name, body in files.items():
             path = root / name
@@ -30,3 +39,6 @@ class Command(BaseCommand):
             f"Wrote catalogue version {version.version[:12]}: {len(files) - 2} tables, "
             f"{root / 'datapackage.json'} and {root / 'CITATION.cff'}"
         )
+        if citation:
+            Path(citation).write_text(datapackage.citation_cff(release, dump), encoding="utf-8")
+            self.stdout.write(f"Wrote the repository's citation to {citation}")
