@@ -8,520 +8,1263 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CatalogueVersion',
+            name="CatalogueVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=64)),
-                ('loaded_at', models.DateTimeField()),
-                ('counts', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=64)),
+                ("loaded_at", models.DateTimeField()),
+                ("counts", models.JSONField(default=dict)),
             ],
             options={
-                'ordering': ['-loaded_at', '-pk'],
-                'get_latest_by': 'loaded_at',
+                "ordering": ["-loaded_at", "-pk"],
+                "get_latest_by": "loaded_at",
             },
         ),
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('native_name', models.CharField(blank=True, help_text='name in its own script', max_length=120)),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2', max_length=2)),
-                ('region', models.CharField(blank=True, help_text='province, prefecture, state', max_length=120)),
-                ('geonames_id', models.PositiveIntegerField(blank=True, null=True, unique=True)),
-                ('subdivision', models.CharField(blank=True, help_text='ISO 3166-2 code', max_length=6)),
-                ('latitude', models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True)),
-                ('longitude', models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "native_name",
+                    models.CharField(
+                        blank=True, help_text="name in its own script", max_length=120
+                    ),
+                ),
+                ("country", models.CharField(help_text="ISO 3166-1 alpha-2", max_length=2)),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True, help_text="province, prefecture, state", max_length=120
+                    ),
+                ),
+                ("geonames_id", models.PositiveIntegerField(blank=True, null=True, unique=True)),
+                (
+                    "subdivision",
+                    models.CharField(blank=True, help_text="ISO 3166-2 code", max_length=6),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True),
+                ),
             ],
             options={
-                'verbose_name_plural': 'cities',
-                'ordering': ['name'],
+                "verbose_name_plural": "cities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Passage',
+            name="Passage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('quote', models.TextField()),
-                ('prefix', models.CharField(blank=True, max_length=32)),
-                ('suffix', models.CharField(blank=True, max_length=32)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                ("quote", models.TextField()),
+                ("prefix", models.CharField(blank=True, max_length=32)),
+                ("suffix", models.CharField(blank=True, max_length=32)),
             ],
             options={
-                'ordering': ['source', 'start', 'end'],
+                "ordering": ["source", "start", "end"],
             },
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('code', models.CharField(max_length=5, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('status', models.CharField(default='active', max_length=10)),
-                ('description', models.TextField(blank=True)),
+                ("code", models.CharField(max_length=5, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("status", models.CharField(default="active", max_length=10)),
+                ("description", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('acronym', models.CharField(blank=True, max_length=20)),
-                ('kind', models.CharField(choices=[('national-government', 'national government'), ('regional-government', 'provincial/regional government'), ('municipal-government', 'municipal government'), ('government-agency', 'government agency'), ('international-organisation', 'international organisation'), ('association', 'association'), ('party-body', 'party body'), ('working-group', 'working group')], max_length=30)),
-                ('country', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2', max_length=2)),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='partners', to='programmes.city')),
-                ('passages', models.ManyToManyField(related_name='partners', to='programmes.passage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("acronym", models.CharField(blank=True, max_length=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("national-government", "national government"),
+                            ("regional-government", "provincial/regional government"),
+                            ("municipal-government", "municipal government"),
+                            ("government-agency", "government agency"),
+                            ("international-organisation", "international organisation"),
+                            ("association", "association"),
+                            ("party-body", "party body"),
+                            ("working-group", "working group"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "country",
+                    models.CharField(blank=True, help_text="ISO 3166-1 alpha-2", max_length=2),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="partners",
+                        to="programmes.city",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="partners", to="programmes.passage"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='city',
-            name='passages',
-            field=models.ManyToManyField(related_name='cities', to='programmes.passage'),
+            model_name="city",
+            name="passages",
+            field=models.ManyToManyField(related_name="cities", to="programmes.passage"),
         ),
         migrations.CreateModel(
-            name='Award',
+            name="Award",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('year_as_stated', models.CharField(blank=True, max_length=100)),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='programmes.city')),
-                ('conferred_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='awards_conferred', to='programmes.partner')),
-                ('recommended_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='awards_recommended', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='awards', to='programmes.passage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("year_as_stated", models.CharField(blank=True, max_length=100)),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="awards",
+                        to="programmes.city",
+                    ),
+                ),
+                (
+                    "conferred_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="awards_conferred",
+                        to="programmes.partner",
+                    ),
+                ),
+                (
+                    "recommended_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="awards_recommended",
+                        to="programmes.partner",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="awards", to="programmes.passage"),
+                ),
             ],
             options={
-                'ordering': ['year', 'name'],
+                "ordering": ["year", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('role', models.CharField(max_length=200)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='people', to='programmes.passage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("role", models.CharField(max_length=200)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="programmes.partner",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="people", to="programmes.passage"),
+                ),
             ],
             options={
-                'verbose_name_plural': 'people',
-                'ordering': ['name'],
+                "verbose_name_plural": "people",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(blank=True, null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year'), ('decade', 'decade'), ('unknown', 'not stated')], default='unknown', max_length=8)),
-                ('date_as_stated', models.CharField(blank=True, max_length=200)),
-                ('date_not_after', models.DateField(blank=True, null=True)),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('city-partnership', 'city-to-city partnership'), ('model-zone', 'environmental model zone'), ('loan-programme', 'loan programme'), ('network', 'city network'), ('cooperation-programme', 'cooperation programme')], max_length=30)),
-                ('summary', models.TextField()),
-                ('status', models.CharField(choices=[('proposed', 'proposed'), ('ongoing', 'ongoing'), ('under-construction', 'under construction'), ('completed', 'completed'), ('unknown', 'not stated')], default='unknown', max_length=30)),
-                ('status_as_of', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('end_date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year'), ('decade', 'decade'), ('unknown', 'not stated')], default='unknown', max_length=8)),
-                ('end_date_as_stated', models.CharField(blank=True, max_length=200)),
-                ('total_investment', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('total_investment_currency', models.CharField(blank=True, max_length=3)),
-                ('total_investment_as_stated', models.CharField(blank=True, max_length=100)),
-                ('funding_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('funding_currency', models.CharField(blank=True, help_text='ISO 4217', max_length=3)),
-                ('funding_as_stated', models.CharField(blank=True, max_length=100)),
-                ('funding_instrument', models.CharField(blank=True, help_text='loan, grant… as FundedProject.Instrument', max_length=30)),
-                ('part_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='parts', to='programmes.programme')),
-                ('passages', models.ManyToManyField(related_name='programmes', to='programmes.passage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True)),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "day"),
+                            ("month", "month"),
+                            ("year", "year"),
+                            ("decade", "decade"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                    ),
+                ),
+                ("date_as_stated", models.CharField(blank=True, max_length=200)),
+                ("date_not_after", models.DateField(blank=True, null=True)),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city-partnership", "city-to-city partnership"),
+                            ("model-zone", "environmental model zone"),
+                            ("loan-programme", "loan programme"),
+                            ("network", "city network"),
+                            ("cooperation-programme", "cooperation programme"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("summary", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "proposed"),
+                            ("ongoing", "ongoing"),
+                            ("under-construction", "under construction"),
+                            ("completed", "completed"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=30,
+                    ),
+                ),
+                ("status_as_of", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "end_date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "day"),
+                            ("month", "month"),
+                            ("year", "year"),
+                            ("decade", "decade"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                    ),
+                ),
+                ("end_date_as_stated", models.CharField(blank=True, max_length=200)),
+                (
+                    "total_investment",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                ("total_investment_currency", models.CharField(blank=True, max_length=3)),
+                ("total_investment_as_stated", models.CharField(blank=True, max_length=100)),
+                (
+                    "funding_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                (
+                    "funding_currency",
+                    models.CharField(blank=True, help_text="ISO 4217", max_length=3),
+                ),
+                ("funding_as_stated", models.CharField(blank=True, max_length=100)),
+                (
+                    "funding_instrument",
+                    models.CharField(
+                        blank=True,
+                        help_text="loan, grant… as FundedProject.Instrument",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "part_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="parts",
+                        to="programmes.programme",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="programmes", to="programmes.passage"),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Participation',
+            name="Participation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('role', models.CharField(choices=[('proposer', 'proposer'), ('funder', 'funder'), ('implementer', 'implementer'), ('host', 'host'), ('beneficiary', 'beneficiary'), ('recommender', 'recommender'), ('partner', 'partner'), ('issuer', 'issuer'), ('approver', 'approver'), ('supporter', 'supporter'), ('participant', 'participant'), ('venue', 'meeting venue'), ('model', 'model to learn from')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='programmes.city')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='participations', to='programmes.passage')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("proposer", "proposer"),
+                            ("funder", "funder"),
+                            ("implementer", "implementer"),
+                            ("host", "host"),
+                            ("beneficiary", "beneficiary"),
+                            ("recommender", "recommender"),
+                            ("partner", "partner"),
+                            ("issuer", "issuer"),
+                            ("approver", "approver"),
+                            ("supporter", "supporter"),
+                            ("participant", "participant"),
+                            ("venue", "meeting venue"),
+                            ("model", "model to learn from"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participations",
+                        to="programmes.city",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participations",
+                        to="programmes.partner",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="participations", to="programmes.passage"),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'role', 'pk'],
+                "ordering": ["programme", "role", "pk"],
             },
             bases=(programmes.models.NotesFromEvidenceMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Milestone',
+            name="Milestone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(blank=True, null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year'), ('decade', 'decade'), ('unknown', 'not stated')], default='unknown', max_length=8)),
-                ('date_as_stated', models.CharField(blank=True, max_length=200)),
-                ('date_not_after', models.DateField(blank=True, null=True)),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('proposal', 'proposal'), ('study', 'study'), ('visit', 'visit'), ('selection', 'selection'), ('award', 'award'), ('meeting', 'meeting'), ('target', 'target'), ('agreement', 'approval or agreement'), ('publication', 'publication'), ('inspection', 'inspection or evaluation'), ('establishment', 'establishment'), ('completion', 'completion'), ('funding', 'funding'), ('start', 'start')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('date_inferred', models.BooleanField(default=False)),
-                ('cities', models.ManyToManyField(blank=True, related_name='milestones', to='programmes.city')),
-                ('partners', models.ManyToManyField(blank=True, related_name='milestones', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='milestones', to='programmes.passage')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='milestones', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True)),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "day"),
+                            ("month", "month"),
+                            ("year", "year"),
+                            ("decade", "decade"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                    ),
+                ),
+                ("date_as_stated", models.CharField(blank=True, max_length=200)),
+                ("date_not_after", models.DateField(blank=True, null=True)),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("proposal", "proposal"),
+                            ("study", "study"),
+                            ("visit", "visit"),
+                            ("selection", "selection"),
+                            ("award", "award"),
+                            ("meeting", "meeting"),
+                            ("target", "target"),
+                            ("agreement", "approval or agreement"),
+                            ("publication", "publication"),
+                            ("inspection", "inspection or evaluation"),
+                            ("establishment", "establishment"),
+                            ("completion", "completion"),
+                            ("funding", "funding"),
+                            ("start", "start"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("date_inferred", models.BooleanField(default=False)),
+                (
+                    "cities",
+                    models.ManyToManyField(
+                        blank=True, related_name="milestones", to="programmes.city"
+                    ),
+                ),
+                (
+                    "partners",
+                    models.ManyToManyField(
+                        blank=True, related_name="milestones", to="programmes.partner"
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="milestones", to="programmes.passage"),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="milestones",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('date'), nulls_last=True), 'title'],
+                "ordering": [models.OrderBy(models.F("date"), nulls_last=True), "title"],
             },
         ),
         migrations.CreateModel(
-            name='FundedProject',
+            name="FundedProject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('instrument', models.CharField(choices=[('loan', 'loan'), ('grant', 'grant'), ('equipment', 'equipment'), ('technical-cooperation', 'technical cooperation')], max_length=30)),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True)),
-                ('currency', models.CharField(blank=True, help_text='ISO 4217', max_length=3)),
-                ('amount_as_stated', models.CharField(blank=True, max_length=100)),
-                ('phase', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('planned', 'planned'), ('funded', 'funded'), ('under-construction', 'under construction'), ('completed', 'completed'), ('delivered', 'delivered'), ('unknown', 'not stated')], default='unknown', max_length=30)),
-                ('status_as_stated', models.CharField(blank=True, max_length=300)),
-                ('status_date', models.DateField(blank=True, help_text='when the status was stated', null=True)),
-                ('start_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('end_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('period_as_stated', models.CharField(blank=True, max_length=200)),
-                ('city', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funded_projects', to='programmes.city')),
-                ('funders', models.ManyToManyField(blank=True, related_name='funded_projects', to='programmes.partner')),
-                ('implementers', models.ManyToManyField(blank=True, related_name='implemented_projects', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='funded_projects', to='programmes.passage')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funded_projects', to='programmes.programme')),
-                ('sector', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funded_projects', to='programmes.sector')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "instrument",
+                    models.CharField(
+                        choices=[
+                            ("loan", "loan"),
+                            ("grant", "grant"),
+                            ("equipment", "equipment"),
+                            ("technical-cooperation", "technical cooperation"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True),
+                ),
+                ("currency", models.CharField(blank=True, help_text="ISO 4217", max_length=3)),
+                ("amount_as_stated", models.CharField(blank=True, max_length=100)),
+                ("phase", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "planned"),
+                            ("funded", "funded"),
+                            ("under-construction", "under construction"),
+                            ("completed", "completed"),
+                            ("delivered", "delivered"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=30,
+                    ),
+                ),
+                ("status_as_stated", models.CharField(blank=True, max_length=300)),
+                (
+                    "status_date",
+                    models.DateField(blank=True, help_text="when the status was stated", null=True),
+                ),
+                ("start_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("end_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("period_as_stated", models.CharField(blank=True, max_length=200)),
+                (
+                    "city",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funded_projects",
+                        to="programmes.city",
+                    ),
+                ),
+                (
+                    "funders",
+                    models.ManyToManyField(
+                        blank=True, related_name="funded_projects", to="programmes.partner"
+                    ),
+                ),
+                (
+                    "implementers",
+                    models.ManyToManyField(
+                        blank=True, related_name="implemented_projects", to="programmes.partner"
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="funded_projects", to="programmes.passage"),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funded_projects",
+                        to="programmes.programme",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funded_projects",
+                        to="programmes.sector",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme__name', 'programme__id', 'title', 'id'],
+                "ordering": ["programme__name", "programme__id", "title", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SectorCategory',
+            name="SectorCategory",
             fields=[
-                ('code', models.CharField(max_length=3, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
+                ("code", models.CharField(max_length=3, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
             ],
             options={
-                'verbose_name_plural': 'sector categories',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{3}$')), name='sectorcategory_code_is_3_digits')],
+                "verbose_name_plural": "sector categories",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^[0-9]{3}$")),
+                        name="sectorcategory_code_is_3_digits",
+                    )
+                ],
             },
         ),
         migrations.AddField(
-            model_name='sector',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sectors', to='programmes.sectorcategory'),
+            model_name="sector",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sectors",
+                to="programmes.sectorcategory",
+            ),
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(blank=True, null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year'), ('decade', 'decade'), ('unknown', 'not stated')], default='unknown', max_length=8)),
-                ('date_as_stated', models.CharField(blank=True, max_length=200)),
-                ('date_not_after', models.DateField(blank=True, null=True)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=300)),
-                ('kind', models.CharField(choices=[('speech', 'speech'), ('news-article', 'news article'), ('report', 'report')], max_length=20)),
-                ('filename', models.CharField(max_length=200, unique=True)),
-                ('author', models.CharField(blank=True, help_text='speaker or author', max_length=200)),
-                ('author_role', models.CharField(blank=True, max_length=200)),
-                ('author_organisation', models.CharField(blank=True, max_length=200)),
-                ('event', models.CharField(blank=True, max_length=300)),
-                ('place', models.CharField(blank=True, max_length=200)),
-                ('date_inferred', models.BooleanField(default=False)),
-                ('date_inference', models.TextField(blank=True, help_text='why the date was inferred')),
-                ('language', models.CharField(default='en', max_length=10)),
-                ('text', models.TextField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('coverage', models.JSONField(blank=True, default=list, help_text='per sentence: its span, the records citing it, full or partial, or why it carries no catalogued fact (see coverage.py)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True)),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "day"),
+                            ("month", "month"),
+                            ("year", "year"),
+                            ("decade", "decade"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                    ),
+                ),
+                ("date_as_stated", models.CharField(blank=True, max_length=200)),
+                ("date_not_after", models.DateField(blank=True, null=True)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("speech", "speech"),
+                            ("news-article", "news article"),
+                            ("report", "report"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, unique=True)),
+                (
+                    "author",
+                    models.CharField(blank=True, help_text="speaker or author", max_length=200),
+                ),
+                ("author_role", models.CharField(blank=True, max_length=200)),
+                ("author_organisation", models.CharField(blank=True, max_length=200)),
+                ("event", models.CharField(blank=True, max_length=300)),
+                ("place", models.CharField(blank=True, max_length=200)),
+                ("date_inferred", models.BooleanField(default=False)),
+                (
+                    "date_inference",
+                    models.TextField(blank=True, help_text="why the date was inferred"),
+                ),
+                ("language", models.CharField(default="en", max_length=10)),
+                ("text", models.TextField()),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "coverage",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="per sentence: its span, the records citing it, full or partial, or why it carries no catalogued fact (see coverage.py)",
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('date'), nulls_last=True), 'slug'],
-                'indexes': [models.Index(fields=['date', 'slug'], name='source_date_slug_idx'), models.Index(fields=['kind', 'date'], name='source_kind_date_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision', 'unknown')), models.Q(('date__isnull', False), models.Q(('date_precision', 'unknown'), _negated=True)), _connector='OR'), name='source_date_matches_precision', violation_error_message="a date needs a precision; 'unknown' needs no date"), models.CheckConstraint(condition=models.Q(('date_not_after__isnull', True), ('date__isnull', True), _connector='OR'), name='source_bound_only_when_undated', violation_error_message='a known date needs no upper bound'), models.CheckConstraint(condition=models.Q(('date_inferred', False), models.Q(('date_inference', ''), _negated=True), _connector='OR'), name='source_inferred_date_has_reason', violation_error_message='an inferred date must say why'), models.CheckConstraint(condition=models.Q(('sha256__regex', '^[0-9a-f]{64}$')), name='source_sha256_is_hex64')],
+                "ordering": [models.OrderBy(models.F("date"), nulls_last=True), "slug"],
+                "indexes": [
+                    models.Index(fields=["date", "slug"], name="source_date_slug_idx"),
+                    models.Index(fields=["kind", "date"], name="source_kind_date_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("date__isnull", True), ("date_precision", "unknown")),
+                            models.Q(
+                                ("date__isnull", False),
+                                models.Q(("date_precision", "unknown"), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="source_date_matches_precision",
+                        violation_error_message="a date needs a precision; 'unknown' needs no date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("date_not_after__isnull", True),
+                            ("date__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="source_bound_only_when_undated",
+                        violation_error_message="a known date needs no upper bound",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("date_inferred", False),
+                            models.Q(("date_inference", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="source_inferred_date_has_reason",
+                        violation_error_message="an inferred date must say why",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("sha256__regex", "^[0-9a-f]{64}$")),
+                        name="source_sha256_is_hex64",
+                    ),
+                ],
             },
             bases=(programmes.models.NotesFromEvidenceMixin, models.Model),
         ),
         migrations.AddField(
-            model_name='passage',
-            name='source',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='passages', to='programmes.source'),
+            model_name="passage",
+            name="source",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="passages",
+                to="programmes.source",
+            ),
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(blank=True, null=True)),
-                ('date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year'), ('decade', 'decade'), ('unknown', 'not stated')], default='unknown', max_length=8)),
-                ('date_as_stated', models.CharField(blank=True, max_length=200)),
-                ('date_not_after', models.DateField(blank=True, null=True)),
-                ('interpretations', models.JSONField(blank=True, default=dict)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('summary', models.TextField(help_text="the catalogue's wording of what the source asserts")),
-                ('topic', models.CharField(choices=[('outcome', 'outcome'), ('standard', 'standard'), ('practice', 'practice'), ('lesson', 'lesson'), ('aim', 'aim'), ('assessment', 'assessment'), ('context', 'context')], max_length=20)),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='programmes.city')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='statements', to='programmes.passage')),
-                ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='programmes.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(blank=True, null=True)),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[
+                            ("day", "day"),
+                            ("month", "month"),
+                            ("year", "year"),
+                            ("decade", "decade"),
+                            ("unknown", "not stated"),
+                        ],
+                        default="unknown",
+                        max_length=8,
+                    ),
+                ),
+                ("date_as_stated", models.CharField(blank=True, max_length=200)),
+                ("date_not_after", models.DateField(blank=True, null=True)),
+                ("interpretations", models.JSONField(blank=True, default=dict)),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "summary",
+                    models.TextField(
+                        help_text="the catalogue's wording of what the source asserts"
+                    ),
+                ),
+                (
+                    "topic",
+                    models.CharField(
+                        choices=[
+                            ("outcome", "outcome"),
+                            ("standard", "standard"),
+                            ("practice", "practice"),
+                            ("lesson", "lesson"),
+                            ("aim", "aim"),
+                            ("assessment", "assessment"),
+                            ("context", "context"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="programmes.city",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="programmes.partner",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(related_name="statements", to="programmes.passage"),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="programmes.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['city__name', 'topic', 'slug'],
+                "ordering": ["city__name", "topic", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='ListSummary',
+            name="ListSummary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20)),
-                ('param', models.CharField(blank=True, max_length=50)),
-                ('value', models.CharField(blank=True, max_length=200)),
-                ('data', models.JSONField(default=dict)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programmes.catalogueversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                ("param", models.CharField(blank=True, max_length=50)),
+                ("value", models.CharField(blank=True, max_length=200)),
+                ("data", models.JSONField(default=dict)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="programmes.catalogueversion",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('version', 'kind', 'param', 'value'), name='list_summary_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("version", "kind", "param", "value"), name="list_summary_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='partner',
-            index=models.Index(fields=['name'], name='partner_name_idx'),
+            model_name="partner",
+            index=models.Index(fields=["name"], name="partner_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='partner',
-            index=models.Index(fields=['kind', 'name'], name='partner_kind_name_idx'),
+            model_name="partner",
+            index=models.Index(fields=["kind", "name"], name="partner_kind_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='partner',
-            index=models.Index(fields=['country', 'name'], name='partner_country_name_idx'),
+            model_name="partner",
+            index=models.Index(fields=["country", "name"], name="partner_country_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='partner',
-            constraint=models.CheckConstraint(condition=models.Q(('country', ''), ('country__regex', '^[A-Z]{2}$'), _connector='OR'), name='partner_country_is_iso_alpha2_or_blank'),
+            model_name="partner",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("country", ""), ("country__regex", "^[A-Z]{2}$"), _connector="OR"
+                ),
+                name="partner_country_is_iso_alpha2_or_blank",
+            ),
         ),
         migrations.AddIndex(
-            model_name='city',
-            index=models.Index(fields=['name', 'slug'], name='city_name_slug_idx'),
+            model_name="city",
+            index=models.Index(fields=["name", "slug"], name="city_name_slug_idx"),
         ),
         migrations.AddIndex(
-            model_name='city',
-            index=models.Index(fields=['country', 'name'], name='city_country_name_idx'),
+            model_name="city",
+            index=models.Index(fields=["country", "name"], name="city_country_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(('country__regex', '^[A-Z]{2}$')), name='city_country_is_iso_alpha2'),
+            model_name="city",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("country__regex", "^[A-Z]{2}$")),
+                name="city_country_is_iso_alpha2",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='city_coordinates_in_range'),
+            model_name="city",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(
+                        ("latitude__gte", -90),
+                        ("latitude__lte", 90),
+                        ("longitude__gte", -180),
+                        ("longitude__lte", 180),
+                    ),
+                    _connector="OR",
+                ),
+                name="city_coordinates_in_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='award',
-            index=models.Index(fields=['year', 'name'], name='award_year_name_idx'),
+            model_name="award",
+            index=models.Index(fields=["year", "name"], name="award_year_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='award',
-            constraint=models.CheckConstraint(condition=models.Q(('year__isnull', True), models.Q(('year__gte', 1900), ('year__lte', 2100)), _connector='OR'), name='award_year_plausible'),
+            model_name="award",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("year__isnull", True),
+                    models.Q(("year__gte", 1900), ("year__lte", 2100)),
+                    _connector="OR",
+                ),
+                name="award_year_plausible",
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name'], name='person_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["name"], name="person_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['name'], name='programme_name_idx'),
+            model_name="programme",
+            index=models.Index(fields=["name"], name="programme_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['kind', 'name'], name='programme_kind_name_idx'),
+            model_name="programme",
+            index=models.Index(fields=["kind", "name"], name="programme_kind_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['status', 'name'], name='programme_status_name_idx'),
+            model_name="programme",
+            index=models.Index(fields=["status", "name"], name="programme_status_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='programme',
-            index=models.Index(fields=['date'], name='programme_date_idx'),
+            model_name="programme",
+            index=models.Index(fields=["date"], name="programme_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision', 'unknown')), models.Q(('date__isnull', False), models.Q(('date_precision', 'unknown'), _negated=True)), _connector='OR'), name='programme_date_matches_precision', violation_error_message="a date needs a precision; 'unknown' needs no date"),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date__isnull", True), ("date_precision", "unknown")),
+                    models.Q(
+                        ("date__isnull", False),
+                        models.Q(("date_precision", "unknown"), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="programme_date_matches_precision",
+                violation_error_message="a date needs a precision; 'unknown' needs no date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('date_not_after__isnull', True), ('date__isnull', True), _connector='OR'), name='programme_bound_only_when_undated', violation_error_message='a known date needs no upper bound'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_not_after__isnull", True), ("date__isnull", True), _connector="OR"
+                ),
+                name="programme_bound_only_when_undated",
+                violation_error_message="a known date needs no upper bound",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('total_investment__isnull', True), ('total_investment_currency', ''), ('total_investment_as_stated', '')), models.Q(('total_investment__gt', 0), ('total_investment_currency__regex', '^[A-Z]{3}$'), models.Q(('total_investment_as_stated', ''), _negated=True)), _connector='OR'), name='programme_investment_has_currency_and_wording'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("total_investment__isnull", True),
+                        ("total_investment_currency", ""),
+                        ("total_investment_as_stated", ""),
+                    ),
+                    models.Q(
+                        ("total_investment__gt", 0),
+                        ("total_investment_currency__regex", "^[A-Z]{3}$"),
+                        models.Q(("total_investment_as_stated", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="programme_investment_has_currency_and_wording",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('funding_amount__isnull', True), ('funding_currency', ''), ('funding_as_stated', '')), models.Q(('funding_amount__gt', 0), ('funding_currency__regex', '^[A-Z]{3}$'), models.Q(('funding_as_stated', ''), _negated=True)), _connector='OR'), name='programme_funding_has_currency_and_wording'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("funding_amount__isnull", True),
+                        ("funding_currency", ""),
+                        ("funding_as_stated", ""),
+                    ),
+                    models.Q(
+                        ("funding_amount__gt", 0),
+                        ("funding_currency__regex", "^[A-Z]{3}$"),
+                        models.Q(("funding_as_stated", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="programme_funding_has_currency_and_wording",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('part_of__isnull', True), models.Q(('part_of', models.F('pk')), _negated=True), _connector='OR'), name='programme_not_part_of_itself'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("part_of__isnull", True),
+                    models.Q(("part_of", models.F("pk")), _negated=True),
+                    _connector="OR",
+                ),
+                name="programme_not_part_of_itself",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('date__isnull', True), ('end_date__gte', models.F('date')), _connector='OR'), name='programme_end_not_before_start'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("date__isnull", True),
+                    ("end_date__gte", models.F("date")),
+                    _connector="OR",
+                ),
+                name="programme_end_not_before_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='participation',
-            index=models.Index(fields=['city', 'programme'], name='participation_city_prog_idx'),
+            model_name="participation",
+            index=models.Index(fields=["city", "programme"], name="participation_city_prog_idx"),
         ),
         migrations.AddIndex(
-            model_name='participation',
-            index=models.Index(fields=['partner', 'programme'], name='participation_partner_prog_idx'),
+            model_name="participation",
+            index=models.Index(
+                fields=["partner", "programme"], name="participation_partner_prog_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('city__isnull', False), ('partner__isnull', True)), models.Q(('city__isnull', True), ('partner__isnull', False)), _connector='OR'), name='participation_is_city_xor_partner', violation_error_message='a participant is either a city or a partner'),
+            model_name="participation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("city__isnull", False), ("partner__isnull", True)),
+                    models.Q(("city__isnull", True), ("partner__isnull", False)),
+                    _connector="OR",
+                ),
+                name="participation_is_city_xor_partner",
+                violation_error_message="a participant is either a city or a partner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(condition=models.Q(('city__isnull', False)), fields=('programme', 'city', 'role'), name='participation_city_role_once'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("city__isnull", False)),
+                fields=("programme", "city", "role"),
+                name="participation_city_role_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(condition=models.Q(('partner__isnull', False)), fields=('programme', 'partner', 'role'), name='participation_partner_role_once'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("partner__isnull", False)),
+                fields=("programme", "partner", "role"),
+                name="participation_partner_role_once",
+            ),
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['date', 'title'], name='milestone_date_title_idx'),
+            model_name="milestone",
+            index=models.Index(fields=["date", "title"], name="milestone_date_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='milestone',
-            index=models.Index(fields=['kind', 'date'], name='milestone_kind_date_idx'),
+            model_name="milestone",
+            index=models.Index(fields=["kind", "date"], name="milestone_kind_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision', 'unknown')), models.Q(('date__isnull', False), models.Q(('date_precision', 'unknown'), _negated=True)), _connector='OR'), name='milestone_date_matches_precision', violation_error_message="a date needs a precision; 'unknown' needs no date"),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date__isnull", True), ("date_precision", "unknown")),
+                    models.Q(
+                        ("date__isnull", False),
+                        models.Q(("date_precision", "unknown"), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="milestone_date_matches_precision",
+                violation_error_message="a date needs a precision; 'unknown' needs no date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestone',
-            constraint=models.CheckConstraint(condition=models.Q(('date_not_after__isnull', True), ('date__isnull', True), _connector='OR'), name='milestone_bound_only_when_undated', violation_error_message='a known date needs no upper bound'),
+            model_name="milestone",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_not_after__isnull", True), ("date__isnull", True), _connector="OR"
+                ),
+                name="milestone_bound_only_when_undated",
+                violation_error_message="a known date needs no upper bound",
+            ),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['sector', 'title'], name='project_sector_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["sector", "title"], name="project_sector_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['city', 'title'], name='project_city_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["city", "title"], name="project_city_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['programme', 'title'], name='project_programme_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["programme", "title"], name="project_programme_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['instrument', 'title'], name='project_instrument_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["instrument", "title"], name="project_instrument_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['status', 'title'], name='project_status_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["status", "title"], name="project_status_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['title'], name='project_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["title"], name="project_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['amount'], name='project_amount_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["amount"], name="project_amount_idx"),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['start_year'], name='project_start_year_idx'),
+            model_name="fundedproject",
+            index=models.Index(fields=["start_year"], name="project_start_year_idx"),
         ),
         migrations.AddConstraint(
-            model_name='fundedproject',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__isnull', True), ('currency', ''), ('amount_as_stated', '')), models.Q(('amount__gt', 0), ('currency__regex', '^[A-Z]{3}$'), models.Q(('amount_as_stated', ''), _negated=True)), _connector='OR'), name='fundedproject_amount_has_currency_and_wording', violation_error_message='an amount needs its ISO 4217 currency and the amount as stated'),
+            model_name="fundedproject",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__isnull", True), ("currency", ""), ("amount_as_stated", "")),
+                    models.Q(
+                        ("amount__gt", 0),
+                        ("currency__regex", "^[A-Z]{3}$"),
+                        models.Q(("amount_as_stated", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="fundedproject_amount_has_currency_and_wording",
+                violation_error_message="an amount needs its ISO 4217 currency and the amount as stated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundedproject',
-            constraint=models.CheckConstraint(condition=models.Q(('start_year__isnull', True), ('end_year__isnull', True), ('end_year__gte', models.F('start_year')), _connector='OR'), name='fundedproject_period_in_order'),
+            model_name="fundedproject",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("start_year__isnull", True),
+                    ("end_year__isnull", True),
+                    ("end_year__gte", models.F("start_year")),
+                    _connector="OR",
+                ),
+                name="fundedproject_period_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sector',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[0-9]{5}$')), name='sector_code_is_5_digits'),
+            model_name="sector",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[0-9]{5}$")), name="sector_code_is_5_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='passage',
-            constraint=models.UniqueConstraint(fields=('source', 'start', 'end'), name='passage_unique_span_per_source'),
+            model_name="passage",
+            constraint=models.UniqueConstraint(
+                fields=("source", "start", "end"), name="passage_unique_span_per_source"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='passage',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='passage_end_after_start'),
+            model_name="passage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))), name="passage_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='passage',
-            constraint=models.CheckConstraint(condition=models.Q(('end', django.db.models.expressions.CombinedExpression(models.F('start'), '+', django.db.models.functions.text.Length('quote')))), name='passage_quote_length_matches_span'),
+            model_name="passage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "end",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("start"), "+", django.db.models.functions.text.Length("quote")
+                        ),
+                    )
+                ),
+                name="passage_quote_length_matches_span",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statement',
-            index=models.Index(fields=['city', 'topic'], name='statement_city_topic_idx'),
+            model_name="statement",
+            index=models.Index(fields=["city", "topic"], name="statement_city_topic_idx"),
         ),
         migrations.AddIndex(
-            model_name='statement',
-            index=models.Index(fields=['topic', 'slug'], name='statement_topic_slug_idx'),
+            model_name="statement",
+            index=models.Index(fields=["topic", "slug"], name="statement_topic_slug_idx"),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('date__isnull', True), ('date_precision', 'unknown')), models.Q(('date__isnull', False), models.Q(('date_precision', 'unknown'), _negated=True)), _connector='OR'), name='statement_date_matches_precision', violation_error_message="a date needs a precision; 'unknown' needs no date"),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("date__isnull", True), ("date_precision", "unknown")),
+                    models.Q(
+                        ("date__isnull", False),
+                        models.Q(("date_precision", "unknown"), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="statement_date_matches_precision",
+                violation_error_message="a date needs a precision; 'unknown' needs no date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('date_not_after__isnull', True), ('date__isnull', True), _connector='OR'), name='statement_bound_only_when_undated', violation_error_message='a known date needs no upper bound'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("date_not_after__isnull", True), ("date__isnull", True), _connector="OR"
+                ),
+                name="statement_bound_only_when_undated",
+                violation_error_message="a known date needs no upper bound",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('city__isnull', False), ('programme__isnull', False), _connector='OR'), name='statement_is_about_a_city_or_programme', violation_error_message='a statement is about a city or a programme'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("city__isnull", False), ("programme__isnull", False), _connector="OR"
+                ),
+                name="statement_is_about_a_city_or_programme",
+                violation_error_message="a statement is about a city or a programme",
+            ),
         ),
     ]

@@ -5,22 +5,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programmes', '0001_initial'),
+        ("programmes", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['programme', 'instrument', 'title'], name='project_prog_instr_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(
+                fields=["programme", "instrument", "title"], name="project_prog_instr_title_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='fundedproject',
-            index=models.Index(fields=['programme', 'status', 'title'], name='project_prog_status_title_idx'),
+            model_name="fundedproject",
+            index=models.Index(
+                fields=["programme", "status", "title"], name="project_prog_status_title_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='passage',
-            index=models.Index(models.F('source'), django.db.models.expressions.CombinedExpression(models.F('end'), '-', models.F('start')), models.F('start'), name='passage_source_length_idx'),
+            model_name="passage",
+            index=models.Index(
+                models.F("source"),
+                django.db.models.expressions.CombinedExpression(
+                    models.F("end"), "-", models.F("start")
+                ),
+                models.F("start"),
+                name="passage_source_length_idx",
+            ),
         ),
     ]

@@ -6,44 +6,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [("programmes", "0003_search_indexes")]
 
     operations = [
         migrations.AlterModelOptions(
-            name='participation',
-            options={'ordering': ['programme', 'role', 'pk'], 'verbose_name_plural': 'participations'},
+            name="participation",
+            options={
+                "ordering": ["programme", "role", "pk"],
+                "verbose_name_plural": "participations",
+            },
         ),
         migrations.AlterField(
-            model_name='participation',
-            name='city',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='programmes.city'),
+            model_name="participation",
+            name="city",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="%(class)ss",
+                to="programmes.city",
+            ),
         ),
         migrations.AlterField(
-            model_name='participation',
-            name='partner',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='programmes.partner'),
+            model_name="participation",
+            name="partner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="%(class)ss",
+                to="programmes.partner",
+            ),
         ),
         migrations.AlterField(
-            model_name='participation',
-            name='role',
-            field=models.CharField(choices=[('proposer', 'proposer'), ('funder', 'funder'), ('implementer', 'implementer'), ('host', 'host'), ('beneficiary', 'beneficiary'), ('recommender', 'recommender'), ('partner', 'partner'), ('issuer', 'issuer'), ('approver', 'approver'), ('supporter', 'supporter'), ('participant', 'participant'), ('venue', 'venue'), ('model', 'model to learn from'), ('recipient', 'recipient'), ('selector', 'selecting body'), ('selected', 'selected'), ('inspector', 'inspector'), ('conferrer', 'conferring body'), ('founder', 'founder'), ('visitor', 'visitor'), ('attendee', 'attendee'), ('subject', 'subject')], max_length=20),
+            model_name="participation",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("proposer", "proposer"),
+                    ("funder", "funder"),
+                    ("implementer", "implementer"),
+                    ("host", "host"),
+                    ("beneficiary", "beneficiary"),
+                    ("recommender", "recommender"),
+                    ("partner", "partner"),
+                    ("issuer", "issuer"),
+                    ("approver", "approver"),
+                    ("supporter", "supporter"),
+                    ("participant", "participant"),
+                    ("venue", "venue"),
+                    ("model", "model to learn from"),
+                    ("recipient", "recipient"),
+                    ("selector", "selecting body"),
+                    ("selected", "selected"),
+                    ("inspector", "inspector"),
+                    ("conferrer", "conferring body"),
+                    ("founder", "founder"),
+                    ("visitor", "visitor"),
+                    ("attendee", "attendee"),
+                    ("subject", "subject"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='MilestoneParticipation',
+            name="MilestoneParticipation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('role', models.CharField(choices=[('proposer', 'proposer'), ('funder', 'funder'), ('implementer', 'implementer'), ('host', 'host'), ('beneficiary', 'beneficiary'), ('recommender', 'recommender'), ('partner', 'partner'), ('issuer', 'issuer'), ('approver', 'approver'), ('supporter', 'supporter'), ('participant', 'participant'), ('venue', 'venue'), ('model', 'model to learn from'), ('recipient', 'recipient'), ('selector', 'selecting body'), ('selected', 'selected'), ('inspector', 'inspector'), ('conferrer', 'conferring body'), ('founder', 'founder'), ('visitor', 'visitor'), ('attendee', 'attendee'), ('subject', 'subject')], max_length=20)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('city', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='programmes.city')),
-                ('milestone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='programmes.milestone')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)ss', to='programmes.partner')),
-                ('passages', models.ManyToManyField(related_name='milestone_participations', to='programmes.passage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("proposer", "proposer"),
+                            ("funder", "funder"),
+                            ("implementer", "implementer"),
+                            ("host", "host"),
+                            ("beneficiary", "beneficiary"),
+                            ("recommender", "recommender"),
+                            ("partner", "partner"),
+                            ("issuer", "issuer"),
+                            ("approver", "approver"),
+                            ("supporter", "supporter"),
+                            ("participant", "participant"),
+                            ("venue", "venue"),
+                            ("model", "model to learn from"),
+                            ("recipient", "recipient"),
+                            ("selector", "selecting body"),
+                            ("selected", "selected"),
+                            ("inspector", "inspector"),
+                            ("conferrer", "conferring body"),
+                            ("founder", "founder"),
+                            ("visitor", "visitor"),
+                            ("attendee", "attendee"),
+                            ("subject", "subject"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="programmes.city",
+                    ),
+                ),
+                (
+                    "milestone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="programmes.milestone",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="%(class)ss",
+                        to="programmes.partner",
+                    ),
+                ),
+                (
+                    "passages",
+                    models.ManyToManyField(
+                        related_name="milestone_participations", to="programmes.passage"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'milestone participations',
-                'ordering': ['milestone', 'pk'],
+                "verbose_name_plural": "milestone participations",
+                "ordering": ["milestone", "pk"],
             },
             bases=(programmes.models.NotesFromEvidenceMixin, models.Model),
         ),
