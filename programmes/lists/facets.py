@@ -115,7 +115,7 @@ class Facet:
             for param in filterset.data
             if param not in (self.param, "sort", *PAGE_PARAMETERS)
         )
-        return ["catalogue-facet", filterset._meta.model._meta.label, self.param, others]
+        return ["catalogue-facet", filterset.queryset.model._meta.label, self.param, others]
 
     def values(self, rows, filterset, pairs):
         """The rows as shown: named, marked if selected, each linking to the list with it

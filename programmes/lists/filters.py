@@ -11,12 +11,10 @@ from django_filters.fields import BaseCSVField
 
 from .. import scripts
 from ..models import (
-    Award,
     City,
     FundedProject,
     Milestone,
     Partner,
-    Person,
     Programme,
     Role,
     Sector,
@@ -188,10 +186,6 @@ class FundedProjectFilter(ListFilterSet):
         "instrument": "by instrument {}",
     }
 
-    class Meta:
-        model = FundedProject
-        fields = []
-
     # A project's known period: its own years, else its programme's start and the year its
     # status was stated.
     @staticmethod
@@ -226,10 +220,6 @@ class ProgrammeFilter(ListFilterSet):
 
     phrases = ListFilterSet.phrases | {"role": "with role {}"}
 
-    class Meta:
-        model = Programme
-        fields = []
-
     def filter_year_from(self, queryset, name, value):
         return queryset.filter(
             Q(end_date__year__gte=value) | Q(end_date__isnull=True, date__isnull=False)
@@ -241,27 +231,15 @@ class PartnerFilter(ListFilterSet):
     country = ChoicesFilter(choices=lambda: _countries(Partner))
     city = SlugsFilter(field_name="city", queryset=City.objects.all())
 
-    class Meta:
-        model = Partner
-        fields = []
-
 
 class PersonFilter(ListFilterSet):
     organisation = SlugsFilter(field_name="organisation", queryset=Partner.objects.all())
 
     phrases = ListFilterSet.phrases | {"organisation": "of {}"}
 
-    class Meta:
-        model = Person
-        fields = []
-
 
 class CityFilter(ListFilterSet):
     country = ChoicesFilter(choices=lambda: _countries(City))
-
-    class Meta:
-        model = City
-        fields = []
 
 
 class AwardFilter(ListFilterSet):
@@ -277,10 +255,6 @@ class AwardFilter(ListFilterSet):
         "recommended_by": "recommended by {}",
     }
 
-    class Meta:
-        model = Award
-        fields = []
-
 
 class MilestoneFilter(ListFilterSet):
     city = SlugsFilter(field_name="cities", queryset=City.objects.all())
@@ -289,10 +263,6 @@ class MilestoneFilter(ListFilterSet):
     kind = ChoicesFilter(choices=Milestone.Kind.choices)
     year_from = YearFilter(method="filter_year_from", label="in or after year")
     year_to = YearFilter(field_name="date__year", lookup_expr="lte", label="in or before year")
-
-    class Meta:
-        model = Milestone
-        fields = []
 
     def filter_year_from(self, queryset, name, value):
         # A decade or a year reaches into later years: compare with the end of its span.
@@ -308,17 +278,9 @@ class StatementFilter(ListFilterSet):
 
     phrases = ListFilterSet.phrases | {"topic": "on topic {}"}
 
-    class Meta:
-        model = Statement
-        fields = []
-
 
 class SourceFilter(ListFilterSet):
     kind = ChoicesFilter(choices=Source.Kind.choices)
-
-    class Meta:
-        model = Source
-        fields = []
 
 
 def _countries(model):
