@@ -59,6 +59,8 @@ from django.utils.http import http_date
 
 from ..models import CatalogueVersion
 from ..outages import database_unavailable, report_damage
+from . import turns
+from .error_pages import service_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -493,6 +495,14 @@ class CatalogueCacheMiddleware:
         return None
 
     def in_snapshot(self, request, alias, seen):
+        if not turns.is_search(request):
+            return self.built(request, alias, seen)
+        with turns.search_turn() as turn:
+            if not turn:
+                return finish(service_unavailable(request, "searches"))
+            return self.built(request, alias, seen)
+
+    def built(self, request, alias, seen):
         snapshot = Snapshot(alias)
         try:
             snapshot.open()

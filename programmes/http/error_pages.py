@@ -61,8 +61,15 @@ def method_not_allowed(request, allowed):
     return response
 
 
-def service_unavailable(request):
-    response = error_response(request, 503, "Service unavailable")
+# What a 503 says is busy, when it is not the database that is unreachable.
+BUSY = {"searches": "The catalogue is answering as many searches as it can at the moment."}
+
+
+def service_unavailable(request, busy=None):
+    """The quick 503: the database cannot be reached, or (`busy`, a key of BUSY) the server is
+    doing as much of that work as it takes on at once."""
+    context = {"busy": BUSY[busy], "detail": BUSY[busy]} if busy else {}
+    response = error_response(request, 503, "Service unavailable", context)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

@@ -119,8 +119,8 @@ class Hostile:
                 writer.close()
 
 
-def wrk(base, duration):
-    command = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "10s", "--latency", base + PAGE]
+def wrk(base, duration, page=PAGE):
+    command = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "10s", "--latency", base + page]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
