@@ -337,6 +337,8 @@ MAX_PAGE_SIZE = 500
 # turn before it is a 503 (programmes/http/turns.py).
 SEARCHES_AT_ONCE = env_int("SEARCHES_AT_ONCE", 1, minimum=1)
 SEARCH_WAIT_SECONDS = env_int("SEARCH_WAIT_SECONDS", 2, minimum=0)
+# Streamed answers (CSVs, /catalogue.json) each worker sends at once; one more is a 503.
+STREAMS_AT_ONCE = env_int("STREAMS_AT_ONCE", 16, minimum=1)
 
 LOGGING = {
     "version": 1,

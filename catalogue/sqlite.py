@@ -13,6 +13,7 @@ The clock starts again whenever the statement is asked for more rows (`fetchone`
 by a slow client in chunks is bounded per chunk, never cut for the time its client takes.
 """
 
+import contextlib
 import functools
 import math
 import sqlite3
@@ -57,8 +58,8 @@ def _timed(factory):
 
 
 class TimeLimitedConnection(sqlite3.Connection):
-    """A connection whose statements are aborted after `time_limit` seconds (None: no limit;
-    a command doing bulk work sets it to None on its connection, as it would set PostgreSQL's
+    """A connection whose statements are aborted after `time_limit` seconds (None: no limit; a
+    command doing bulk work lifts it, `lift_time_limit`, as it sets PostgreSQL's
     `statement_timeout` to 0)."""
 
     time_limit = None
@@ -93,10 +94,18 @@ def time_limited(milliseconds):
     )
 
 
+@contextlib.contextmanager
 def lift_time_limit(connection):
-    """No time limit on the statements of Django's `connection` from now on, on SQLite (on
+    """No time limit on the statements of Django's `connection` during the block, on SQLite (on
     PostgreSQL: `SET statement_timeout = 0`)."""
     connection.ensure_connection()
-    if isinstance(connection.connection, TimeLimitedConnection):
-        connection.connection.time_limit = None
-        connection.connection.start_clock()
+    raw = connection.connection
+    if not isinstance(raw, TimeLimitedConnection):
+        yield
+        return
+    kept = raw.time_limit
+    raw.time_limit = None
+    try:
+        yield
+    finally:
+        raw.time_limit = kept

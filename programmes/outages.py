@@ -10,8 +10,13 @@ from django.db import InterfaceError, OperationalError, connections
 
 logger = logging.getLogger(__name__)
 
+
+class NoRoom(OSError):
+    """No room left to write an answer before it is sent (a full temporary folder)."""
+
+
 # Errors that mean "the database cannot be reached or is overloaded", not "the code is wrong".
-UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE = (OperationalError, InterfaceError, NoRoom)
 # The driver's own names, should one escape Django's wrapping (psycopg, psycopg_pool).
 DRIVER_UNAVAILABLE = {"OperationalError", "InterfaceError", "PoolTimeout", "PoolClosed"}
 # SQLite's primary result codes for a file that is not, or is no longer, a database.

@@ -62,7 +62,10 @@ def method_not_allowed(request, allowed):
 
 
 # What a 503 says is busy, when it is not the database that is unreachable.
-BUSY = {"searches": "The catalogue is answering as many searches as it can at the moment."}
+BUSY = {
+    "searches": "The catalogue is answering as many searches as it can at the moment.",
+    "streams": "The catalogue is sending as many downloads as it can at the moment.",
+}
 
 
 def service_unavailable(request, busy=None):

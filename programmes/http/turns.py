@@ -1,4 +1,6 @@
-"""Searches taken in turns by the whole server, so that they cannot crowd out every other page.
+"""Costly work taken in turns: searches by the whole server, streamed answers by each worker.
+
+Searches, so that they cannot crowd out every other page.
 
 A search (`q`, on `/search/` and on every list) is the one request whose cost a client chooses
 and whose answer misses every cache (shuffle its words and each is a new page); most of its cost
@@ -9,6 +11,11 @@ are answered at once by all the workers of a server (`flock` on one file per tur
 checkout, so the workers of one server share them and a worker that dies gives its turn up with
 its process); one more waits up to SEARCH_WAIT_SECONDS for a turn, then is a 503 with
 `Retry-After`. A cached search page needs no turn (it is answered before any build).
+
+Streamed answers (the CSVs, `/catalogue.json`): each holds one of the worker's threads for as long
+as its client takes to read it (300 clients reading at 50 bytes/s made 153 threads and 1.1 GB a
+worker). At most STREAMS_AT_ONCE are sent at once by each worker (`streams`); one more is a 503
+with `Retry-After`. None holds the database while it is sent (`formats.exports.buffered`).
 """
 
 import contextlib
@@ -16,6 +23,7 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -70,3 +78,26 @@ def search_turn():
         yield True
     finally:
         os.close(fd)  # closing the only descriptor of the open file gives the lock up
+
+
+class Streams:
+    """The streamed answers this process is sending, at most STREAMS_AT_ONCE."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.sending = 0
+
+    def take(self):
+        """Whether one more may be sent (it is counted until `give_back`)."""
+        with self.lock:
+            if self.sending >= settings.STREAMS_AT_ONCE:
+                return False
+            self.sending += 1
+            return True
+
+    def give_back(self):
+        with self.lock:
+            self.sending -= 1
+
+
+streams = Streams()

@@ -31,9 +31,7 @@ class Command(BaseCommand):
                 cursor.execute("SET statement_timeout = 0")
                 if not connection.in_atomic_block:  # VACUUM runs in no transaction
                     cursor.execute("VACUUM (ANALYZE)")
-        else:
-            lift_time_limit(connection)
-        with transaction.atomic():
+        with lift_time_limit(connection), transaction.atomic():
             ListSummary.objects.filter(version=version).delete()
             rows = summaries.write(version)
         self.stdout.write(
