@@ -59,7 +59,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from ..models import CatalogueVersion
-from ..outages import database_unavailable, report_damage
+from ..outages import answered_as_outage, database_unavailable
 from . import turns
 from .error_pages import service_unavailable
 
@@ -485,7 +485,7 @@ class CatalogueCacheMiddleware:
         stale = stale_page(request)
         if stale is None:
             raise exc  # handler500 answers an unreachable database with the quick 503
-        report_damage(exc)
+        answered_as_outage(exc)
         logger.error("database unavailable; serving the cached page of %s", request.path)
         return finish(stale)
 

@@ -11,7 +11,7 @@ import sys
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from ..outages import database_unavailable, report_damage
+from ..outages import answered_as_outage, database_unavailable
 from .errors import problem, wants_data
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,6 @@ def server_error(request):
     a fault of the catalogue."""
     exception = sys.exc_info()[1]
     if database_unavailable(exception):
-        report_damage(exception)
+        answered_as_outage(exception)
         return service_unavailable(request)
     return error_response(request, 500, "Server error")
