@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from psycopg import IsolationLevel
 
+from catalogue.sqlite import time_limited
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
@@ -65,13 +67,22 @@ def sqlite_database(path):
     """The embedded database, kept open for the life of each thread: opening a SQLite file and
     parsing its schema on the first statement costs more than the queries of a cached page. WAL:
     a request's read snapshot (and a CSV being streamed) never blocks the loader's commit, nor the
-    commit the readers."""
+    commit the readers. Each statement is aborted after DATABASE_STATEMENT_TIMEOUT_MS, as
+    PostgreSQL's are (`catalogue/sqlite.py`)."""
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
         "CONN_MAX_AGE": None,
-        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"},
+        "OPTIONS": {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+            "factory": time_limited(statement_timeout_ms()),
+        },
     }
+
+
+def statement_timeout_ms():
+    """How long one statement may run, on either database (0: no limit)."""
+    return env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000, minimum=0)
 
 
 def database_from_url(name, url):
@@ -87,7 +98,7 @@ def database_from_url(name, url):
         except ValueError:
             raise ImproperlyConfigured(f"{name} has an invalid port: {url!r}") from None
         options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        statement_timeout = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 5000, minimum=0)
+        statement_timeout = statement_timeout_ms()
         db = {
             # Each request reads one snapshot (programmes/http/caching.py): a transaction at
             # REPEATABLE READ sees the database as of its first query, a reload committed
@@ -322,6 +333,12 @@ STORAGES = {
 FIXTURES_DIR = BASE_DIR / "fixtures"
 PAGE_SIZE = env_int("PAGE_SIZE", 50, minimum=1)
 MAX_PAGE_SIZE = 500
+# Searches answered at once by all of a server's workers, and how long one more waits for its
+# turn before it is a 503 (programmes/http/turns.py).
+SEARCHES_AT_ONCE = env_int("SEARCHES_AT_ONCE", 1, minimum=1)
+SEARCH_WAIT_SECONDS = env_int("SEARCH_WAIT_SECONDS", 2, minimum=0)
+# Streamed answers (CSVs, /catalogue.json) each worker sends at once; one more is a 503.
+STREAMS_AT_ONCE = env_int("STREAMS_AT_ONCE", 16, minimum=1)
 
 LOGGING = {
     "version": 1,

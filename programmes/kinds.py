@@ -15,8 +15,9 @@ To add a kind (say `Statement`):
 1. Its model in `models.py` (a `CitedRecord`: `slug`, `passages` with a `related_name`,
    `url_name = "statement"`, so `get_absolute_url()` is `programmes:statement-detail`, and the
    `search_text` each load writes) with its migration (on PostgreSQL with a GIN index on the
-   vector of its `search_text`, as 0005 adds one for each searched kind), and its QuerySet class in `querysets.py`: `for_list()`, `for_detail()`, and
-   `for_export()` where the JSON/CSV rows need more joins than the HTML rows.
+   vector of its `search_text`, as 0005 adds one for each searched kind), and its QuerySet
+   class in `querysets.py`: `for_list()`, `for_detail()`, and `for_export()` where the JSON/CSV
+   rows need more joins than the HTML rows.
 2. Its entry `Kind(key="statement", model=models.Statement, prefix="statements", ...)` in `KINDS`
    below, with what it names: a FilterSet in `lists/filters.py` (a `ListFilterSet`; `phrases`
    for parameters no other list has, `help_text` where its values need saying), its `fields`

@@ -75,9 +75,11 @@ def _close_unread_streams():
     # A real server closes every answer, which ends its read snapshot; the test client closes a
     # streamed one only when the test reads it to the end.
     yield
+    from programmes.http import turns
     from programmes.http.caching import close_open_snapshot
 
     close_open_snapshot()
+    turns.streams.sending = 0  # nor gives back the stream's place among those sent at once
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Every list's whole CSV (`/projects.csv`, no parameters) is a file per catalogue version: the
 same bytes and headers as the streamed answer, written by the loader or the first request."""
 
+import csv
 import errno
 import fcntl
 import gzip
@@ -16,7 +17,7 @@ from django.test import Client
 
 from programmes.kinds import BY_KEY, KINDS
 from programmes.loading import download_files
-from programmes.models import CatalogueVersion, City
+from programmes.models import CatalogueVersion, City, FundedProject
 
 from .test_caching import new_version
 
@@ -113,12 +114,17 @@ def test_a_gzipped_file_is_the_gzipped_stream(client, settings, tmp_path):
     assert _headers(served) == _headers(streamed)
 
 
-def test_an_answer_cut_off_leaves_no_file(client, settings, tmp_path):
+def test_an_answer_cut_off_leaves_its_file_whole(client, settings, tmp_path):
+    """The file is written at the database's speed before the answer is sent, so a client gone
+    after the first chunk leaves it whole, and nothing else in the folder."""
     settings.DOWNLOADS_DIR = tmp_path
+    slugs = sorted(FundedProject.objects.values_list("slug", flat=True))
     response = client.get("/projects.csv")
     next(iter(response.streaming_content))
     response.close()  # the client went away after the first chunk
-    assert not list(tmp_path.iterdir())
+    (written,) = tmp_path.iterdir()
+    rows = list(csv.DictReader(io.StringIO(written.read_text())))
+    assert sorted(row["slug"] for row in rows) == slugs
 
 
 def test_an_unwritable_folder_still_streams_every_list(client, settings, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from programmes.formats import exports
-from programmes.http import caching
+from programmes.http import caching, turns
 from programmes.models import CatalogueVersion, FundedProject
 from programmes.views import records
 
@@ -45,22 +45,40 @@ def test_the_version_and_the_pages_queries_are_read_in_one_transaction(client, m
     assert len(connection.atomic_blocks) == outside
 
 
-def test_a_streamed_csv_keeps_its_snapshot_until_the_stream_ends(client):
+@pytest.mark.parametrize("url", ["/projects.csv", "/projects.csv?sort=title"])
+def test_a_csv_is_read_in_its_snapshot_and_sent_without_the_database(
+    client, url, django_assert_num_queries
+):
+    """Its rows are read whole inside the view, so a client reading it slowly holds neither a
+    transaction nor a connection of the pool."""
     outside = len(connection.atomic_blocks)
-    response = client.get("/projects.csv")
+    response = client.get(url)
     assert response.status_code == 200
-    assert len(connection.atomic_blocks) == outside + 1
-    body = b"".join(response.streaming_content).decode()
     assert len(connection.atomic_blocks) == outside
+    with django_assert_num_queries(0):
+        body = b"".join(response.streaming_content).decode()
     assert len(list(csv.DictReader(io.StringIO(body)))) == FundedProject.objects.count()
 
 
-def test_a_stream_closed_before_it_began_closes_its_snapshot(client):
-    outside = len(connection.atomic_blocks)
-    response = client.get("/projects.csv")
-    assert len(connection.atomic_blocks) == outside + 1
+def test_a_stream_closed_before_it_began_gives_back_its_place(client):
+    response = client.get("/projects.csv?sort=title")
+    assert turns.streams.sending == 1
     response.close()  # what a server does when the client has gone
-    assert len(connection.atomic_blocks) == outside
+    assert turns.streams.sending == 0
+
+
+def test_streams_past_those_a_worker_sends_at_once_are_a_quick_503(client, settings):
+    settings.STREAMS_AT_ONCE = 2
+    sending = [client.get(url) for url in ("/projects.csv", "/cities.csv?sort=name")]
+    assert [r.status_code for r in sending] == [200, 200]
+    refused = client.get("/programmes.csv")
+    assert refused.status_code == 503
+    assert refused["Retry-After"]
+    assert refused["Content-Type"] == "application/problem+json"
+    assert "downloads" in refused.json()["detail"]
+    assert client.get("/cities/").status_code == 200  # pages are not streams
+    b"".join(sending[0].streaming_content)  # read to its end: its place is given back
+    assert client.get("/programmes.csv").status_code == 200
 
 
 def test_the_etag_names_the_version_read_in_the_snapshot(client):
@@ -105,9 +123,7 @@ def test_a_csv_whose_database_fails_before_the_first_row_is_a_503(client, monkey
     assert response.status_code == 503
 
 
-def test_a_csv_whose_database_fails_mid_stream_ends_cleanly_with_a_last_line(
-    client, monkeypatch, caplog
-):
+def test_a_csv_whose_database_fails_while_it_is_read_is_a_503_not_a_part(client, monkeypatch):
     rows, write_row = [], exports.csv_row
 
     def fail_after_two(table, values):
@@ -119,11 +135,49 @@ def test_a_csv_whose_database_fails_mid_stream_ends_cleanly_with_a_last_line(
     monkeypatch.setattr(exports, "csv_row", fail_after_two)
     assert FundedProject.objects.count() > 2
     outside = len(connection.atomic_blocks)
-    response = client.get("/projects.csv")
-    assert response.status_code == 200
-    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert lines[-1] == [exports.CUT_SHORT]
-    assert len(lines) == 1 + 2 + 1  # header, the two rows read, the last line
-    assert lines[1:3] == rows
+    client.raise_request_exception = False
+    response = client.get("/projects.csv?sort=title")
+    assert response.status_code == 503
+    assert response["Retry-After"]
     assert len(connection.atomic_blocks) == outside
-    assert "cut short" in caplog.text
+    assert turns.streams.sending == 0
+
+
+def test_a_csv_without_room_to_be_written_first_is_a_503(client, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exports.tempfile.SpooledTemporaryFile, "write", full)
+    client.raise_request_exception = False
+    response = client.get("/projects.csv?sort=title")
+    assert response.status_code == 503
+    assert response["Retry-After"]
+
+
+def test_a_stream_gives_its_pooled_connections_back_before_it_is_sent(client, monkeypatch):
+    """Django returns a connection to its pool when the request ends, which for a stream is
+    when its client has read it: a CSV gives it back as soon as it is written."""
+    given_back = []
+    monkeypatch.setattr(caching, "give_back_pooled_connections", lambda: given_back.append(1))
+    assert client.get("/projects/").status_code == 200
+    assert given_back == []
+    response = client.get("/projects.csv?sort=title")
+    assert given_back == [1]
+    b"".join(response.streaming_content)
+
+
+class _Connection:
+    def __init__(self, pool, in_atomic_block=False):
+        self.pool, self.in_atomic_block, self.closed = pool, in_atomic_block, False
+
+    def close(self):
+        self.closed = True
+
+
+def test_only_pooled_connections_outside_a_transaction_are_given_back(monkeypatch):
+    pooled, kept, busy = _Connection(object()), _Connection(None), _Connection(object(), True)
+    monkeypatch.setattr(
+        caching.connections, "all", lambda initialized_only=False: [pooled, kept, busy]
+    )
+    caching.give_back_pooled_connections()
+    assert (pooled.closed, kept.closed, busy.closed) == (True, False, False)

@@ -15,7 +15,8 @@ filters on `f__status = interpreted`; `participants__evidence` gives each partic
 Each kind's own fields are one function here (`city_fields`, ...) and the same fields as CSV
 columns (`CITY_CSV`, ...), named by its entry in `programmes.kinds`; the responses take that entry
 and read `export_fields`, `csv_columns`, `cited` and `title`. The JSON (a page) is made of model
-instances; the CSV (every row) of the values of one query, streamed as it is read (see "CSV").
+instances; the CSV (every row) of the values of one query, written whole before it is sent (see
+"CSV").
 """
 
 import csv
@@ -23,6 +24,7 @@ import itertools
 import json
 import logging
 import re
+import tempfile
 import unicodedata
 from urllib.parse import urlencode
 
@@ -35,7 +37,7 @@ from django.utils.text import slugify
 from .. import evidence as ev
 from ..fields import Related, csv_text, text
 from ..models import Source
-from ..outages import database_unavailable
+from ..outages import NoRoom
 from ..querysets import related_rows
 from ..site import absolute_url
 from .annotations import passage_annotation
@@ -144,7 +146,7 @@ def detail_json_response(request, kind, record):
 #
 # A CSV holds every matching row: one query reads them all, each row with its relations' records
 # (citations, funders, participants, ...) as JSON arrays made in the database
-# (`querysets.related_rows`), streamed as it is read; a second one reads the sources' labels.
+# (`querysets.related_rows`), in chunks as it is read; a second one reads the sources' labels.
 # The cells are made from those values, never from model instances, and say what the JSON twin
 # says (tests/test_exports.py compares the two).
 
@@ -378,24 +380,52 @@ def csv_filename(kind, chips, version=None):
 # Rows fetched from the database per round trip of the one query, and lines sent per chunk.
 CHUNK_ROWS = 2000
 LINES_PER_CHUNK = 200
-CUT_SHORT = (
-    "# the download was cut short: the database became unavailable; the rows above are "
-    "complete; download again for the rest"
-)
+# Bytes of a CSV kept in memory while it is written before it is sent; the rest goes to a
+# temporary file.
+BUFFER_BYTES = 1024 * 1024
+# Bytes sent per chunk of the answer.
+SEND_BLOCK = 256 * 1024
 
 
-def _cut_short_cleanly(rows, path):
-    """The rows; should the database fail once the answer has begun (its 200 and headers are
-    sent), the stream ends with one last line saying so, and the error is logged. The client sees
-    a complete HTTP answer whose body is the rows read so far, then that line (as Datasette does),
-    rather than a connection dropped in mid-row or the server's own error page."""
+def buffered(chunks):
+    """The text `chunks`, every one read now and kept (`BUFFER_BYTES` in memory, the rest in a
+    temporary file), rewound: the database is read at its own speed, inside the request's
+    snapshot, and a slow client then reads bytes, holding no connection or transaction. A
+    temporary folder without room is an outage of the site (`outages.NoRoom`), not a fault."""
+    body = tempfile.SpooledTemporaryFile(max_size=BUFFER_BYTES)  # noqa: SIM115 (the answer closes it)
     try:
-        yield from rows
-    except Exception as exc:
-        if not database_unavailable(exc):
-            raise
-        logger.error("database unavailable while streaming %s; the CSV was cut short", path)
-        yield csv.writer(_Echo()).writerow([CUT_SHORT])
+        for chunk in chunks:
+            body.write(chunk.encode() if isinstance(chunk, str) else chunk)
+        body.seek(0)
+    except OSError as exc:
+        body.close()
+        logger.error("no room to write a CSV before sending it: %s", exc)
+        raise NoRoom(str(exc)) from exc
+    except BaseException:
+        body.close()
+        raise
+    return body
+
+
+class _Blocks:
+    """The bytes of the open file `body`, in blocks, closed when read or when the server closes
+    the answer (a client gone)."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        block = self.body.read(SEND_BLOCK)
+        if not block:
+            self.close()
+            raise StopIteration
+        return block
+
+    def close(self):
+        self.body.close()
 
 
 def csv_chunks(kind, records, keys=None):
@@ -446,13 +476,11 @@ def csv_disposition(request, kind, chips):
 
 def csv_response(request, kind, stream, chips, bom=False):
     """The CSV text `stream` (`csv_chunks`, or the bytes of the whole list as it is kept in its
-    file), streamed; after a byte-order mark if `bom`."""
-    # The first rows are read here, inside the view: a database that cannot be reached is the
-    # quick 503 of every page, not a stream that fails before its first byte.
-    first = next(stream)
-    response = StreamingHttpResponse(
-        _cut_short_cleanly(itertools.chain([BOM] if bom else [], [first], stream), request.path),
-        content_type=CSV_CONTENT_TYPE,
-    )
+    file), read whole here, inside the view and its snapshot (`buffered`), then sent, after a
+    byte-order mark if `bom`: a database lost while it is read is the quick 503 of every page,
+    and a client reading slowly holds neither a connection nor a transaction."""
+    chunks = itertools.chain([BOM], stream) if bom else stream
+    response = StreamingHttpResponse(_Blocks(buffered(chunks)), content_type=CSV_CONTENT_TYPE)
+    response.reads_database = False
     response["Content-Disposition"] = csv_disposition(request, kind, chips)
     return response

@@ -26,9 +26,10 @@ the page it finds is keyed by the version it read. A cached page is answered bef
 middleware (`CachedPageMiddleware`), with the headers they added when it was built. A page that
 must be built is built from one snapshot of the database: the middleware opens a read
 transaction (REPEATABLE READ on PostgreSQL, see settings; a deferred BEGIN on SQLite in WAL
-mode), reads the version again inside it, and closes it when the answer is complete — for a
-streamed answer (the CSV twins) when the stream ends or the server closes it. So the ETag names
-the catalogue the body was built from even while the loader commits a reload.
+mode), reads the version again inside it, and closes it when the answer is built — a CSV is
+written whole first (`formats.exports.buffered`) and sent after, its pooled connections given
+back (`give_back_pooled_connections`). So the ETag names the catalogue the body was built from
+even while the loader commits a reload.
 
 An unreachable cache (Redis down) slows the site down and never takes it down: every read and
 write here falls back to computing. An unreachable database does not take down the pages already
@@ -58,7 +59,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from ..models import CatalogueVersion
-from ..outages import database_unavailable, report_damage
+from ..outages import answered_as_outage, database_unavailable
+from . import turns
+from .error_pages import service_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +176,15 @@ class Snapshot:
             self.atomic.__exit__(exc_type, exc_value, traceback)
         except Exception:  # nothing was written: a failed COMMIT of a read loses nothing
             logger.warning("closing a read snapshot failed", exc_info=True)
+
+
+def give_back_pooled_connections():
+    """Return this thread's connections to their pool: Django does so when the request ends,
+    which for a streamed answer is when its client has read it, and twelve clients reading
+    slowly would hold every connection of the pool while no page reads from them."""
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+            connection.close()
 
 
 def close_open_snapshot():
@@ -473,7 +485,7 @@ class CatalogueCacheMiddleware:
         stale = stale_page(request)
         if stale is None:
             raise exc  # handler500 answers an unreachable database with the quick 503
-        report_damage(exc)
+        answered_as_outage(exc)
         logger.error("database unavailable; serving the cached page of %s", request.path)
         return finish(stale)
 
@@ -493,6 +505,14 @@ class CatalogueCacheMiddleware:
         return None
 
     def in_snapshot(self, request, alias, seen):
+        if not turns.is_search(request):
+            return self.built(request, alias, seen)
+        with turns.search_turn() as turn:
+            if not turn:
+                return finish(service_unavailable(request, "searches"))
+            return self.built(request, alias, seen)
+
+    def built(self, request, alias, seen):
         snapshot = Snapshot(alias)
         try:
             snapshot.open()
@@ -505,6 +525,15 @@ class CatalogueCacheMiddleware:
         except BaseException as exc:
             snapshot.close(type(exc), exc, exc.__traceback__)
             raise
+        if response.streaming:
+            if not turns.streams.take():
+                # Dropped unsent (its file closed as it is collected): close() would also end
+                # the request for Django, its connections with it.
+                snapshot.close()
+                return finish(service_unavailable(request, "streams"))
+            # Called by the response's close(), which the server calls once it is sent or its
+            # client is gone (for a file, through the file's own close).
+            response._resource_closers.append(turns.streams.give_back)
         # A streamed body read from the database is read in the snapshot; a file written for
         # the version (a list's whole CSV, the catalogue) or a body built whole already
         # (`reads_database` False) needs no database while it is sent, so a slow client does
@@ -517,6 +546,8 @@ class CatalogueCacheMiddleware:
             response.streaming_content = SnapshotStream(response.streaming_content, snapshot)
         else:
             snapshot.close()
+            if response.streaming:
+                give_back_pooled_connections()
         return response
 
     def respond(self, request, version, seen):

@@ -11,7 +11,7 @@ import sys
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from ..outages import database_unavailable, report_damage
+from ..outages import answered_as_outage, database_unavailable
 from .errors import problem, wants_data
 
 logger = logging.getLogger(__name__)
@@ -61,8 +61,18 @@ def method_not_allowed(request, allowed):
     return response
 
 
-def service_unavailable(request):
-    response = error_response(request, 503, "Service unavailable")
+# What a 503 says is busy, when it is not the database that is unreachable.
+BUSY = {
+    "searches": "The catalogue is answering as many searches as it can at the moment.",
+    "streams": "The catalogue is sending as many downloads as it can at the moment.",
+}
+
+
+def service_unavailable(request, busy=None):
+    """The quick 503: the database cannot be reached, or (`busy`, a key of BUSY) the server is
+    doing as much of that work as it takes on at once."""
+    context = {"busy": BUSY[busy], "detail": BUSY[busy]} if busy else {}
+    response = error_response(request, 503, "Service unavailable", context)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -72,6 +82,6 @@ def server_error(request):
     a fault of the catalogue."""
     exception = sys.exc_info()[1]
     if database_unavailable(exception):
-        report_damage(exception)
+        answered_as_outage(exception)
         return service_unavailable(request)
     return error_response(request, 500, "Server error")

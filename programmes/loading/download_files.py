@@ -15,10 +15,15 @@ exclusive lock on `.<name>.lock` (`flock`, which the kernel releases when its pr
 writer that is merely slow, its client reading at 50 bytes/s, keeps its claim for as long as it
 takes, and only a dead one's is taken over) and writes a temporary file of its own, which it
 renames into place (`os.replace`) only once every byte is written and synced; nothing else is
-ever renamed into place, so a partial file is never served. A folder that cannot be written, or a
-full disk, costs the speed, never the answer: the request streams as if there were no file. Of
-each list, the files of the two latest versions written are kept (a request still reading the
-previous version's snapshot right after a reload would otherwise write its file over and over)."""
+ever renamed into place, so a partial file is never served. Its size and SHA-256 travel with
+it, in an extended attribute (`WHOLE`) set before it is renamed, and a file is served only when
+it proves itself whole against them (`open_whole`: its size every time, its hash the first time
+a process serves it); one cut or changed by anything else is removed, to be written again, and
+the answer streamed. A folder that cannot be written, or a full disk (or one that keeps no
+extended attributes), costs the speed, never the answer: the request streams as if there were
+no file. Of each list, the files of the two latest versions written are kept
+(a request still reading the previous version's snapshot right after a reload would otherwise
+write its file over and over)."""
 
 import contextlib
 import fcntl
@@ -79,6 +84,50 @@ def lock_path(path):
     return path.with_name(f".{path.name}.lock")
 
 
+# The extended attribute of a written file: "<size> <SHA-256>" of its bytes.
+WHOLE = "user.catalogue.whole"
+
+
+_proven = set()  # (path, device, inode, size, mtime) of files whose hash this process checked
+_proven_lock = threading.Lock()
+
+
+def _digest(fh):
+    digest = hashlib.sha256()
+    for block in iter(lambda: fh.read(1024 * 1024), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
+
+def open_whole(path):
+    """`path` open for reading when it is there and proves itself whole (the size and SHA-256
+    recorded before it was put in place), else None (the answer is then streamed)."""
+    try:
+        fh = path.open("rb")
+    except OSError:
+        return None
+    try:
+        size, sha256 = os.getxattr(fh.fileno(), WHOLE).decode().split()
+        stat = os.fstat(fh.fileno())
+        if stat.st_size != int(size):
+            raise ValueError(f"{stat.st_size} bytes, not the {size} recorded")
+        key = (path, stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key not in _proven:
+            if _digest(fh) != sha256:
+                raise ValueError("its SHA-256 is not the one recorded")
+            fh.seek(0)
+            with _proven_lock:
+                _proven.add(key)
+        return fh
+    except (OSError, ValueError) as exc:
+        logger.warning("%s is not whole (%s); removed, answering without it", path, exc)
+        with contextlib.suppress(OSError):
+            if os.path.samestat(os.fstat(fh.fileno()), os.stat(path)):  # not a newer one
+                path.unlink()
+        fh.close()
+        return None
+
+
 def _temporary_files(path):
     return path.parent.glob(f".{path.name}.*.tmp")
 
@@ -131,12 +180,15 @@ class Claim:
             self.temporary.unlink(missing_ok=True)
             raise
         self.identity = os.fstat(fd)
+        self.digest, self.size = hashlib.sha256(), 0
 
     def write(self, data):
         if self.fh is None:
             return
         try:
             self.fh.write(data)
+            self.digest.update(data)
+            self.size += len(data)
         except OSError:  # a full disk: the answer goes on without its file
             logger.warning("cannot write %s; streaming without it", self.path, exc_info=True)
             self._drop()
@@ -147,6 +199,7 @@ class Claim:
             return False
         try:
             self.fh.flush()
+            os.setxattr(self.fh.fileno(), WHOLE, f"{self.size} {self.digest.hexdigest()}".encode())
             os.fsync(self.fh.fileno())
             self.fh.close()
             self.fh = None

@@ -40,7 +40,7 @@ from ..models import (
     SectorCategory,
     Source,
 )
-from . import writer
+from . import limits, writer
 from .dump import MALFORMED, content_version, dump_tables
 from .errors import LoadError, malformed
 from .quotes import find_quote, holds_wording, nearest_passage
@@ -93,6 +93,7 @@ class Loader:
         # collect=True: gather every problem in `problems` and go on (check_fixtures).
         self.collect = collect
         self.problems = []
+        self.bytes_read = self.records_read = 0  # of every file, against `limits`
 
     def rel(self, path):
         try:
@@ -101,19 +102,52 @@ class Loader:
             return str(path)
 
     def problem(self, exc):
-        """Raise a LoadError, or in collect mode keep it and carry on."""
-        if not self.collect:
+        """Raise a LoadError, or in collect mode keep it and carry on (not past a bound on the
+        fixtures as a whole)."""
+        if not self.collect or isinstance(exc, limits.Exceeded):
             raise exc
         self.problems.append(exc)
 
     # --- reading ------------------------------------------------------------------------------
 
+    def count_bytes(self, size, file):
+        self.bytes_read += size
+        if self.bytes_read > limits.MAX_TOTAL_BYTES:
+            raise limits.Exceeded(
+                file,
+                "",
+                "",
+                limits.over(
+                    "the fixture files and sources up to here",
+                    self.bytes_read,
+                    limits.MAX_TOTAL_BYTES,
+                ),
+            )
+
+    def count_records(self, records, file):
+        self.records_read += len(records)
+        if self.records_read > limits.MAX_RECORDS:
+            raise limits.Exceeded(
+                file,
+                "",
+                "records",
+                f"{self.records_read:,} records up to here: over the limit of "
+                f"{limits.MAX_RECORDS:,} in all",
+            )
+
     def read(self):
+        with limits.near_miss_search():
+            self.read_all()
+
+    def read_all(self):
         self.categories, self.sectors = read_sectors(self.dir / "sectors.csv")
         documents = []
         for path in fixture_files(self.dir / "records"):
             try:
-                doc = read_document(path, self.rel(path))
+                file = self.rel(path)
+                size = limits.check_size(path, limits.MAX_FIXTURE_BYTES, "the file", file)
+                self.count_bytes(size, file)
+                doc = read_document(path, file)
                 self.read_source(path, doc.get("source"))
             except LoadError as exc:
                 self.problem(exc)
@@ -128,6 +162,7 @@ class Loader:
             if not isinstance(records, list):
                 self.problem(LoadError(self.rel(path), "", "records", "must be a list of records"))
                 continue
+            self.count_records(records, self.rel(path))
             for item in records:
                 try:
                     if not isinstance(item, dict):
@@ -164,6 +199,10 @@ class Loader:
             raise LoadError(file, where, "slug", "duplicate slug")
         text_path = self.source_path(file, where, data.get("file"))
         try:
+            size = limits.check_size(
+                text_path, limits.MAX_SOURCE_BYTES, f"{data['file']}", file, where, "file"
+            )
+            self.count_bytes(size, file)
             raw = text_path.read_bytes()
         except OSError:
             raise LoadError(file, where, "file", f"cannot read {data.get('file')!r}") from None
@@ -385,17 +424,19 @@ class Loader:
             return
         for wording in QUOTED.findall(value):
             if not any(holds_wording(sf.source.text, wording) for sf in self.plan.sources.values()):
-                (_s, _e), found, changes = nearest_passage(
-                    max(
-                        (sf.source.text for sf in self.plan.sources.values()),
-                        key=lambda t: (
-                            difflib.SequenceMatcher(None, t, wording, autojunk=False)
-                            .find_longest_match()
-                            .size
-                        ),
-                    ),
-                    wording,
-                )
+                if not limits.may_look_for_near_miss(wording):
+                    self.problem(
+                        LoadError(
+                            file,
+                            where,
+                            name,
+                            f"quoted wording “{wording[:60]}” is not in any source "
+                            + limits.NO_NEAR_MISS,
+                        )
+                    )
+                    continue
+                with limits.near_miss():
+                    (_s, _e), found, changes = self.nearest_wording(wording)
                 self.problem(
                     LoadError(
                         file,
@@ -405,6 +446,17 @@ class Loader:
                         f"{found[:60]!r} differs: {'; '.join(changes[:3]) or 'in length'}",
                     )
                 )
+
+    def nearest_wording(self, wording):
+        """The passage of any source nearest `wording`."""
+        texts = [sf.source.text for sf in self.plan.sources.values()]
+        text = max(
+            texts,
+            key=lambda t: (
+                difflib.SequenceMatcher(None, t, wording, autojunk=False).find_longest_match().size
+            ),
+        )
+        return nearest_passage(text, wording)
 
     def read_record(self, path, item, default_source):
         file = self.rel(path)

@@ -2,6 +2,7 @@
 
 import difflib
 
+from . import limits
 from .errors import LoadError
 
 # The characters of a long quote's head and tail that place its nearest passage.
@@ -104,9 +105,25 @@ def find_quote(text, spec, where, field_name="cite"):
         raise LoadError(
             file, record, field_name, "a quote is non-empty text, or {'quote': text, …}"
         )
+    if len(quote) > limits.MAX_QUOTE_CHARS:
+        raise LoadError(
+            file,
+            record,
+            field_name,
+            f"a quote of {len(quote):,} characters: over the limit of "
+            f"{limits.MAX_QUOTE_CHARS:,}; cite a long passage as several quotes",
+        )
     starts = occurrences(text, quote)
+    if not starts and not limits.may_look_for_near_miss(quote):
+        raise LoadError(
+            file,
+            record,
+            field_name,
+            f"quote not found in source: {quote[:80]!r} {limits.NO_NEAR_MISS}",
+        )
     if not starts:
-        (n_start, n_end), found, changes = nearest_passage(text, quote)
+        with limits.near_miss():
+            (n_start, n_end), found, changes = nearest_passage(text, quote)
         raise LoadError(
             file,
             record,

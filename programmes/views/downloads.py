@@ -53,9 +53,8 @@ def list_csv(request, kind, records, bom=False):
     same bytes as the streamed answer (after a byte-order mark, `bom`); without one (see
     `loading.download_files`), streamed and written to the file as it goes."""
     path = download_files.list_csv_path(request.catalogue_version, kind)
-    try:
-        fh = path.open("rb")
-    except OSError:
+    fh = download_files.open_whole(path)
+    if fh is None:
         stream = download_files.saved(exports.csv_chunks(kind, records), path)
         return exports.csv_response(request, kind, stream, [], bom)
     if bom:
@@ -95,13 +94,14 @@ def catalogue_json(request):
     data = None
     if version is not None:
         path = download_files.catalogue_path(version)
-        if not path.exists():
+        fh = download_files.open_whole(path)  # None too for a file not whole (then removed)
+        if fh is None:
             data = dump_catalogue(version)
             collections.deque(download_files.saved(_encoded(data), path, keep=1), maxlen=0)
-        try:
-            return file_response(path.open("rb"), content_type, disposition)
-        except OSError:
-            logger.warning("no file of the catalogue download; streaming it from memory")
+            fh = download_files.open_whole(path)
+        if fh is not None:
+            return file_response(fh, content_type, disposition)
+        logger.warning("no file of the catalogue download; streaming it from memory")
     data = dump_catalogue(version) if data is None else data
     response = StreamingHttpResponse(
         (piece.encode() for piece in _encoded(data)), content_type=content_type

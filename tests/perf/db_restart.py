@@ -1,13 +1,17 @@
 """Database faults: restart, then stop, PostgreSQL under a serving catalogue and a client loop.
 
     .venv/bin/python tests/perf/db_restart.py [--database-url postgres://postgres@127.0.0.1:5432/NAME]
+    .venv/bin/python tests/perf/db_restart.py --pgdata DIR --down 20 \
+        --database-url postgres://postgres@127.0.0.1:5499/NAME    # a server of one's own
 
 Serves the catalogue on PostgreSQL the way production does (`manage.py serve`, psycopg pool with
 health checks) and keeps a few clients requesting pages throughout. After a quiet spell it
 restarts PostgreSQL (pg_ctlcluster ... restart), then later stops it for a few seconds and starts
 it again. It reports which requests failed and when, whether the site recovered by itself (the
 app is never restarted), and how quickly pages answered 503 while PostgreSQL was down. Other
-processes using this PostgreSQL are disturbed for a few seconds. Not part of the test suite.
+processes using this PostgreSQL are disturbed for a few seconds; `--pgdata DIR` restarts and
+stops instead the server of that data folder (`pg_ctl`, run as the folder's owner, on the URL's
+port), leaving the machine's cluster alone. Not part of the test suite.
 """
 
 import argparse
@@ -18,6 +22,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -33,14 +38,33 @@ def cluster():
     return ["pg_ctlcluster", "--skip-systemctl-redirect", version[-1], "main"]
 
 
+OWN = {}  # with --pgdata: "data" (the folder) and "port"
+
+
+def own_server(action):
+    import pwd
+    import shutil
+
+    version = sorted(os.listdir("/usr/lib/postgresql"), key=int)[-1]
+    pg_ctl = shutil.which("pg_ctl") or f"/usr/lib/postgresql/{version}/bin/pg_ctl"
+    command = [pg_ctl, "-D", OWN["data"], "-w", "-l", f"{OWN['data']}/log",
+               "-o", f"-p {OWN['port']} -k /tmp", action]  # fmt: skip
+    owner = pwd.getpwuid(os.stat(OWN["data"]).st_uid).pw_name
+    if os.geteuid() == 0 and owner != "root":
+        command = ["runuser", "-u", owner, "--", *command]
+    return command
+
+
 def pg(action):
     began = time.monotonic()
-    subprocess.run([*cluster(), action], check=True)
+    command = own_server(action) if OWN else [*cluster(), action]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return began, time.monotonic()
 
 
 def pg_ready():
-    return subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode == 0
+    port = ["-p", str(OWN["port"])] if OWN else []
+    return subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q", *port]).returncode == 0
 
 
 class Clients:
@@ -93,9 +117,15 @@ def main():
         "--database-url", default="postgres://postgres@127.0.0.1:5432/catalogue_hardening_faults"
     )
     parser.add_argument("--down", type=float, default=5, help="seconds PostgreSQL stays stopped")
+    parser.add_argument("--pgdata", help="the data folder of a PostgreSQL server of one's own")
+    parser.add_argument("--uncached", action="store_true", help="page cache off: every page reads")
     args = parser.parse_args()
     name = args.database_url.rsplit("/", 1)[1]
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True)
+    port = urllib.parse.urlsplit(args.database_url).port or 5432
+    if args.pgdata:
+        OWN.update(data=args.pgdata, port=port)
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", name],
+                   capture_output=True)  # fmt: skip
     env = {
         **os.environ,
         "CATALOGUE_ENV": "production",
@@ -104,6 +134,7 @@ def main():
         "DATABASE_URL": args.database_url,
         # One worker per client: a 503's time is the database wait, not a queue behind others.
         "WEB_CONCURRENCY": str(CLIENTS),
+        "CACHE_PAGES": "0" if args.uncached else "1",
     }
     env.pop("DEBUG", None)
     log_path = Path("/tmp") / f"{name}-server.log"

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from catalogue.sqlite import lift_time_limit
 from programmes.loading import download_files, summaries
 from programmes.models import CatalogueVersion, ListSummary
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
                 cursor.execute("SET statement_timeout = 0")
                 if not connection.in_atomic_block:  # VACUUM runs in no transaction
                     cursor.execute("VACUUM (ANALYZE)")
-        with transaction.atomic():
+        with lift_time_limit(connection), transaction.atomic():
             ListSummary.objects.filter(version=version).delete()
             rows = summaries.write(version)
         self.stdout.write(

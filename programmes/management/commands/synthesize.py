@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, connections
 
 from catalogue.settings import database_from_url
+from catalogue.sqlite import time_limited
 from programmes.loading.synthetic import Synthesizer, real_catalogue_in
 
 ALIAS = "synthetic"
@@ -76,6 +77,8 @@ class Command(BaseCommand):
         if db["ENGINE"] == "django.db.backends.postgresql":
             db["OPTIONS"]["options"] = "-c statement_timeout=0"
             db["OPTIONS"].pop("pool", None)
+        else:
+            db["OPTIONS"]["factory"] = time_limited(0)
         settings.DATABASES[ALIAS] = db
         connections.settings[ALIAS] = connections.configure_settings(
             {"default": settings.DATABASES["default"], ALIAS: db}
