@@ -1,0 +1,80 @@
+"""A curator adds two sources, one English and one Japanese (tests/added_sources.py): the loader
+takes them, and the pages and the exports show them, with figures read from the fixtures."""
+
+import io
+import json
+import re
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from programmes import coverage
+from programmes.kinds import KINDS, LOADED
+from programmes.loading.loader import load_catalogue
+from programmes.models import Source
+from tests.added_sources import JAPANESE, add_sources
+from tests.fixture_figures import fixture_records
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def added(tmp_path, settings):
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, fixtures)
+    slugs = add_sources(fixtures)
+    settings.FIXTURES_DIR = fixtures
+    load_catalogue(fixtures)
+    return slugs
+
+
+def test_it_loads_every_record_the_fixtures_define(added):
+    assert Source.objects.count() == len(list((settings.FIXTURES_DIR / "records").glob("*.json")))
+    assert set(added) <= set(Source.objects.values_list("slug", flat=True))
+    for kind in LOADED:
+        assert kind.model.objects.count() == len(fixture_records(kind.fixture)), kind.key
+
+
+def test_it_splits_the_japanese_text_at_its_own_stops(added):
+    page = Source.objects.get(slug=added[1])
+    assert len(page.coverage) == len(coverage.sentences(JAPANESE)) == 4  # a title, three sentences
+    assert all(row["records"] for row in page.coverage)
+
+
+def test_every_list_and_every_added_record_has_its_page(client, added):
+    for kind in KINDS:
+        for url in (kind.list_url(), kind.list_url().rstrip("/") + ".json"):
+            assert client.get(url).status_code == 200, url
+    sources = Source.objects.filter(slug__in=added)
+    for source in sources:
+        page = client.get(source.get_absolute_url()).content.decode()
+        assert source.title in page
+        for passage in source.passages.all():
+            for record in (r for kind in KINDS if kind.cited for r in _citing(kind, passage)):
+                assert client.get(record.get_absolute_url()).status_code == 200, record
+
+
+def _citing(kind, passage):
+    return kind.model.objects.filter(passages=passage)
+
+
+def test_the_exports_hold_the_added_sources(client, added, tmp_path):
+    dump = json.loads(b"".join(client.get("/catalogue.json").streaming_content))
+    titles = {s.title for s in Source.objects.filter(slug__in=added)}
+    assert titles <= {row["title"] for row in dump["sources"]}
+    for kind in KINDS:
+        assert client.get(kind.list_url().rstrip("/") + ".csv").status_code == 200, kind.key
+    call_command("export_datapackage", str(tmp_path / "release"), stdout=io.StringIO())
+    descriptor = json.loads((tmp_path / "release" / "datapackage.json").read_text())
+    assert titles <= {s["title"] for s in descriptor["sources"]}
+
+
+@pytest.mark.parametrize(
+    "path", ["README.md", "fixtures/TRANSCRIPTION.md", "templates/programmes/transcription.html"]
+)
+def test_no_prose_counts_the_sources(path):
+    text = (settings.BASE_DIR / path).read_text(encoding="utf-8")
+    counted = re.findall(r"\b(?:two|three|four|\d+) (?:source )?(?:documents|sources)\b", text)
+    assert not counted, f"{path} says {counted}: a curator's new source would make it false"
