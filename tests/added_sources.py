@@ -11,6 +11,8 @@ import hashlib
 import json
 import re
 
+from programmes.loading.shorthand import compact, dumps
+
 ENGLISH = (
     "Dalian and Kitakyushu: twenty years of environmental cooperation\n"
     "The Kitakyushu International Techno-cooperative Association trained engineers from Dalian.\n"
@@ -189,7 +191,9 @@ def add_sources(fixtures_dir):
         (fixtures_dir / "sources" / name).write_text(text, encoding="utf-8")
         doc = fixture()
         path = fixtures_dir / "records" / f"{name.removesuffix('.txt')}.json"
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        # One in the full form, one in the shorthand: the loader reads both.
+        text = dumps(compact(doc)) if name == JAPANESE_FILE else json.dumps(doc, ensure_ascii=False)
+        path.write_text(text, encoding="utf-8")
         slugs.append(doc["source"]["slug"])
     return slugs
 

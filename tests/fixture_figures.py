@@ -5,12 +5,20 @@ import json
 
 from django.conf import settings
 
+from programmes.loading.shorthand import expand
+
+
+def full_form(path):
+    """A fixture file in its full form (shorthand expanded): what a test that changes one
+    value of a fixture edits, so that the change means what it says."""
+    return expand(json.loads(path.read_text(encoding="utf-8")))
+
 
 def fixture_records(model):
     """Every record of `model` ("milestone") the fixture files define (not those that extend
     one defined elsewhere)."""
     found = []
     for path in sorted((settings.FIXTURES_DIR / "records").glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = full_form(path)
         found += [r for r in doc["records"] if r["model"] == model and not r.get("extend")]
     return found
