@@ -32,7 +32,8 @@ INTERPRETED = "interpreted"
 STATUSES = (STATED, INTERPRETED)
 
 # Fields that are bookkeeping, not facts: they need no evidence of their own. A date's precision
-# and its "inferred" flag belong to the date's evidence; a source's text and hash are the source.
+# and its "inferred" flag belong to the date's evidence; a source's text and hash are the source,
+# and the address and day its copy was read at are the catalogue's record of that copy.
 NOT_FACTUAL = {
     "id",
     "slug",
@@ -46,6 +47,8 @@ NOT_FACTUAL = {
     "text",
     "sha256",
     "filename",
+    "address",
+    "accessed",
     "language",
     "coverage",
     "uncatalogued",

@@ -1,4 +1,5 @@
-"""Two more sources, as a curator adds them: an English report and a Japanese page, each a text in
+"""Two more sources, as a curator adds them: an English web page (an organisation its author,
+its publisher, address and day of access) and a Japanese page, each a text in
 `sources/` and a fixture file in `records/` with new records (a partner, statements, a milestone
 with participants) and citations added to records of the other documents.
 
@@ -15,6 +16,7 @@ from programmes.loading.shorthand import compact, dumps
 
 ENGLISH = (
     "Dalian and Kitakyushu: twenty years of environmental cooperation\n"
+    "City of Kitakyushu, Environment Bureau\n"
     "The Kitakyushu International Techno-cooperative Association trained engineers from Dalian.\n"
     "Air quality in Dalian improved after the cooperation began.\n"
     "Dalian and Kitakyushu continue to work together.\n"
@@ -25,7 +27,8 @@ JAPANESE = (
     "大連市の大気はきれいになった。"
     "両市の協力は続いている！\n"
 )
-ENGLISH_FILE = "900_added_report.txt"
+ENGLISH_FILE = "900_added_web_page.txt"
+ADDRESS = "https://www.city.kitakyushu.example/environment/dalian.html"
 JAPANESE_FILE = "901_added_japanese_page.txt"
 
 
@@ -46,16 +49,25 @@ def english():
     together = "Dalian and Kitakyushu continue to work together."
     return {
         "source": {
-            "slug": "added-report-dalian-kitakyushu",
+            "slug": "added-web-page-dalian-kitakyushu",
             "file": ENGLISH_FILE,
             "sha256": _sha(ENGLISH),
             "title": title,
-            "kind": "report",
+            "kind": "web-page",
+            "author_organisation": "City of Kitakyushu, Environment Bureau",
+            "publisher": "City of Kitakyushu",
+            "address": ADDRESS,
+            "accessed": "2026-12-01",
             "language": "en",
             "date_precision": "unknown",
             "evidence": {
                 "title": {"stated": [title]},
                 "kind": {"interpreted": "The catalogue's classification.", "from": [title]},
+                "author_organisation": {"stated": ["City of Kitakyushu, Environment Bureau"]},
+                "publisher": {
+                    "interpreted": "The city whose bureau wrote the page, read as its publisher.",
+                    "from": ["City of Kitakyushu, Environment Bureau"],
+                },
             },
             "uncatalogued": [{"quote": together, "reason": "says nothing the records hold"}],
         },

@@ -14,7 +14,7 @@ from programmes import coverage
 from programmes.kinds import KINDS, LOADED
 from programmes.loading.loader import load_catalogue
 from programmes.models import Source
-from tests.added_sources import JAPANESE, add_sources
+from tests.added_sources import ADDRESS, JAPANESE, add_sources
 from tests.fixture_figures import fixture_records
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +78,29 @@ def test_no_prose_counts_the_sources(path):
     text = (settings.BASE_DIR / path).read_text(encoding="utf-8")
     counted = re.findall(r"\b(?:two|three|four|\d+) (?:source )?(?:documents|sources)\b", text)
     assert not counted, f"{path} says {counted}: a curator's new source would make it false"
+
+
+def test_a_web_page_shows_its_organisation_publisher_address_and_access(client, added):
+    page = Source.objects.get(slug=added[0])
+    html = client.get(page.get_absolute_url()).content.decode()
+    assert "City of Kitakyushu, Environment Bureau" in html and "not stated" not in html
+    assert "<dt>Publisher</dt>" in html
+    assert f'<a href="{ADDRESS}" rel="external">' in html and "accessed 1 December 2026" in html
+    assert page.citation_label == (
+        "City of Kitakyushu, Environment Bureau, “Dalian and Kitakyushu: twenty years of "
+        f"environmental cooperation”, {page.date_display}, City of Kitakyushu, {ADDRESS} "
+        "(accessed 2026-12-01)"
+    )
+    listed = client.get("/sources/").content.decode()
+    assert "City of Kitakyushu, Environment Bureau" in listed
+
+
+def test_words_of_another_language_carry_their_lang(client, added):
+    japanese = Source.objects.get(slug=added[1])
+    html = client.get(japanese.get_absolute_url()).content.decode()
+    quotes = re.findall(r'<q class="source-words" cite="[^"]*"( lang="[^"]*")?>', html)
+    assert quotes and set(quotes) == {' lang="ja"'}
+    statement = client.get("/statements/added-dalian-air-clean/").content.decode()
+    assert '<blockquote cite="' in statement
+    air = r'<blockquote cite="[^"]*" lang="ja"><p>大連市の大気はきれいになった。'
+    assert re.search(air, statement)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from .errors import LoadError
 from .shorthand import expand
 
-DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after"}
+DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after", "accessed"}
 DECIMAL_FIELDS = {"amount", "total_investment", "funding_amount", "latitude", "longitude"}
 RESERVED = {"model", "slug", "cite", "evidence", "participants", "extend"}
 SOURCE_RESERVED = {"file", "slug", "evidence", "uncatalogued"}
