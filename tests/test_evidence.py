@@ -296,6 +296,11 @@ BROKEN = {
         lambda d: _record(d, "kita")["evidence"].update(kind={"interpreted": " "}) or d,
         ["partner 'kita'", "field 'kind'", "needs a note"],
     ),
+    # Only reference data (a city's native name, its country) rests on no words of a source.
+    "interpreted-from-no-words": (
+        lambda d: _record(d, "kita")["evidence"].update(kind={"interpreted": "A reading."}) or d,
+        ["partner 'kita'", "field 'kind'", "names the words it rests on"],
+    ),
 }
 
 

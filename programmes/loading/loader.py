@@ -32,7 +32,8 @@ from django.db import DataError, IntegrityError, transaction
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
-from ..kinds import LOADED, PARTICIPATING, counts  # noqa: F401  (tests read counts here)
+from ..fields import REFERENCE
+from ..kinds import KINDS, LOADED, PARTICIPATING, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
     Passage,
@@ -62,6 +63,11 @@ RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
 BY_FIXTURE = {kind.fixture: kind for kind in LOADED}
+# model -> the fields whose values are reference data (`tier=REFERENCE` in the registry): only an
+# interpretation of one of them may rest on no words of a source.
+REFERENCE_FIELDS = {
+    kind.model: {f.name for f in kind.fields if f.tier == REFERENCE} for kind in KINDS
+}
 LOAD_ORDER = list(RECORD_KINDS)
 
 
@@ -311,6 +317,21 @@ class Loader:
                 self.problem(LoadError(file, where, name, "evidence for an empty value"))
                 continue
             entry = self.evidence_entry(path, where, default_source, name, value, spec)
+            if (
+                entry is not None
+                and not entry[1]
+                and name not in REFERENCE_FIELDS.get(model, ())
+                and "interpreted" in spec
+            ):
+                self.problem(
+                    LoadError(
+                        file,
+                        where,
+                        name,
+                        "an interpretation names the words it rests on in 'from'; only "
+                        "reference data (a city's native name, country, place) rests on none",
+                    )
+                )
             if entry is not None:
                 evidence[name], entry_keys = entry
                 keys.extend(entry_keys)
