@@ -101,6 +101,16 @@ class Evidence:
     def is_interpreted(self):
         return self.status == INTERPRETED
 
+    @property
+    def sources(self):
+        """The sources its words are in, in the order of its passages: more than one where a
+        source states a value another source states too."""
+        found = []
+        for passage in self.passages:
+            if passage.source not in found:
+                found.append(passage.source)
+        return found
+
 
 def resolve(record, name, passages=None):
     """`record`'s evidence for `name` with its passages taken from `passages` (by default the

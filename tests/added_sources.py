@@ -20,6 +20,7 @@ ENGLISH = (
     "The Kitakyushu International Techno-cooperative Association trained engineers from Dalian.\n"
     "Air quality in Dalian improved after the cooperation began.\n"
     "Dalian and Kitakyushu continue to work together.\n"
+    "Kitakyushu City also paid for the monitoring equipment.\n"
 )
 JAPANESE = (
     "大連市と北九州市の環境協力\n"
@@ -47,6 +48,7 @@ def english():
     )
     improved = "Air quality in Dalian improved after the cooperation began."
     together = "Dalian and Kitakyushu continue to work together."
+    paid = "Kitakyushu City also paid for the monitoring equipment."
     return {
         "source": {
             "slug": "added-web-page-dalian-kitakyushu",
@@ -69,7 +71,7 @@ def english():
                     "from": ["City of Kitakyushu, Environment Bureau"],
                 },
             },
-            "uncatalogued": [{"quote": together, "reason": "says nothing the records hold"}],
+            "uncatalogued": [],
         },
         "records": [
             {
@@ -101,6 +103,48 @@ def english():
                 "slug": "dalian",
                 "extend": True,
                 "cite": [{"quote": "Dalian", "prefix": "engineers from "}],
+            },
+            # What this source adds to records of the others, each with its own evidence: a
+            # participant, a funder, and its words for a value another source states.
+            {
+                "model": "programme",
+                "slug": "dalian-kitakyushu-environmental-cooperation",
+                "extend": True,
+                "cite": [together],
+                "participants": [
+                    {
+                        "partner": "added-kitakyushu-techno-cooperative-association",
+                        "role": "implementer",
+                        "cite": [trained],
+                        "evidence": {
+                            "partner": {
+                                "stated": [
+                                    "Kitakyushu International Techno-cooperative Association"
+                                ]
+                            },
+                            "role": {
+                                "interpreted": "Training Dalian's engineers, read as carrying out "
+                                "the cooperation.",
+                                "from": [trained],
+                            },
+                        },
+                    }
+                ],
+            },
+            {
+                "model": "project",
+                "slug": "jica-environmental-monitoring-equipment",
+                "extend": True,
+                "cite": [paid],
+                "funders": ["kitakyushu-city"],
+                "evidence": {"funders": {"stated": [paid]}},
+            },
+            {
+                "model": "city",
+                "slug": "kitakyushu",
+                "extend": True,
+                "cite": [together],
+                "evidence": {"name": {"stated": [together]}},
             },
         ],
     }

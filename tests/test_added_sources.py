@@ -5,6 +5,7 @@ import io
 import json
 import re
 import shutil
+from html import unescape
 
 import pytest
 from django.conf import settings
@@ -12,8 +13,8 @@ from django.core.management import call_command
 
 from programmes import coverage
 from programmes.kinds import KINDS, LOADED
-from programmes.loading.loader import load_catalogue
-from programmes.models import Source
+from programmes.loading.loader import check_fixtures, load_catalogue
+from programmes.models import City, FundedProject, Programme, Source
 from tests.added_sources import ADDRESS, JAPANESE, add_sources
 from tests.fixture_figures import fixture_records
 
@@ -104,3 +105,79 @@ def test_words_of_another_language_carry_their_lang(client, added):
     assert '<blockquote cite="' in statement
     air = r'<blockquote cite="[^"]*" lang="ja"><p>大連市の大気はきれいになった。'
     assert re.search(air, statement)
+
+
+def test_a_source_adds_a_participant_with_its_own_evidence(client, added):
+    programme = Programme.objects.get(slug="dalian-kitakyushu-environmental-cooperation")
+    added_part = programme.participations.get(
+        partner__slug="added-kitakyushu-techno-cooperative-association"
+    )
+    assert added_part.role == "implementer"
+    assert {p.source.slug for p in added_part.passages.all()} == {added[0]}
+    assert added_part.evidence["role"]["status"] == "interpreted"
+    page = client.get(programme.get_absolute_url()).content.decode()
+    assert "Kitakyushu International Techno-cooperative Association" in page
+
+
+def test_a_source_adds_a_funder_with_its_words(added):
+    project = FundedProject.objects.get(slug="jica-environmental-monitoring-equipment")
+    assert "kitakyushu-city" in {p.slug for p in project.funders.all()}
+    words = {p.quote for p in project.evidence_for("funders").passages}
+    assert "Kitakyushu City also paid for the monitoring equipment." in words
+
+
+def test_the_record_page_shows_every_source_that_states_a_value(client, added):
+    city = City.objects.get(slug="kitakyushu")
+    name = city.evidence_for("name")
+    assert name.is_stated and len(name.sources) == 2
+    page = unescape(client.get(city.get_absolute_url()).content.decode())
+    (row,) = re.findall(r'<tr class="evidence-row[^"]*" data-field="name">(.*?)</tr>', page)
+    assert "2 sources say so" in row
+    for source in name.sources:
+        assert f"<cite>{source.title}</cite>" in row
+
+
+PAID = "Kitakyushu City also paid for the monitoring equipment."
+
+
+@pytest.mark.parametrize(
+    "slug, change, message",
+    [
+        ("jica-environmental-monitoring-equipment", {"evidence": {}}, "need their evidence"),
+        (
+            "jica-environmental-monitoring-equipment",
+            {"evidence": {"funders": [PAID], "phase": [PAID]}},
+            "field 'phase': the record holds no such value",
+        ),
+        (
+            "kitakyushu",
+            {"evidence": {"name": {"interpreted": "A reading.", "from": [PAID]}}},
+            "field 'name': another source can state a value",
+        ),
+        ("kitakyushu", {"funders": ["jica"]}, "field 'funders': an 'extend' entry adds"),
+    ],
+)
+def test_an_addition_says_what_it_adds_and_on_what_words(tmp_path, slug, change, message):
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, fixtures)
+    add_sources(fixtures)
+    path = next((fixtures / "records").glob("900_*.json"))
+    doc = json.loads(path.read_text())
+    extension = next(r for r in doc["records"] if r["slug"] == slug and r.get("extend"))
+    extension.update(change)
+    path.write_text(json.dumps(doc, ensure_ascii=False))
+    problems = [str(p) for p in check_fixtures(fixtures)]
+    assert any(f"'{slug}'" in p and message in p for p in problems), problems
+
+
+def test_the_schema_accepts_the_added_files(tmp_path):
+    import jsonschema
+
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, fixtures)
+    add_sources(fixtures)
+    schema = json.loads((fixtures / "fixture.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in (fixtures / "records").glob("90*.json"):
+        errors = [e.message for e in validator.iter_errors(json.loads(path.read_text()))]
+        assert not errors, (path.name, errors[:3])

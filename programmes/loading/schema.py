@@ -278,13 +278,22 @@ def fixture_schema():
         },
         "source": source_schema(),
         "extend": {
-            "description": "another document's citations of a record defined elsewhere",
+            "description": "what another document adds to a record defined elsewhere: its "
+            "citations, participants, values of a list field, and its words for values the "
+            "record holds, each with its evidence",
             "type": "object",
             "properties": {
                 "model": {"enum": fixtures},
                 "slug": _ref("slug"),
                 "extend": {"const": True},
                 "cite": _ref("cite"),
+                "participants": {"type": "array", "items": {"type": "object"}},
+                "evidence": {"type": "object", "additionalProperties": _ref("evidence")},
+                **{
+                    name: {"type": "array", "items": _ref("slug"), "uniqueItems": True}
+                    for kind in LOADED
+                    for name in kind.fixture_many
+                },
             },
             "required": ["model", "slug", "extend", "cite"],
             "additionalProperties": False,

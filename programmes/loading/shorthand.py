@@ -227,11 +227,13 @@ def _names(values, text=None):
 
 def _untaken(words, taken):
     """The longest of `words` that names nothing yet (a name is one word, so that it reads
-    short wherever it stands), or the first with a number."""
+    short wherever it stands), or the first with a number; words of other scripts, which a
+    name cannot hold, make "q" and a number."""
+    words = [slug for slug in (slugify(word) for word in words) if slug]
     for word in sorted(words, key=len, reverse=True):
         if len(word) > 2 and word not in taken:
-            return slugify(word)
-    base = slugify(words[0]) if words else "q"
+            return word
+    base = words[0] if words else "q"
     k = 2
     while f"{base}-{k}" in taken:
         k += 1
