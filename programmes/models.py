@@ -340,6 +340,22 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
         report or web page), else nobody ("")."""
         return self.author or self.author_organisation
 
+    # What `citation_label` reads (and `get_absolute_url`: the slug): a query for labels only
+    # loads these.
+    CITATION_FIELDS = (
+        "slug",
+        "author",
+        "author_organisation",
+        "publisher",
+        "address",
+        "accessed",
+        "title",
+        "date",
+        "date_precision",
+        "date_not_after",
+        "date_inferred",
+    )
+
     @property
     def citation_label(self):
         who = f"{self.credited_author}, " if self.credited_author else ""

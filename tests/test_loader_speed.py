@@ -46,8 +46,8 @@ def test_a_record_the_database_refuses_is_named_and_nothing_changes(tmp_path):
         if record.get("slug") == PROJECT:
             record.update(start_year=2005, end_year=2001)  # the period's end before its start
             record["evidence"].update(
-                start_year={"interpreted": "a broken period"},
-                end_year={"interpreted": "a broken period"},
+                start_year={"interpreted": "a broken period", "from": record["cite"][:1]},
+                end_year={"interpreted": "a broken period", "from": record["cite"][:1]},
             )
     path.write_text(json.dumps(doc, ensure_ascii=False))
     version = CatalogueVersion.objects.get()
