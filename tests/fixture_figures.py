@@ -22,3 +22,14 @@ def fixture_records(model):
         doc = full_form(path)
         found += [r for r in doc["records"] if r["model"] == model and not r.get("extend")]
     return found
+
+
+def fixture_participants(model):
+    """Record slug -> every participant the fixture files give a `model` record ("programme"),
+    those a source adds to a record of another among them."""
+    found = {}
+    for path in sorted((settings.FIXTURES_DIR / "records").glob("*.json")):
+        for record in full_form(path)["records"]:
+            if record["model"] == model:
+                found.setdefault(record["slug"], []).extend(record.get("participants", []))
+    return found
