@@ -323,10 +323,12 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "catalogue.static_storage.ManifestStaticFilesStorage"
         )
     },
 }
+# Before `collectstatic` has written STATIC_ROOT, whitenoise serves the files where they are.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
 # --- the catalogue ---------------------------------------------------------------------------
 

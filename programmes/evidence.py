@@ -32,7 +32,8 @@ INTERPRETED = "interpreted"
 STATUSES = (STATED, INTERPRETED)
 
 # Fields that are bookkeeping, not facts: they need no evidence of their own. A date's precision
-# and its "inferred" flag belong to the date's evidence; a source's text and hash are the source.
+# and its "inferred" flag belong to the date's evidence; a source's text and hash are the source,
+# and the address and day its copy was read at are the catalogue's record of that copy.
 NOT_FACTUAL = {
     "id",
     "slug",
@@ -46,6 +47,8 @@ NOT_FACTUAL = {
     "text",
     "sha256",
     "filename",
+    "address",
+    "accessed",
     "language",
     "coverage",
     "uncatalogued",
@@ -97,6 +100,16 @@ class Evidence:
     @property
     def is_interpreted(self):
         return self.status == INTERPRETED
+
+    @property
+    def sources(self):
+        """The sources its words are in, in the order of its passages: more than one where a
+        source states a value another source states too."""
+        found = []
+        for passage in self.passages:
+            if passage.source not in found:
+                found.append(passage.source)
+        return found
 
 
 def resolve(record, name, passages=None):

@@ -243,6 +243,7 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
         SPEECH = "speech", "speech"
         NEWS_ARTICLE = "news-article", "news article"
         REPORT = "report", "report"
+        WEB_PAGE = "web-page", "web page"
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=300)
@@ -253,6 +254,11 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
     author_organisation = models.CharField(max_length=200, blank=True)
     event = models.CharField(max_length=300, blank=True)
     place = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True, help_text="who published it")
+    # Where and when the catalogue took its copy of the text (a web page, a report online): the
+    # catalogue's own record of its copy, as `filename` and `sha256` are, not the source's words.
+    address = models.URLField(max_length=500, blank=True, help_text="the address it was read at")
+    accessed = models.DateField(null=True, blank=True, help_text="the day it was read there")
     date_inferred = models.BooleanField(default=False)
     date_inference = models.TextField(blank=True, help_text="why the date was inferred")
     language = models.CharField(max_length=10, default="en")
@@ -330,11 +336,40 @@ class Source(NotesFromEvidenceMixin, DatedMixin, EvidenceMixin, models.Model):
         }
 
     @property
+    def credited_author(self):
+        """Who the source is by: its named author, else the organisation it is by (a body's
+        report or web page), else nobody ("")."""
+        return self.author or self.author_organisation
+
+    # What `citation_label` reads (and `get_absolute_url`: the slug): a query for labels only
+    # loads these.
+    CITATION_FIELDS = (
+        "slug",
+        "author",
+        "author_organisation",
+        "publisher",
+        "address",
+        "accessed",
+        "title",
+        "date",
+        "date_precision",
+        "date_not_after",
+        "date_inferred",
+    )
+
+    @property
     def citation_label(self):
-        who = f"{self.author}, " if self.author else ""
-        return (
+        who = f"{self.credited_author}, " if self.credited_author else ""
+        label = (
             f"{who}“{self.title}”, {self.date_display}{' (inferred)' if self.date_inferred else ''}"
         )
+        if self.publisher and self.publisher != self.credited_author:
+            label += f", {self.publisher}"
+        if self.address:
+            label += f", {self.address}"
+            if self.accessed:
+                label += f" (accessed {self.accessed:%Y-%m-%d})"
+        return label
 
 
 class Passage(models.Model):
@@ -520,6 +555,15 @@ class City(CitedRecord):
             # /cities/?country=… by name, and the country facet's GROUP BY.
             models.Index(fields=["country", "name"], name="city_country_name_idx"),
         ]
+
+    # The language a city's native name is written in, by its country (BCP 47 tags).
+    NATIVE_LANGUAGES = {"CN": "zh", "JP": "ja", "KR": "ko", "TW": "zh"}
+
+    @property
+    def native_language(self):
+        """The `lang` of its native name: its country's script, or "" where the catalogue has
+        none for that country."""
+        return self.NATIVE_LANGUAGES.get(self.country, "")
 
     def __str__(self):
         return f"{self.name} ({self.native_name})" if self.native_name else self.name

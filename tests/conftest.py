@@ -1,6 +1,7 @@
 import os
 import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
@@ -13,8 +14,34 @@ from pytest_django.live_server_helper import LiveServer
 os.environ.setdefault("DOWNLOADS_DIR", tempfile.mkdtemp(prefix="catalogue-test-downloads-"))
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--added-sources",
+        action="store_true",
+        help="run on a copy of the fixtures with two more sources (tests/added_sources.py)",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    # The suite must pass whatever sources the fixtures hold: with --added-sources it runs on a
+    # copy with two more, one English and one Japanese, as a curator would add them.
+    if not config.getoption("--added-sources"):
+        return
+    import shutil
+
+    from django.conf import settings
+
+    from tests.added_sources import add_sources
+
+    fixtures = Path(tempfile.mkdtemp(prefix="catalogue-added-sources-")) / "fixtures"
+    shutil.copytree(settings.FIXTURES_DIR, fixtures)
+    add_sources(fixtures)
+    settings.FIXTURES_DIR = fixtures
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory, request):
     """The whole suite runs on the real catalogue, loaded once into the test database (which
     writes the lists' downloads: into a folder of the tests', not the project's var/)."""
     with (
@@ -22,6 +49,17 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(DOWNLOADS_DIR=tmp_path_factory.mktemp("loaded-downloads")),
     ):
         call_command("load_catalogue", verbosity=0)
+        if request.config.getoption("--added-sources"):
+            # As the curator who added them would, bring the note's counts up to date.
+            from django.conf import settings
+
+            from programmes.kinds import counts
+            from tests.added_sources import write_counts
+
+            write_counts(
+                settings.FIXTURES_DIR / "TRANSCRIPTION.md",
+                {name.replace("_", " "): n for name, n in counts().items()},
+            )
 
 
 @pytest.fixture(autouse=True)

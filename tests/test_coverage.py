@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from programmes.coverage import coverage, faults, sentences
 from programmes.models import Source
+from tests.fixture_figures import full_form
 
 SPEECH_FILE = "000_4cc8e71ad9c1e97d.txt"
 ARTICLE_FILE = "004_0cf99a80e91619dd.txt"
@@ -134,7 +135,7 @@ def test_a_sentence_cannot_be_both_cited_and_marked_as_no_fact(tmp_path):
     fixtures = tmp_path / "fixtures"
     shutil.copytree(settings.FIXTURES_DIR, fixtures)
     path = fixtures / "records/000_dalian_speech_2003.json"
-    doc = json.loads(path.read_text())
+    doc = full_form(path)
     doc["source"]["uncatalogued"].append({"quote": "17 October 2003", "reason": "a date"})
     path.write_text(json.dumps(doc, ensure_ascii=False))
     with pytest.raises(CommandError, match="cited by a record and marked as carrying no fact"):
@@ -154,7 +155,7 @@ def test_check_fixtures_prints_every_problem_with_the_nearest_passage(tmp_path, 
     fixtures = tmp_path / "fixtures"
     shutil.copytree(settings.FIXTURES_DIR, fixtures)
     path = fixtures / "records/000_dalian_speech_2003.json"
-    doc = json.loads(path.read_text())
+    doc = full_form(path)
     records = {r["slug"]: r for r in doc["records"] if not r.get("extend")}
     records["weihai"]["evidence"]["name"] = {"stated": ["Weihai, People’s Republic of China"]}
     records["kita"]["cite"] = ["Mr. Mizuno, President of the Kitakyushu Techno-Cooperative"]

@@ -22,6 +22,7 @@ from programmes.loading.errors import LoadError
 from programmes.loading.quotes import find_quote
 from programmes.loading.schema import SCHEMA_FILE, choices
 from programmes.models import Passage, Source
+from tests.fixture_figures import full_form
 
 RECORDS = settings.FIXTURES_DIR / "records"
 # A Japanese text made of these sentences (full-width punctuation, no spaces between them).
@@ -35,7 +36,7 @@ JAPANESE = [
 
 def _fixtures():
     """(path, document) of every fixture file."""
-    return [(path, json.loads(path.read_text())) for path in sorted(RECORDS.glob("*.json"))]
+    return [(path, full_form(path)) for path in sorted(RECORDS.glob("*.json"))]
 
 
 def _source_text(doc):
@@ -260,7 +261,7 @@ BAD = {
 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_the_schema_refuses_what_the_loader_refuses(case):
-    doc = json.loads((RECORDS / "000_dalian_speech_2003.json").read_text())
+    doc = full_form(RECORDS / "000_dalian_speech_2003.json")
     mutate, named = BAD[case]
     mutate(doc)
     error = jsonschema.exceptions.best_match(_validator().iter_errors(doc))

@@ -17,6 +17,7 @@ from programmes.models import (
     Source,
     Statement,
 )
+from tests.fixture_figures import full_form
 
 from .test_loader import assert_refused_without_change
 
@@ -295,6 +296,11 @@ BROKEN = {
         lambda d: _record(d, "kita")["evidence"].update(kind={"interpreted": " "}) or d,
         ["partner 'kita'", "field 'kind'", "needs a note"],
     ),
+    # Only reference data (a city's native name, its country) rests on no words of a source.
+    "interpreted-from-no-words": (
+        lambda d: _record(d, "kita")["evidence"].update(kind={"interpreted": "A reading."}) or d,
+        ["partner 'kita'", "field 'kind'", "names the words it rests on"],
+    ),
 }
 
 
@@ -302,7 +308,7 @@ def _broken_copy(tmp_path, mutate):
     fixtures = tmp_path / "fixtures"
     shutil.copytree(settings.FIXTURES_DIR, fixtures)
     path = fixtures / SPEECH
-    path.write_text(json.dumps(mutate(json.loads(path.read_text())), ensure_ascii=False))
+    path.write_text(json.dumps(mutate(full_form(path)), ensure_ascii=False))
     return fixtures
 
 

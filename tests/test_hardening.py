@@ -22,6 +22,7 @@ from programmes.http.middleware import MAX_QUERY_STRING
 from programmes.lists.parameters import MAX_PAGE, MAX_VALUES
 from programmes.models import City, FundedProject, Partner, Person, Programme, Source, Statement
 from programmes.urls import urlpatterns
+from tests.fixture_figures import full_form
 
 pytestmark = pytest.mark.django_db
 
@@ -345,7 +346,7 @@ def test_a_failed_load_leaves_the_served_pages_as_they_were(client, url, tmp_pat
     fixtures = tmp_path / "fixtures"
     shutil.copytree(settings.FIXTURES_DIR, fixtures)
     speech = fixtures / "records" / "000_dalian_speech_2003.json"
-    doc = json.loads(speech.read_text())
+    doc = full_form(speech)
     doc["records"][-1]["cite"] = ["words that are nowhere in the speech"]
     speech.write_text(json.dumps(doc, ensure_ascii=False))
 

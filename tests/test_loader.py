@@ -22,6 +22,7 @@ from programmes.models import (
     Programme,
     Source,
 )
+from tests.fixture_figures import full_form
 
 pytestmark = pytest.mark.django_db
 
@@ -261,7 +262,7 @@ def test_it_rejects_a_bad_fixture_and_leaves_the_database_unchanged(case, tmp_pa
     shutil.copytree(settings.FIXTURES_DIR, fixtures)
     path = fixtures / SPEECH
     mutate, expected = BAD_FIXTURES[case]
-    path.write_text(json.dumps(mutate(json.loads(path.read_text())), ensure_ascii=False))
+    path.write_text(json.dumps(mutate(full_form(path)), ensure_ascii=False))
     assert_refused_without_change(fixtures, ["fixtures/" + SPEECH, *expected])
 
 
@@ -291,6 +292,6 @@ def test_an_edited_source_text_is_rejected(tmp_path):
 
 def test_the_fixtures_are_readable_by_people():
     for path in Path(settings.FIXTURES_DIR, "records").glob("*.json"):
-        doc = json.loads(path.read_text())
+        doc = full_form(path)
         for record in doc["records"]:
             assert "pk" not in record and "id" not in record  # slugs, not integer ids

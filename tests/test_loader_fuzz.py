@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from programmes.loading.dump import content_version
 from programmes.models import CatalogueVersion, City, FundedProject, Passage
+from tests.fixture_figures import full_form
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def mutations(draw, document):
 
 @pytest.mark.parametrize("filename", RECORD_FILES)
 def test_no_mutation_of_a_fixture_file_gives_a_traceback(filename, tmp_path_factory):
-    original = json.loads((FIXTURES / "records" / filename).read_text(encoding="utf-8"))
+    original = full_form(FIXTURES / "records" / filename)
 
     @FUZZ
     @given(mutations(original))
@@ -139,7 +140,7 @@ def _write(folder, filename, doc):
 
 
 def _speech(folder):
-    return json.loads((folder / "records" / RECORD_FILES[0]).read_text(encoding="utf-8"))
+    return full_form(folder / "records" / RECORD_FILES[0])
 
 
 def _first_project(doc):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from programmes.models import CatalogueVersion, FundedProject
+from tests.fixture_figures import full_form
 
 pytestmark = pytest.mark.django_db
 
@@ -40,13 +41,13 @@ def test_a_record_the_database_refuses_is_named_and_nothing_changes(tmp_path):
     fixtures = tmp_path / "fixtures"
     shutil.copytree(settings.FIXTURES_DIR, fixtures)
     path = fixtures / SPEECH
-    doc = json.loads(path.read_text())
+    doc = full_form(path)
     for record in doc["records"]:
         if record.get("slug") == PROJECT:
             record.update(start_year=2005, end_year=2001)  # the period's end before its start
             record["evidence"].update(
-                start_year={"interpreted": "a broken period"},
-                end_year={"interpreted": "a broken period"},
+                start_year={"interpreted": "a broken period", "from": record["cite"][:1]},
+                end_year={"interpreted": "a broken period", "from": record["cite"][:1]},
             )
     path.write_text(json.dumps(doc, ensure_ascii=False))
     version = CatalogueVersion.objects.get()

@@ -70,9 +70,12 @@ def facet_and_count_queries(client, url):
 
 
 def is_facet(sql):
-    """A facet's query asks for MAX_FACET_VALUES groups (named ones) or one more (the others,
-    which drop the group of records without a value)."""
-    return sql.endswith((f" LIMIT {MAX_FACET_VALUES}", f" LIMIT {MAX_FACET_VALUES + 1}"))
+    """A facet's query groups the records and asks for MAX_FACET_VALUES groups (named ones) or
+    one more (the others, which drop the group of records without a value); a page's keys, of a
+    list that has as many records, are no facet."""
+    return "GROUP BY" in sql and sql.endswith(
+        (f" LIMIT {MAX_FACET_VALUES}", f" LIMIT {MAX_FACET_VALUES + 1}")
+    )
 
 
 @pytest.mark.parametrize("url", [kind.list_url() for kind in KINDS])

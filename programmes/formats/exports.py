@@ -203,8 +203,6 @@ def evidence_columns(kind):
 # A cited record's passages (its source, the span, the words); a source's own passages' spans.
 _CITED = Related("passages", ("source_id", "start", "end", "quote"))
 _OWN = Related("passages", ("start", "end"))
-_LABEL_FIELDS = ("slug", "author", "title", "date", "date_precision", "date_not_after")
-_LABEL_FIELDS += ("date_inferred",)
 _JSON_COLUMNS = ("evidence", "interpretations")
 _PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 
@@ -288,7 +286,7 @@ class CsvTable:
         if self.sources is None:
             self.sources = {
                 s.pk: (self.absolute(s.get_absolute_url()), s.citation_label)
-                for s in Source.objects.only(*_LABEL_FIELDS)
+                for s in Source.objects.only(*Source.CITATION_FIELDS)
             }
         return self.sources
 

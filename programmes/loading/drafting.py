@@ -1,8 +1,9 @@
 """The fixture skeleton of a new source, for `manage.py draft_source`: its SHA-256, every
 sentence with its number and offsets (split as `coverage.sentences` splits them, so 。！？ end
 Japanese and Chinese ones), a stub record citing each sentence, and the allowed values of every
-field (`schema.choices`). It is in the format the loader reads; `check_fixtures` names what is
-left to fill in.
+field (`schema.choices`). It is in the shorthand the loader reads (`shorthand.py`: named
+`quotes` and `notes`, an interpreted value's `from` defaulting to its record's `cite`);
+`check_fixtures` names what is left to fill in.
 """
 
 import hashlib
@@ -16,12 +17,15 @@ from .curation import CurationError, read_text
 from .quotes import occurrences, shortest_prefix
 from .reading import SLUG
 from .schema import SCHEMA_FILE, choices
+from .shorthand import FORMAT
 
 SLUG_LENGTH = 60
 DRAFT_NOTE = (
     "Written by manage.py draft_source for the curator; the loader ignores this object. Each "
     "stub record cites one sentence: give it its model (one of choices.model), a slug of its "
-    "own, its fields and their evidence; or cite the sentence from another record, or move it "
+    "own, its fields and their evidence ([quotes] for a stated value, [] for one its cite "
+    "states, a note or a name of 'notes' for an interpretation resting on its cite); or cite "
+    "the sentence from another record, or move it "
     "to the source's 'uncatalogued' with a reason. Delete this object when check_fixtures is "
     "clean."
 )
@@ -62,6 +66,9 @@ def draft(path, slug=None, language="en", **described):
     }
     return {
         "$schema": f"../{SCHEMA_FILE}",
+        "format": FORMAT,
+        "notes": {},
+        "quotes": {},
         "draft": {
             "note": DRAFT_NOTE,
             "sentences": [

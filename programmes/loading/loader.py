@@ -32,7 +32,8 @@ from django.db import DataError, IntegrityError, transaction
 
 from .. import coverage as coverage_module
 from .. import evidence as ev
-from ..kinds import LOADED, PARTICIPATING, counts  # noqa: F401  (tests read counts here)
+from ..fields import REFERENCE
+from ..kinds import KINDS, LOADED, PARTICIPATING, counts  # noqa: F401  (tests read counts here)
 from ..models import (
     CONTEXT_CHARS,
     Passage,
@@ -62,6 +63,11 @@ RECORD_KINDS = {
     kind.fixture: (kind.model, kind.fixture_references, kind.fixture_many) for kind in LOADED
 }
 BY_FIXTURE = {kind.fixture: kind for kind in LOADED}
+# model -> the fields whose values are reference data (`tier=REFERENCE` in the registry): only an
+# interpretation of one of them may rest on no words of a source.
+REFERENCE_FIELDS = {
+    kind.model: {f.name for f in kind.fields if f.tier == REFERENCE} for kind in KINDS
+}
 LOAD_ORDER = list(RECORD_KINDS)
 
 
@@ -84,6 +90,7 @@ class Plan:
     participations: list = field(default_factory=list)
     m2m: dict = field(default_factory=dict)  # (kind, slug) -> {field: [slugs]}
     origin: dict = field(default_factory=dict)  # (kind, slug) -> fixture file
+    extensions: list = field(default_factory=list)  # (path, extend entry, its source's slug)
 
 
 class Loader:
@@ -172,6 +179,13 @@ class Loader:
                     self.problem(exc)
                 except MALFORMED as exc:
                     self.problem(malformed(self.rel(path), record_name(item), exc))
+        for path, item, source in self.plan.extensions:
+            try:
+                self.read_extension(path, item, source)
+            except LoadError as exc:
+                self.problem(exc)
+            except MALFORMED as exc:
+                self.problem(malformed(self.rel(path), record_name(item), exc))
         for path, doc in documents:
             try:
                 self.read_source_evidence(path, doc["source"])
@@ -350,6 +364,21 @@ class Loader:
                 self.problem(LoadError(file, where, name, "evidence for an empty value"))
                 continue
             entry = self.evidence_entry(path, where, default_source, name, value, spec)
+            if (
+                entry is not None
+                and not entry[1]
+                and name not in REFERENCE_FIELDS.get(model, ())
+                and "interpreted" in spec
+            ):
+                self.problem(
+                    LoadError(
+                        file,
+                        where,
+                        name,
+                        "an interpretation names the words it rests on in 'from'; only "
+                        "reference data (a city's native name, country, place) rests on none",
+                    )
+                )
             if entry is not None:
                 evidence[name], entry_keys = entry
                 keys.extend(entry_keys)
@@ -477,13 +506,21 @@ class Loader:
         key = (kind, slug)
         if item.get("extend"):
             # Another document's citations of a record defined elsewhere.
-            extra = set(item) - {"model", "slug", "extend", "cite"}
+            extra = set(item) - {*EXTEND_KEYS, *m2ms}
             if extra:
-                raise LoadError(file, where, sorted(extra)[0], "an 'extend' entry only adds 'cite'")
+                raise LoadError(
+                    file,
+                    where,
+                    sorted(extra)[0],
+                    "an 'extend' entry adds 'cite', 'participants', 'evidence' for values the "
+                    f"record holds, and values of {', '.join(m2ms) or 'no list field'}",
+                )
             self.plan.cites.setdefault(key, []).extend(
                 self.cite(path, where, default_source, item.get("cite"))
             )
             self.plan.origin.setdefault(("extend", kind, slug), file)
+            # Applied once every record is read: the record may be in a later file.
+            self.plan.extensions.append((path, item, default_source))
             return
         if slug in self.plan.records[kind]:
             raise LoadError(file, where, "slug", "duplicate slug")
@@ -533,6 +570,12 @@ class Loader:
             self.cite(path, where, default_source, item.get("cite"))
         )
         self.plan.cites[key].extend(evidence_keys)
+        self.read_participants(path, where, kind, slug, default_source, item)
+
+    def read_participants(self, path, where, kind, slug, default_source, item, label="participant"):
+        """A record's `participants`, each a city or a partner in a role with its own evidence
+        (also those a source adds to a record of another: `label` "added participant")."""
+        file = self.rel(path)
         participants = item.get("participants", [])
         if participants and not BY_FIXTURE[kind].participation:
             raise LoadError(
@@ -541,8 +584,13 @@ class Loader:
                 "participants",
                 f"only a {' or a '.join(k.fixture for k in PARTICIPATING)} has participants",
             )
+        if not isinstance(participants, list):
+            raise LoadError(file, where, "participants", "must be a list of participants")
         for n, part in enumerate(participants, start=1):
-            pwhere = f"{where} participant {n}"
+            pwhere = f"{where} {label} {n}"
+            if not isinstance(part, dict):
+                self.problem(LoadError(file, pwhere, "participants", "a participant is an object"))
+                continue
             extra = set(part) - {*PARTICIPANT_FIELDS, "cite", "evidence"}
             if extra:
                 self.problem(LoadError(file, pwhere, sorted(extra)[0], "unknown field"))
@@ -558,6 +606,68 @@ class Loader:
             self.plan.participations.append(
                 (file, pwhere, kind, slug, part, keys + pkeys, _spans(pevidence))
             )
+
+    def read_extension(self, path, item, default_source):
+        """What a source adds to a record another defines: its citations, participants, more
+        values of a list field (a funder), and its own words for values the record holds, each
+        with this source's evidence, joined to the record's."""
+        file = self.rel(path)
+        kind, slug = item["model"], item["slug"]
+        where = f"{kind} '{slug}'"
+        obj = self.plan.records[kind].get(slug)
+        if obj is None:
+            return  # check_references names it: "extends no such record"
+        model, fks, m2ms = RECORD_KINDS[kind]
+        key = (kind, slug)
+        self.read_participants(
+            path, where, kind, slug, default_source, item, label="added participant"
+        )
+        added = {name: item[name] for name in m2ms if name in item}
+        for name, refs in added.items():
+            if not isinstance(refs, list):
+                raise LoadError(file, where, name, "must be a list of slugs")
+            held = self.plan.m2m[key].setdefault(name, [])
+            held.extend(ref for ref in refs if ref not in held)
+        specs = item.get("evidence", {})
+        if not isinstance(specs, dict):
+            raise LoadError(file, where, "evidence", "must be an object of field: evidence")
+        for name in added:
+            if name not in specs:
+                self.problem(LoadError(file, where, name, "added values need their evidence"))
+        factual = ev.factual_fields(model)
+        for name, spec in specs.items():
+            if name not in factual:
+                self.problem(LoadError(file, where, name, "evidence for no factual field"))
+                continue
+            if name in added:
+                value = added[name]
+            else:
+                value = obj._fk_slugs.get(name) if name in fks else getattr(obj, name, None)
+                if name in m2ms:
+                    value = self.plan.m2m[key].get(name)
+                if ev.is_empty(value):
+                    self.problem(LoadError(file, where, name, "the record holds no such value"))
+                    continue
+                if not (isinstance(spec, dict) and "stated" in spec):
+                    self.problem(
+                        LoadError(
+                            file,
+                            where,
+                            name,
+                            "another source can state a value the record holds ({'stated': "
+                            "[quotes]}); a reading of its own belongs to a record of its own",
+                        )
+                    )
+                    continue
+            entry = self.evidence_entry(path, where, default_source, name, value, spec)
+            if entry is None:
+                continue
+            entry, keys = entry
+            if not keys:
+                self.problem(LoadError(file, where, name, "an addition names its words"))
+                continue
+            self.plan.cites[key].extend(keys)
+            _join(obj, name, _spans({name: entry})[name])
 
     def lookup(self, kind, slug, file, where, field_name):
         if not isinstance(slug, str | int) or isinstance(slug, bool):
@@ -808,6 +918,29 @@ def _date_interpreted(evidence):
         evidence.get(name, {}).get("status") == ev.INTERPRETED
         for name in ("date", "date_not_after")
     )
+
+
+EXTEND_KEYS = {"model", "slug", "extend", "cite", "participants", "evidence"}
+
+
+def _join(obj, name, entry):
+    """Another source's evidence for a value `obj` holds (or for values it adds to a list):
+    its passages join the record's; a reading of either makes the whole an interpretation,
+    its notes kept."""
+    held = obj.evidence.get(name)
+    if held is None:
+        obj.evidence[name] = entry
+    else:
+        passages = held["passages"] + [p for p in entry["passages"] if p not in held["passages"]]
+        interpreted = ev.INTERPRETED in (held["status"], entry["status"])
+        notes = [n for n in (held["note"], entry["note"]) if n]
+        obj.evidence[name] = {
+            "status": ev.INTERPRETED if interpreted else ev.STATED,
+            "note": " ".join(notes) if interpreted else "",
+            "passages": passages,
+        }
+    if obj.evidence[name]["status"] == ev.INTERPRETED:
+        obj.interpretations[name] = obj.evidence[name]["note"]
 
 
 def _spans(evidence):

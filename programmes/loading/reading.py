@@ -1,4 +1,5 @@
-"""Reading the fixtures: their files (each an object {source, records}) and, of a record, the
+"""Reading the fixtures: their files (each an object {source, records}, in its full form:
+see shorthand.py) and, of a record, the
 names it reserves, its slug and its values as the model holds them (ISO dates, exact decimals);
 a value that is not one names its record and field."""
 
@@ -8,8 +9,9 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from .errors import LoadError
+from .shorthand import expand
 
-DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after"}
+DATE_FIELDS = {"date", "end_date", "status_as_of", "status_date", "date_not_after", "accessed"}
 DECIMAL_FIELDS = {"amount", "total_investment", "funding_amount", "latitude", "longitude"}
 RESERVED = {"model", "slug", "cite", "evidence", "participants", "extend"}
 SOURCE_RESERVED = {"file", "slug", "evidence", "uncatalogued"}
@@ -63,4 +65,4 @@ def read_document(path, file):
         raise LoadError(file, "", "", "JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise LoadError(file, "", "", "a fixture file is an object {source, records}")
-    return doc
+    return expand(doc, file)

@@ -17,6 +17,7 @@ from .. import evidence as ev
 from ..kinds import LOADED
 from ..models import Source
 from .reading import PARTICIPANT_FIELDS, SLUG
+from .shorthand import FORMAT
 
 SCHEMA_FILE = "fixture.schema.json"
 # A source's fields the loader sets itself: its text from `file`, its file name, its coverage.
@@ -129,7 +130,8 @@ def record_fields(kind):
 def evidence_schema(names):
     """An `evidence` object: an entry for any of the factual fields `names` or the record."""
     return {
-        "description": "field -> {stated: [quotes]} or {interpreted: note, from: [quotes]}",
+        "description": "field -> {stated: [quotes]} or {interpreted: note, from: [quotes]}, or "
+        "their shorthand: [quotes] or a note",
         "type": "object",
         "propertyNames": {"enum": [*names, ev.RECORD_KEY]},
         "additionalProperties": _ref("evidence"),
@@ -250,6 +252,16 @@ def fixture_schema():
         "evidence": {
             "oneOf": [
                 {
+                    "description": "stated by these words ([]: by the record's cite)",
+                    "type": "array",
+                    "items": _ref("quote"),
+                },
+                {
+                    "description": "interpreted: a note, or a name of the file's notes",
+                    "type": "string",
+                    "minLength": 1,
+                },
+                {
                     "type": "object",
                     "properties": {"stated": _ref("cite")},
                     "required": ["stated"],
@@ -268,13 +280,22 @@ def fixture_schema():
         },
         "source": source_schema(),
         "extend": {
-            "description": "another document's citations of a record defined elsewhere",
+            "description": "what another document adds to a record defined elsewhere: its "
+            "citations, participants, values of a list field, and its words for values the "
+            "record holds, each with its evidence",
             "type": "object",
             "properties": {
                 "model": {"enum": fixtures},
                 "slug": _ref("slug"),
                 "extend": {"const": True},
                 "cite": _ref("cite"),
+                "participants": {"type": "array", "items": {"type": "object"}},
+                "evidence": {"type": "object", "additionalProperties": _ref("evidence")},
+                **{
+                    name: {"type": "array", "items": _ref("slug"), "uniqueItems": True}
+                    for kind in LOADED
+                    for name in kind.fixture_many
+                },
             },
             "required": ["model", "slug", "extend", "cite"],
             "additionalProperties": False,
@@ -308,6 +329,23 @@ def fixture_schema():
             "draft": {
                 "description": "what draft_source writes for the curator; the loader ignores it",
                 "type": "object",
+            },
+            "format": {
+                "description": "2: the shorthand of programmes/loading/shorthand.py (named "
+                "quotes and notes, `from` defaulting to the record's cite); absent: the full form",
+                "const": FORMAT,
+            },
+            "notes": {
+                "description": "name -> a note given more than once",
+                "type": "object",
+                "propertyNames": {"pattern": SLUG_PATTERN},
+                "additionalProperties": {"type": "string", "minLength": 1},
+            },
+            "quotes": {
+                "description": 'name -> a quote cited more than once, cited as "@name"',
+                "type": "object",
+                "propertyNames": {"pattern": SLUG_PATTERN},
+                "additionalProperties": _ref("quote"),
             },
             "source": _ref("source"),
             "records": {"type": "array", "items": _ref("record")},
