@@ -310,16 +310,16 @@ def test_the_whole_lists_file_is_served_after_the_mark_too(client):
     assert _bytes(client.get("/cities.csv?bom=1")) == BOM + path.read_bytes()
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/cities.csv?bom=2",
-        "/cities.csv?bom=",
-        "/cities.csv?bom=yes",
-        "/cities.json?bom=1",
-        "/cities.csv?bom=1&bom=1",
-    ],
-)
+BAD_BOMS = {
+    "/cities.csv?bom=2": "neither 0 nor 1",
+    "/cities.csv?bom=": "empty",
+    "/cities.csv?bom=yes": "a word",
+    "/cities.json?bom=1": "not a CSV",
+    "/cities.csv?bom=1&bom=1": "given twice",
+}
+
+
+@pytest.mark.parametrize("url", list(BAD_BOMS), ids=list(BAD_BOMS.values()))
 def test_a_bom_other_than_0_or_1_or_off_a_csv_is_a_400_problem(client, url):
     response = client.get(url)
     assert response.status_code == 400

@@ -85,10 +85,7 @@ def compact(ring, step=0.0):
 
 
 class Command(BaseCommand):
-    help = (
-        "Convert Natural Earth 1:110m land TopoJSON (world-atlas land-110m.json) into "
-        "programmes/data/land-110m.json, the outlines under the city map."
-    )
+    help = __doc__.split("\n\n")[0]
 
     def add_arguments(self, parser):
         parser.add_argument("topojson", help="path to world-atlas' land-110m.json or land-10m.json")
