@@ -144,7 +144,7 @@ class Kind:
     @property
     def search_fields(self):
         """The fields whose words `/search/` and a list's `q` match (in the record's
-        `search_text`, which `search_text()` writes): its own words, the names of the records it
+        `search_text`, which `search_text()` words): its own words, the names of the records it
         names and its classifications in words; none for a source, which is searched as text,
         paragraph by paragraph (programmes.search)."""
         return tuple(f for f in self.fields if f.words) if self.cited else ()
@@ -167,17 +167,14 @@ class Kind:
                 found[name] = json.loads(text) if isinstance(text, str) else text
             yield pk, found
 
-    def search_text(self, record=None, values=None):
-        """The words `/search/` matches in `record` (its relations prefetched), or in the
-        `values` its searched fields read (`search_rows`): each searched field's value as its
-        page says it (a choice by its label), then, where they differ, the same words with
-        their Han characters simplified, so that 大連 and 大连 find each other."""
+    def search_text(self, values):
+        """The words `/search/` matches in a record, from the `values` its searched fields read
+        (`search_rows`): each searched field's value as its page says it (a choice by its
+        label), then, where they differ, the same words with their Han characters simplified,
+        so that 大連 and 大连 find each other."""
         words = []
         for f in self.search_fields:
-            if values is None:
-                value = f.value(record)
-            else:
-                value = f.show(*[values[r.name if isinstance(r, Related) else r] for r in f.reads])
+            value = f.show(*[values[r.name if isinstance(r, Related) else r] for r in f.reads])
             if isinstance(f.lookup, str) and "__" not in f.lookup:
                 value = _choice_labels(self.model, f.lookup).get(value, value)
             words.extend(_strings(value))
@@ -788,11 +785,10 @@ KINDS = (
 SEARCH_SEPARATOR = " · "
 
 
-@functools.cache
 def _choice_labels(model, name):
     """A field's choices by their labels; none for a name that is no field of the model."""
     field = next((f for f in model._meta.concrete_fields if f.name == name), None)
-    return {str(k): str(v) for k, v in field.flatchoices} if field else {}
+    return models.choice_labels(field) if field else {}
 
 
 def _strings(value):

@@ -155,7 +155,8 @@ class InterpretationsMixin(models.Model):
 
 
 @functools.cache
-def _choice_labels(field):
+def choice_labels(field):
+    """A field's choices, value -> label, read once per field."""
     return {value: str(label) for value, label in field.flatchoices}
 
 
@@ -176,7 +177,7 @@ class EvidenceMixin(models.Model):
         """`get_<field>_display()`, from labels read once per field rather than rebuilt from its
         choices on every call (a list row asks for a role, a kind and a status)."""
         value = getattr(self, field.attname)
-        return _choice_labels(field).get(value, value)
+        return choice_labels(field).get(value, value)
 
     def clean_evidence(self):
         problems = ev.validate_entries(self.evidence)

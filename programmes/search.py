@@ -538,18 +538,19 @@ def _cited_for(found):
     """(passage, record hit) for each passage the evidence of a found record's title names, in
     the order the records were found: two queries (which passages the records cite, across
     every kind found; those passages), however many kinds matched."""
-    if not found:
-        return []
+    by_kind = {}
+    for kind, record, _hit in found:
+        by_kind.setdefault(kind.key, (kind.model, []))[1].append(record.pk)
     cites = None
-    for key in dict.fromkeys(kind.key for kind, _record, _hit in found):
-        model = next(kind.model for kind, _r, _h in found if kind.key == key)
+    for key, (model, ids) in by_kind.items():
         through = model._meta.get_field("passages").remote_field.through
         record_column = f"{model._meta.model_name}_id"
-        ids = [record.pk for kind, record, _hit in found if kind.key == key]
         rows = through.objects.filter(**{f"{record_column}__in": ids}).values_list(
             Value(key), record_column, "passage_id"
         )
         cites = rows if cites is None else cites.union(rows, all=True)
+    if cites is None:
+        return []
     cited = {}
     for key, record_id, passage_id in cites:
         cited.setdefault((key, record_id), []).append(passage_id)

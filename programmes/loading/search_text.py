@@ -24,7 +24,7 @@ def write(using="default"):
         rows = []
         with connection.cursor() as cursor:
             for pk, values in kind.search_rows(using):
-                rows.append((kind.search_text(values=values), pk))
+                rows.append((kind.search_text(values), pk))
                 if len(rows) == CHUNK:
                     cursor.executemany(sql, rows)
                     rows = []
